@@ -35,7 +35,7 @@ public static class ExplorationBench
         var perActor = Math.Max(1, (int)Math.Round(steps / actors));
         var floorConfig = Configuration.Create().WithTelemetryEnabled(false).WithTestingIterations((uint)iterations)
             .WithRandomGeneratorSeed(seed).WithRandomStrategy();
-        using var engine = TestingEngine.Create(floorConfig, FloorTest.Create(actors, perActor));
+        using var engine = CoyoteEngine.Create(floorConfig, FloorTest.Create(actors, perActor));
         var watch = Stopwatch.StartNew();
         engine.Run();
         watch.Stop();

@@ -14,6 +14,18 @@ public static class ExplorationStrategy
     /// <summary>PCT's priority-change bound and delay-bounding's delay bound: small, as the races here are shallow.</summary>
     public const uint PriorityChangeBound = 10, DelayBound = 10;
 
+    /// <summary>
+    /// Coyote 1.7.11 documents <c>WithDFSStrategy</c> but compiles it as internal; the pinned version is called
+    /// through reflection (the tool's <c>-s dfs</c> does the same internally).
+    /// </summary>
+    private static Configuration WithDfs(Configuration c)
+    {
+        var method = typeof(Configuration).GetMethod("WithDFSStrategy",
+            System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic, [])
+            ?? throw new InvalidOperationException("this Coyote version has no WithDFSStrategy");
+        return (Configuration)method.Invoke(c, null)!;
+    }
+
     public static void Validate(string name)
     {
         if (!Names.Contains(name))
@@ -29,7 +41,7 @@ public static class ExplorationStrategy
         FairPct => c.WithPrioritizationStrategy(true, PriorityChangeBound),
         Probabilistic => c.WithProbabilisticStrategy(),
         DelayBounding => c.WithDelayBoundingStrategy(false, DelayBound),
-        Dfs => c.WithDFSStrategy(),
+        Dfs => WithDfs(c),
         _ => throw new InputError("--strategy", $"unknown strategy \"{name}\" (known: {string.Join(", ", Names)})"),
     };
 }

@@ -1,6 +1,6 @@
 namespace Hmm.Spec.Actors.Exploration;
 
-/// <summary>The outcome of exploring one scenario on one variant.</summary>
+/// <summary>The outcome of exploring one scenario on one variant; <c>SchedulingSteps</c> sums Coyote's steps over the iterations run.</summary>
 public sealed record ExploreResult(
     string Scenario,
     string Variant,
@@ -12,5 +12,4 @@ public sealed record ExploreResult(
     int Iterations,
     long ElapsedMs,
     string? BundlePath,
-    /// <summary>Coyote scheduling steps summed over the iterations run.</summary>
     long SchedulingSteps);

@@ -11,7 +11,7 @@ namespace Hmm.Spec.Actors.Exploration;
 /// <summary>
 /// Explores a scenario's interleavings with Coyote's TestingEngine: each iteration runs
 /// <see cref="ScenarioHarness.RunIterationAsync"/> on a fresh world; the first bug stops the run and is written
-/// as a trace bundle that <see cref="Replayer"/> re-runs deterministically.
+/// as a trace bundle that <c>Replayer</c> re-runs deterministically.
 /// </summary>
 public sealed class Explorer(ILogger? logger = null)
 {
@@ -22,6 +22,9 @@ public sealed class Explorer(ILogger? logger = null)
     {
         var c = Configuration.Create()
             .WithTelemetryEnabled(false)
+            // Coyote's own console log would mix with --json output; our logger reports progress and bugs.
+            .WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None)
+            .WithConsoleLoggingEnabled(false)
             .WithTestingIterations((uint)o.Iterations)
             .WithRandomGeneratorSeed(o.Seed)
             .WithMaxSchedulingSteps((uint)o.MaxSteps);
@@ -37,7 +40,7 @@ public sealed class Explorer(ILogger? logger = null)
         var lastLog = TimeSpan.Zero;
         var iterations = 0;
 
-        using var engine = TestingEngine.Create(CreateConfiguration(o), () => ScenarioHarness.RunIterationAsync(plan, capture));
+        using var engine = CoyoteEngine.Create(CreateConfiguration(o), () => ScenarioHarness.RunIterationAsync(plan, capture));
         engine.RegisterStartIterationCallBack(i =>
         {
             iterations = (int)i + 1;

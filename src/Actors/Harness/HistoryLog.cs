@@ -6,41 +6,34 @@ namespace Hmm.Spec.Actors.Harness;
 
 /// <summary>
 /// The iteration's history: each actor op's invocation and completion, recorded at the moment they happen.
-/// Coyote serializes the actors, so the recorder's order is an exact real-time order. Setup ops go into the
-/// header (they run before any actor). At the end the linearizability checker runs on one thread.
+/// Coyote serializes the actors, so the recorder's order is an exact real-time order. Setup ops are the
+/// header's setup (they run before any actor). At the end the linearizability checker runs on one thread.
 /// </summary>
 public sealed class HistoryLog(ScenarioPlan plan)
 {
-    private readonly HistoryRecorder recorder = new();
-    private readonly List<Op> setup = [];
+    private readonly HistoryRecorder recorder = new(CreateHeader(plan));
 
-    /// <summary>Marker id for a setup op (setup ops are not events).</summary>
+    /// <summary>Marker id for a setup op (setup ops are in the header, not events).</summary>
     private const int SetupId = -1;
 
-    public int SetupOp(Op op)
+    private static HistoryHeader CreateHeader(ScenarioPlan plan)
     {
-        setup.Add(op);
-        return SetupId;
+        var m = plan.Layout;
+        return new HistoryHeader(HistoryHeader.CurrentVersion, plan.Variant.Name, plan.ConfigSymbols,
+            new MachineSpec(m.RamPages, m.DevicePages, m.DeviceStartPfn), plan.Scenario.Setup.Select(s => s.Op).ToArray());
     }
+
+    public int SetupOp(Op op) => SetupId;
 
     public int Invoke(int process, Op op) => recorder.Invoke(process, op);
 
     public void Complete(int id, OpResult result)
     {
         if (id != SetupId)
-            recorder.Complete(id, EventType.Ok, result);
+            recorder.Ok(id, result);
     }
 
-    public History ToHistory()
-    {
-        var m = plan.Layout;
-        var header = new HistoryHeader(HistoryFormatVersion, plan.Variant.Name, plan.ConfigSymbols,
-            new MachineSpec(m.RamPages, m.DevicePages, m.DeviceStartPfn), setup.ToArray());
-        return recorder.ToHistory(header);
-    }
-
-    /// <summary>The history format version the recorder writes.</summary>
-    public const int HistoryFormatVersion = 1;
+    public History ToHistory() => recorder.ToHistory();
 
     /// <summary>Null when the history is linearizable (or undecided within the budget), else the violation message.</summary>
     public string? Check()

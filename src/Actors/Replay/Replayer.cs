@@ -12,6 +12,7 @@ namespace Hmm.Spec.Actors.Replay;
 /// </summary>
 public static class Replayer
 {
+    /// <param name="bundle">The bundle to replay.</param>
     /// <param name="variantOverride">Replay on another variant (e.g. the one with the fix) to see the bug go away.</param>
     public static ReplayResult Replay(TraceBundle bundle, string? variantOverride = null)
     {
@@ -30,7 +31,7 @@ public static class Replayer
         var capture = new IterationCapture();
         string? divergence = null;
         TestReport report;
-        using (var engine = TestingEngine.Create(config, () => ScenarioHarness.RunIterationAsync(plan, capture)))
+        using (var engine = CoyoteEngine.Create(config, () => ScenarioHarness.RunIterationAsync(plan, capture)))
         {
             engine.Run();
             report = engine.TestReport;

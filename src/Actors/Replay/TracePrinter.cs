@@ -12,7 +12,7 @@ public static class TracePrinter
     {
         var b = r.Bundle;
         w.WriteLine($"Replaying {b.Scenario.Name} on {r.Variant} (strategy {b.Options.Strategy}, seed {b.Options.Seed}, iteration {b.Iteration})");
-        w.WriteLine($"Recorded bug: [{b.Category}] {b.Message}");
+        w.WriteLine($"Recorded bug ({b.Category}): {b.Message}");
         w.WriteLine();
         PrintSteps(r.Steps, w);
         w.WriteLine();

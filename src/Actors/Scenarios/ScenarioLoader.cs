@@ -175,10 +175,24 @@ public static partial class ScenarioLoader
         {
             var opPath = $"{path}[{i++}]";
             var op = OpCodec.ReadOp(e, opPath, "expect");
-            OpResult? expect = e.TryGetProperty("expect", out var x) ? OpCodec.ReadResult(x, $"{opPath}.expect") : null;
+            OpResult? expect = e.TryGetProperty("expect", out var x) ? ReadExpect(x, $"{opPath}.expect") : null;
             ops.Add(new ScenarioOp(op, expect, opPath));
         }
         return ops;
+    }
+
+    private static readonly string[] Signals = [Outcomes.SIGSEGV, Outcomes.SIGBUS];
+    private static readonly string[] Errors =
+        [Outcomes.EFAULT, Outcomes.EPERM, Outcomes.EEXIST, Outcomes.ENOMEM, Outcomes.EBUSY, Outcomes.EINVAL];
+
+    private static OpResult ReadExpect(JsonElement x, string path)
+    {
+        var expect = OpCodec.ReadResult(x, path);
+        if (expect.Signal is { } sig && !Signals.Contains(sig))
+            throw new InputError($"{path}.signal", $"unknown signal \"{sig}\" (known: {string.Join(", ", Signals)})");
+        if (expect.Error is { } err && !Errors.Contains(err))
+            throw new InputError($"{path}.error", $"unknown error \"{err}\" (known: {string.Join(", ", Errors)})");
+        return expect;
     }
 
     private static IReadOnlyList<ScenarioActor> ReadActors(JsonElement arr)

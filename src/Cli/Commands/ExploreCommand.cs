@@ -98,6 +98,6 @@ internal static class ExploreCommand
             ["elapsedMs"] = r.ElapsedMs,
             ["bundle"] = r.BundlePath,
         });
-        w.WriteLine(JsonSerializer.Serialize(items, new JsonSerializerOptions { WriteIndented = true }));
+        w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));
     }
 }

@@ -52,6 +52,6 @@ internal static class ReplayCommand
                 ["detail"] = s.Detail,
             }),
         };
-        w.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        w.WriteLine(JsonSerializer.Serialize(doc, JsonOutput.Options));
     }
 }
