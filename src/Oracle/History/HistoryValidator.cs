@@ -21,6 +21,7 @@ public sealed class HistoryValidator
         if (e.Type == EventType.Invoke)
         {
             if (e.Op is null) return "an invocation needs \"op\"";
+            if (OpShape.Problem(e.Op) is { } shape) return shape;
             if (e.Result is not null) return "an invocation must not carry \"result\"";
             if (_processById.ContainsKey(e.Id)) return $"duplicate id {e.Id}";
             if (_crashed.Contains(e.Process))
