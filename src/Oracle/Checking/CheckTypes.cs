@@ -50,7 +50,7 @@ public sealed record CheckResult(
     public bool IsLinearizable => Verdict == Verdict.Linearizable;
 
     /// <summary>A few lines for logs and bug reports.</summary>
-    public string Describe()
+    public string Explain()
     {
         var head = $"{Verdict switch { Verdict.Linearizable => "linearizable", Verdict.NotLinearizable => "not linearizable", Verdict.Unknown => "unknown", _ => "malformed" }}: " +
                    $"{Operations} operations, {Partitions} partitions, {StatesExplored} states, {Elapsed.TotalMilliseconds:F0} ms";
