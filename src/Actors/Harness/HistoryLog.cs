@@ -42,7 +42,7 @@ public sealed class HistoryLog(ScenarioPlan plan)
     public string? Check()
     {
         var result = LinearizabilityChecker.Check(ToHistory(), CheckOptions.Sequential with { Budget = CheckBudget });
-        var explanation = result.Describe().Replace(Environment.NewLine, "; ", StringComparison.Ordinal);
+        var explanation = result.Explain().Replace(Environment.NewLine, "; ", StringComparison.Ordinal);
         return result.Verdict switch
         {
             Verdict.NotLinearizable => $"[not-linearizable] {explanation}",
