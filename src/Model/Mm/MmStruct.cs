@@ -76,6 +76,9 @@ public sealed class MmStruct
         _w.Record(StepKind.Write, function, PteRes(address), $"{Describe(old)} -> {Describe(pte)}");
     }
 
+    /// <summary>The MMU setting accessed/dirty bits (part of the atomic hardware-access step; no PTL).</summary>
+    internal void HardwareSetPte(long address, Pte pte) => _pageTable[address] = pte;
+
     /// <summary>The raw page table, for invariants and walkers at quiescent points (no steps).</summary>
     public IReadOnlyDictionary<long, Pte> PageTableRaw => _pageTable;
 
