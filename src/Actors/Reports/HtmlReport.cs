@@ -13,14 +13,19 @@ namespace Hmm.Spec.Actors.Reports;
 /// </summary>
 public static partial class HtmlReport
 {
+    /// <summary>Up to this many rows the page opens with boxes showing their full text.</summary>
+    internal const int WrapRowLimit = 400;
+
     public static string Render(ReplayView view)
     {
         ArgumentNullException.ThrowIfNull(view);
         var layout = ReportLayout.Build(view);
         var html = new StringBuilder(4096 + view.Steps.Count * 400);
         WriteHead(html, view);
-        html.Append("<body>\n");
-        WriteHeader(html, view, layout);
+        // Short traces show every box's full text; long ones start compact (one line per step, full text on hover).
+        var wrap = layout.Rows.Count <= WrapRowLimit;
+        html.Append(wrap ? "<body class=\"wrap\">\n" : "<body>\n");
+        WriteHeader(html, view, layout, wrap);
         html.Append("<div id=\"script-errors\"></div>\n");
         WriteTrace(html, view, layout);
         WriteHunks(html, view);
@@ -40,7 +45,7 @@ public static partial class HtmlReport
             .Append("<style>\n").Append(HtmlReportAssets.Css).Append("\n</style>\n</head>\n");
     }
 
-    private static void WriteHeader(StringBuilder html, ReplayView view, ReportLayout layout)
+    private static void WriteHeader(StringBuilder html, ReplayView view, ReportLayout layout, bool wrap)
     {
         html.Append("<header class=\"top\">\n<h1><span class=\"scenario\">").Append(Escape(view.Scenario))
             .Append("</span> <span class=\"on\">on</span> <span class=\"variant\">").Append(Escape(view.Variant)).Append("</span></h1>\n");
@@ -88,6 +93,7 @@ public static partial class HtmlReport
             .Append("<span><i class=\"sw olock\"></i>other lock (e.g. page lock)</span>")
             .Append("<span><span class=\"badge down\">ref 2&#8594;1</span> refcount change</span>")
             .Append("<span><span class=\"badge map up\">map 0&#8594;1</span> mapcount change</span>")
+            .Append("<button type=\"button\" class=\"toggle\" id=\"wrap-toggle\" hidden>").Append(wrap ? "one line per step" : "show full text").Append("</button>")
             .Append("</div>\n</header>\n");
     }
 
@@ -179,25 +185,26 @@ public static partial class HtmlReport
 
         html.Append("<div class=\"box k-").Append(kind).Append("\" tabindex=\"0\" data-res=\"").Append(Escape(s.Resource))
             .Append("\" title=\"").Append(Escape(title)).Append("\">")
-            .Append("<span class=\"kind\">").Append(KindLetter(s.Kind)).Append("</span>")
-            .Append("<a class=\"fn").Append(location.InSeed ? "" : " outside").Append("\" href=\"#").Append(FunctionAnchor(location))
+            .Append("<span class=\"kind\">").Append(KindLetter(s.Kind)).Append("</span>");
+        var badgeSaysItAll = AppendCountBadge(html, s);
+        html.Append("<a class=\"fn").Append(location.InSeed ? "" : " outside").Append("\" href=\"#").Append(FunctionAnchor(location))
             .Append("\">").Append(Escape(s.Function)).Append("</a>");
         if (s.Resource.Length > 0)
             html.Append(" <span class=\"res\">").Append(Escape(s.Resource)).Append("</span>");
-        if (s.Detail.Length > 0)
+        if (s.Detail.Length > 0 && !badgeSaysItAll)
             html.Append(" <span class=\"det\">").Append(Escape(s.Detail)).Append("</span>");
-        AppendCountBadge(html, s);
         html.Append("</div>");
     }
 
-    /// <summary>A refcount or mapcount write becomes a badge (ref 2→1), coloured by direction.</summary>
-    private static void AppendCountBadge(StringBuilder html, StepRecord s)
+    /// <summary>A refcount or mapcount write becomes a badge (ref 2→1), coloured by direction. Returns true when
+    /// the badge carries the whole detail (a bare "2 -> 1"), so the box need not repeat it.</summary>
+    private static bool AppendCountBadge(StringBuilder html, StepRecord s)
     {
         if (s.Kind != StepKind.Write)
-            return;
+            return false;
         var label = CountLabel(s.Resource);
         if (label is null)
-            return;
+            return false;
         var m = Transition().Match(s.Detail);
         var direction = "flat";
         var text = label;
@@ -208,8 +215,9 @@ public static partial class HtmlReport
             direction = to > from ? "up" : to < from ? "down" : "flat";
             text = string.Create(CultureInfo.InvariantCulture, $"{label} {from}\u2192{to}");
         }
-        html.Append(" <span class=\"badge ").Append(direction).Append(label == "map" ? " map" : "").Append("\">")
+        html.Append("<span class=\"badge ").Append(direction).Append(label == "map" ? " map" : "").Append("\">")
             .Append(Escape(text)).Append("</span>");
+        return m.Success && m.Value.Length == s.Detail.Trim().Length;
     }
 
     /// <summary>"ref" for a refcount resource, "map" for a mapcount one (<c>page 1027 refcount</c>), else null.</summary>

@@ -11,7 +11,7 @@ internal static class HtmlReportAssets
 :root {
   --ink: #1f2328; --muted: #656d76; --line: #d0d7de; --paper: #ffffff; --band: #f6f8fa;
   --read: #1f6feb; --write: #bc4c00; --lock: #8250df; --call: #1a7f37; --note: #6e7781;
-  --ptl: #fff1c2; --ptl-edge: #e3b341; --sem-r: #a5c8ff; --sem-w: #0a3069; --olock: #c297ff;
+  --ptl: #ffe9a8; --ptl-edge: #e3b341; --sem-r: #a5c8ff; --sem-w: #0a3069; --olock: #c297ff;
   --bad: #cf222e; --bad-bg: #ffebe9; --good: #1a7f37; --good-bg: #dafbe1;
   --mono: ui-monospace, SFMono-Regular, "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace;
   --sans: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", "Liberation Sans", Arial, sans-serif;
@@ -42,7 +42,9 @@ dl.facts dd { margin: 0; font-family: var(--mono); }
 .sw.sem-w { box-shadow: inset 5px 0 0 var(--sem-w); }
 .sw.olock { box-shadow: inset -5px 0 0 var(--olock); }
 main { padding: 0 0 16px; }
-table.trace { border-collapse: separate; border-spacing: 0; table-layout: fixed; width: 100%; min-width: calc(56px + var(--lanes) * 250px); }
+table.trace { border-collapse: separate; border-spacing: 0; table-layout: fixed; width: 100%; min-width: calc(56px + var(--lanes) * 270px); }
+body.wrap .box { white-space: normal; word-break: break-word; }
+button.toggle { font: 12px var(--sans); border: 1px solid var(--line); background: #fff; border-radius: 4px; padding: 1px 8px; cursor: pointer; }
 table.trace col.seqcol { width: 56px; }
 table.trace thead th { position: sticky; top: 0; z-index: 2; background: #eaeef2; border-bottom: 2px solid var(--line); padding: 6px 8px; text-align: left; font-family: var(--mono); font-size: 13px; }
 table.trace thead th small { display: block; font-family: var(--sans); font-weight: 400; color: var(--muted); font-size: 11px; }
@@ -51,6 +53,7 @@ table.trace td { padding: 1px 4px; border-right: 1px solid #eaeef2; vertical-ali
 td.seq { font-family: var(--mono); font-size: 11px; color: var(--muted); text-align: right; padding-right: 8px; }
 td.seq a { text-decoration: none; }
 td.ptl { background: var(--ptl); }
+td.ptl .box { background: #fff6d6; border-top-color: var(--ptl-edge); border-bottom-color: var(--ptl-edge); }
 td.sem-r { box-shadow: inset 4px 0 0 var(--sem-r); }
 td.sem-w { box-shadow: inset 4px 0 0 var(--sem-w); }
 td.olock { box-shadow: inset -4px 0 0 var(--olock); }
@@ -72,6 +75,7 @@ tr.step:hover td { outline: 1px solid #d0d7de88; }
 .box a.fn.outside { font-weight: 400; color: #424a53; }
 .box .res { color: #0550ae; }
 .box .det { color: var(--ink); }
+.box .badge { float: right; margin: 1px 0 0 6px; }
 .badge { display: inline-block; border-radius: 9px; padding: 0 6px; margin-left: 4px; font-size: 11px; line-height: 16px; font-weight: 600; }
 .badge.up { background: var(--good-bg); color: #116329; }
 .badge.down { background: #ffebe9; color: #a40e26; }
@@ -119,6 +123,14 @@ footer { padding: 8px 20px 20px; color: var(--muted); font-size: 11px; }
   var lanes = document.querySelectorAll('table.trace thead th.lane');
   document.body.dataset.lanes = String(lanes.length);
   document.body.dataset.steps = String(document.querySelectorAll('table.trace tr.step').length);
+  var wrap = document.getElementById('wrap-toggle');
+  if (wrap) {
+    wrap.hidden = false;
+    wrap.addEventListener('click', function () {
+      var on = document.body.classList.toggle('wrap');
+      wrap.textContent = on ? 'one line per step' : 'show full text';
+    });
+  }
   var current = null;
   document.getElementById('trace').addEventListener('click', function (ev) {
     if (ev.target.closest('a')) { return; }
