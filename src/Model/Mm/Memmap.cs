@@ -1,0 +1,53 @@
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// The memmap: one <see cref="Page"/> per pfn that has a struct page (system RAM, hotplugged device memory).
+/// Ranges are added and removed by hotplug. pfn_to_page of a pfn without a struct page is a
+/// <c>no-struct-page</c> violation (on x86-64 vmemmap it would read an unbacked or stale struct page).
+/// </summary>
+public sealed class Memmap(KernelWorld world)
+{
+    private readonly SortedDictionary<long, Page> _pages = [];
+
+    /// <summary>pfn_valid.</summary>
+    public bool pfn_valid(long pfn) => _pages.ContainsKey(pfn);
+
+    /// <summary>pfn_to_page.</summary>
+    public Page pfn_to_page(long pfn, string function)
+    {
+        if (!_pages.TryGetValue(pfn, out var page))
+            throw world.Violation(ViolationCategory.NoStructPage, function, $"pfn_to_page({pfn}): no struct page for this pfn");
+        return page;
+    }
+
+    /// <summary>The page for a pfn, or null (no violation), for walkers and tests.</summary>
+    public Page? Find(long pfn) => _pages.GetValueOrDefault(pfn);
+
+    /// <summary>Every live struct page, in pfn order.</summary>
+    public IEnumerable<Page> Pages => _pages.Values;
+
+    /// <summary>Creates struct pages for [start, start+count) (memmap_init_zone / memory hotplug).</summary>
+    public void AddRange(long start, int count, Zone zone, DevPagemap? pgmap, int initialRefcount, PageState state,
+        string function = "memmap_init_zone")
+    {
+        for (var pfn = start; pfn < start + count; pfn++)
+        {
+            if (_pages.ContainsKey(pfn))
+                world.Violation(ViolationCategory.BugOn, function, $"memmap for pfn {pfn} already exists");
+        }
+        for (var pfn = start; pfn < start + count; pfn++)
+            _pages[pfn] = new Page(world, pfn, zone, pgmap, initialRefcount, state);
+        world.Record(StepKind.Write, function, "memmap", $"added pfns [{start}, {start + count}) {zone}");
+    }
+
+    /// <summary>Removes the struct pages of [start, start+count) (arch_remove_memory): they go offline.</summary>
+    public void RemoveRange(long start, int count, string function = "arch_remove_memory")
+    {
+        for (var pfn = start; pfn < start + count; pfn++)
+        {
+            if (_pages.Remove(pfn, out var page))
+                page.MarkOffline(function);
+        }
+        world.Record(StepKind.Write, function, "memmap", $"removed pfns [{start}, {start + count})");
+    }
+}

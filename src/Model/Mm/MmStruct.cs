@@ -1,0 +1,119 @@
+using Hmm.Spec.Model.Locking;
+
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// struct mm_struct: VMAs, a one-level page table (page index -> pte_t), the page-table lock (one per mm; the
+/// kernel's split PTL is per page-table page, which only narrows contention), mmap_sem and the rss counters.
+/// PTE reads and writes are steps; a PTE write without the PTL is a <c>lock-discipline</c> violation.
+/// </summary>
+public sealed class MmStruct
+{
+    private readonly KernelWorld _w;
+    private readonly List<Vma> _vmas = [];
+    private readonly SortedDictionary<long, Pte> _pageTable = [];
+    private readonly long[] _rss = new long[4];
+
+    internal MmStruct(KernelWorld world, string name)
+    {
+        _w = world;
+        Name = name;
+        Ptl = new KernelSpinLock(world, $"ptl {name}");
+        MmapSem = new RwSemaphore(world, $"mmap_sem {name}");
+    }
+
+    public string Name { get; }
+    /// <summary>The page-table lock (pte_lockptr).</summary>
+    public KernelSpinLock Ptl { get; }
+    public RwSemaphore MmapSem { get; }
+    /// <summary>Set by exit_mmap: the address space is gone.</summary>
+    public bool Exited { get; internal set; }
+
+    public IReadOnlyList<Vma> Vmas => _vmas;
+
+    /// <summary>find_vma(mm, addr) restricted to a VMA containing addr (the callers check vm_start &lt;= addr).</summary>
+    public Vma? find_vma(long address)
+    {
+        foreach (var v in _vmas)
+        {
+            if (v.Contains(address))
+                return v;
+        }
+        return null;
+    }
+
+    internal void InsertVma(Vma vma)
+    {
+        _vmas.Add(vma);
+        _vmas.Sort((a, b) => a.Start.CompareTo(b.Start));
+    }
+
+    internal void RemoveVma(Vma vma) => _vmas.Remove(vma);
+
+    // ---------------- page table ----------------
+
+    private string PteRes(long address) => $"pte {Name}:{address}";
+
+    /// <summary>*pte: a load of the PTE (lockless unless the caller holds the PTL).</summary>
+    public Pte ReadPte(long address, string function)
+    {
+        _w.Point(StepKind.Read, PteRes(address));
+        var pte = _pageTable.GetValueOrDefault(address);
+        _w.Record(StepKind.Read, function, PteRes(address), Describe(pte));
+        return pte;
+    }
+
+    /// <summary>set_pte_at / pte_clear: a store to the PTE; the PTL must be held.</summary>
+    public void WritePte(long address, Pte pte, string function)
+    {
+        Ptl.AssertHeld(function, $"store to {PteRes(address)}");
+        _w.Point(StepKind.Write, PteRes(address));
+        var old = _pageTable.GetValueOrDefault(address);
+        if (pte.IsNone)
+            _pageTable.Remove(address);
+        else
+            _pageTable[address] = pte;
+        _w.Record(StepKind.Write, function, PteRes(address), $"{Describe(old)} -> {Describe(pte)}");
+    }
+
+    /// <summary>The MMU setting accessed/dirty bits (part of the atomic hardware-access step; no PTL).</summary>
+    internal void HardwareSetPte(long address, Pte pte) => _pageTable[address] = pte;
+
+    /// <summary>The raw page table, for invariants and walkers at quiescent points (no steps).</summary>
+    public IReadOnlyDictionary<long, Pte> PageTableRaw => _pageTable;
+
+    /// <summary>A PTE in words: none, present pfn, or the swap entry's kind.</summary>
+    public string Describe(Pte pte)
+    {
+        if (pte.IsNone) return "none";
+        if (pte.IsPresent) return pte.ToString();
+        var e = SwapEntry.swp_entry(pte.ArchSwapType, pte.ArchSwapOffset);
+        return _w.Swp.Describe(e) + (pte.Has(Pte._PAGE_SWP_SOFT_DIRTY) ? " SD" : "");
+    }
+
+    // ---------------- rss counters ----------------
+
+    /// <summary>add_mm_counter (atomic).</summary>
+    public void add_mm_counter(MmCounter member, long value, string function)
+    {
+        var res = $"rss {Name} {member}";
+        _w.Point(StepKind.Write, res);
+        var old = _rss[(int)member];
+        _rss[(int)member] = old + value;
+        _w.Record(StepKind.Write, function, res, $"{old} -> {old + value}");
+    }
+
+    /// <summary>get_mm_counter.</summary>
+    public long get_mm_counter(MmCounter member, string function)
+    {
+        var res = $"rss {Name} {member}";
+        _w.Point(StepKind.Read, res);
+        var v = _rss[(int)member];
+        _w.Record(StepKind.Read, function, res, v.ToString());
+        return v;
+    }
+
+    public long RssRaw(MmCounter member) => _rss[(int)member];
+
+    public override string ToString() => $"mm {Name}";
+}

@@ -1,0 +1,309 @@
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// <c>struct page</c>: pfn, zone, <c>_refcount</c>, <c>_mapcount</c> (starts at -1, as in the kernel), anon
+/// mapping + index, PG_locked, contents (one 64-bit value stands for the page's data), life state, and for
+/// ZONE_DEVICE pages the <c>pgmap</c>. Every field access is a step through the world; touching a free or offline
+/// page through a checked accessor is a <c>use-after-free</c> violation. Allocators and drivers manage free pages
+/// through the <c>Free*</c>/<c>Mark*</c> members, which do not check.
+/// </summary>
+public sealed class Page
+{
+    private readonly KernelWorld _w;
+    private readonly SemaphoreSlim _pgLock = new(1, 1);
+    private int _refcount;
+    private int _mapcount = -1;
+    private object? _mapping;
+    private long _index;
+    private long _contents;
+    private bool _locked;
+    private DevPagemap? _pgmap;
+
+    internal Page(KernelWorld world, long pfn, Zone zone, DevPagemap? pgmap, int initialRefcount, PageState state)
+    {
+        _w = world;
+        Pfn = pfn;
+        Zone = zone;
+        _pgmap = pgmap;
+        _refcount = initialRefcount;
+        State = state;
+    }
+
+    /// <summary>page_to_pfn: arithmetic on the memmap address, no access.</summary>
+    public long Pfn { get; }
+
+    /// <summary>page_zonenum (fixed when the memmap is initialised).</summary>
+    public Zone Zone { get; }
+
+    public PageState State { get; private set; }
+
+    /// <summary>Poison written into a freed page's contents (page poisoning).</summary>
+    public const long PoisonContents = unchecked((long)0xaaaaaaaaaaaaaaaaUL);
+
+    private string Res(string field) => $"page {Pfn} {field}";
+
+    private void CheckLive(string function, string field)
+    {
+        switch (State)
+        {
+            case PageState.Free:
+                _w.Violation(ViolationCategory.UseAfterFree, function, $"{field} of free page pfn={Pfn} ({Zone})");
+                break;
+            case PageState.Offline:
+                _w.Violation(ViolationCategory.UseAfterFree, function, $"{field} of page pfn={Pfn} whose memmap was removed");
+                break;
+            case PageState.InUse:
+                break;
+        }
+    }
+
+    // ---------------- _refcount ----------------
+
+    /// <summary>page_ref_count.</summary>
+    public int ReadRefcount(string function)
+    {
+        _w.Point(StepKind.Read, Res("refcount"));
+        CheckLive(function, "refcount");
+        _w.Record(StepKind.Read, function, Res("refcount"), _refcount.ToString());
+        return _refcount;
+    }
+
+    /// <summary>An atomic add (page_ref_inc/dec/add); returns the new count. Going below 0 is refcount-underflow.</summary>
+    public int AddRefcount(int delta, string function)
+    {
+        _w.Point(StepKind.Write, Res("refcount"));
+        CheckLive(function, "refcount");
+        var old = _refcount;
+        if (old + delta < 0)
+            _w.Violation(ViolationCategory.RefcountUnderflow, function, $"page pfn={Pfn} refcount {old} + {delta} < 0");
+        _refcount = old + delta;
+        _w.Record(StepKind.Write, function, Res("refcount"), $"{old} -> {_refcount}");
+        return _refcount;
+    }
+
+    /// <summary>page_ref_add_unless(page, 1, 0) (get_page_unless_zero): never touches a freed page's count.</summary>
+    public bool AddRefcountUnlessZero(string function)
+    {
+        _w.Point(StepKind.Write, Res("refcount"));
+        if (State == PageState.Offline)
+            _w.Violation(ViolationCategory.UseAfterFree, function, $"refcount of page pfn={Pfn} whose memmap was removed");
+        if (_refcount == 0)
+        {
+            _w.Record(StepKind.Read, function, Res("refcount"), "0 (get_page_unless_zero fails)");
+            return false;
+        }
+        _refcount++;
+        _w.Record(StepKind.Write, function, Res("refcount"), $"{_refcount - 1} -> {_refcount}");
+        return true;
+    }
+
+    /// <summary>set_page_count (initialisation by an allocator or driver; does not check liveness).</summary>
+    public void SetRefcount(int value, string function)
+    {
+        _w.Point(StepKind.Write, Res("refcount"));
+        var old = _refcount;
+        _refcount = value;
+        _w.Record(StepKind.Write, function, Res("refcount"), $"{old} -> {value} (set)");
+    }
+
+    /// <summary>The raw count, for invariants at a quiescent point (no step).</summary>
+    public int RefcountRaw => _refcount;
+
+    // ---------------- _mapcount ----------------
+
+    /// <summary>page_mapcount: _mapcount + 1.</summary>
+    public int ReadMapcount(string function)
+    {
+        _w.Point(StepKind.Read, Res("mapcount"));
+        CheckLive(function, "mapcount");
+        _w.Record(StepKind.Read, function, Res("mapcount"), $"_mapcount={_mapcount}");
+        return _mapcount + 1;
+    }
+
+    /// <summary>Atomic add to _mapcount; returns the new _mapcount. Below -1 is mapcount-underflow.</summary>
+    public int AddMapcount(int delta, string function)
+    {
+        _w.Point(StepKind.Write, Res("mapcount"));
+        CheckLive(function, "mapcount");
+        var old = _mapcount;
+        if (old + delta < -1)
+            _w.Violation(ViolationCategory.MapcountUnderflow, function, $"page pfn={Pfn} _mapcount {old} + {delta} < -1");
+        _mapcount = old + delta;
+        _w.Record(StepKind.Write, function, Res("mapcount"), $"{old} -> {_mapcount}");
+        return _mapcount;
+    }
+
+    /// <summary>The raw _mapcount, for invariants (no step).</summary>
+    public int MapcountRaw => _mapcount;
+
+    // ---------------- mapping / index ----------------
+
+    /// <summary>page->mapping (an <see cref="AnonVma"/> for anonymous pages, a <see cref="ShmemFile"/> for shmem).</summary>
+    public object? ReadMapping(string function)
+    {
+        _w.Point(StepKind.Read, Res("mapping"));
+        CheckLive(function, "mapping");
+        _w.Record(StepKind.Read, function, Res("mapping"), _mapping?.ToString() ?? "null");
+        return _mapping;
+    }
+
+    public void WriteMapping(object? mapping, long index, string function)
+    {
+        _w.Point(StepKind.Write, Res("mapping"));
+        CheckLive(function, "mapping");
+        _mapping = mapping;
+        _index = index;
+        _w.Record(StepKind.Write, function, Res("mapping"), $"{mapping?.ToString() ?? "null"} index={index}");
+    }
+
+    public long IndexRaw => _index;
+    public object? MappingRaw => _mapping;
+
+    // ---------------- contents ----------------
+
+    /// <summary>A load from the page's data (CPU through a mapping, or the device's copy engine).</summary>
+    public long ReadContents(string function)
+    {
+        _w.Point(StepKind.Read, Res("data"));
+        CheckLive(function, "data");
+        _w.Record(StepKind.Read, function, Res("data"), _contents.ToString());
+        return _contents;
+    }
+
+    public void WriteContents(long value, string function)
+    {
+        _w.Point(StepKind.Write, Res("data"));
+        CheckLive(function, "data");
+        var old = _contents;
+        _contents = value;
+        _w.Record(StepKind.Write, function, Res("data"), $"{old} -> {value}");
+    }
+
+    public long ContentsRaw => _contents;
+
+    /// <summary>A CPU store through a present PTE (part of the atomic hardware-access step, no own step).</summary>
+    internal void WriteContentsByHardware(long value) => _contents = value;
+
+    // ---------------- PG_locked ----------------
+
+    /// <summary>trylock_page.</summary>
+    public bool TryLock(string function)
+    {
+        _w.Point(StepKind.Write, Res("PG_locked"));
+        CheckLive(function, "PG_locked");
+        if (!_pgLock.Wait(0))
+        {
+            _w.Record(StepKind.Read, function, Res("PG_locked"), "locked (trylock_page fails)");
+            return false;
+        }
+        _locked = true;
+        _w.Record(StepKind.Lock, function, Res("PG_locked"), "0 -> 1 (trylock_page)");
+        return true;
+    }
+
+    /// <summary>lock_page: sleeps until the page is unlocked.</summary>
+    public void Lock(string function)
+    {
+        CheckLive(function, "PG_locked");
+        _pgLock.Wait();
+        _locked = true;
+        _w.Record(StepKind.Lock, function, Res("PG_locked"), "0 -> 1 (lock_page)");
+    }
+
+    /// <summary>unlock_page; unlocking an unlocked page is a BUG.</summary>
+    public void Unlock(string function)
+    {
+        _w.Point(StepKind.Write, Res("PG_locked"));
+        CheckLive(function, "PG_locked");
+        if (!_locked)
+            _w.Violation(ViolationCategory.BugOn, function, $"unlock_page of unlocked page pfn={Pfn}");
+        _locked = false;
+        _w.Record(StepKind.Unlock, function, Res("PG_locked"), "1 -> 0 (unlock_page)");
+        _pgLock.Release();
+    }
+
+    /// <summary>wait_on_page_locked: sleeps until PG_locked is clear (does not take the lock).</summary>
+    public void WaitUnlocked(string function)
+    {
+        CheckLive(function, "PG_locked");
+        _pgLock.Wait();
+        _w.Record(StepKind.Read, function, Res("PG_locked"), "0 (wait_on_page_locked returns)");
+        _pgLock.Release();
+    }
+
+    /// <summary>PageLocked.</summary>
+    public bool ReadLocked(string function)
+    {
+        _w.Point(StepKind.Read, Res("PG_locked"));
+        CheckLive(function, "PG_locked");
+        _w.Record(StepKind.Read, function, Res("PG_locked"), _locked ? "1" : "0");
+        return _locked;
+    }
+
+    public bool LockedRaw => _locked;
+
+    // ---------------- pgmap ----------------
+
+    /// <summary>page->pgmap (ZONE_DEVICE pages); a read of a free page's pgmap is the seed's use-after-free.</summary>
+    public DevPagemap? ReadPgmap(string function)
+    {
+        _w.Point(StepKind.Read, Res("pgmap"));
+        CheckLive(function, "pgmap");
+        _w.Record(StepKind.Read, function, Res("pgmap"), _pgmap?.ToString() ?? "null");
+        return _pgmap;
+    }
+
+    public DevPagemap? PgmapRaw => _pgmap;
+
+    // ---------------- allocator / driver side (no liveness check) ----------------
+
+    /// <summary>Marks the page allocated (page allocator or driver pool hand it out).</summary>
+    public void MarkInUse(string function)
+    {
+        _w.Point(StepKind.Write, Res("state"));
+        if (State == PageState.InUse)
+            _w.Violation(ViolationCategory.BugOn, function, $"allocating page pfn={Pfn} that is already in use");
+        if (State == PageState.Offline)
+            _w.Violation(ViolationCategory.UseAfterFree, function, $"allocating page pfn={Pfn} whose memmap was removed");
+        State = PageState.InUse;
+        _mapcount = -1;
+        _mapping = null;
+        _index = 0;
+        _w.Record(StepKind.Write, function, Res("state"), "free -> in use");
+    }
+
+    /// <summary>Marks the page free (returned to the page allocator or to a driver's free list).</summary>
+    public void MarkFree(string function)
+    {
+        _w.Point(StepKind.Write, Res("state"));
+        if (State == PageState.Free)
+            _w.Violation(ViolationCategory.DoubleFree, function, $"page pfn={Pfn} freed twice");
+        if (State == PageState.Offline)
+            _w.Violation(ViolationCategory.UseAfterFree, function, $"freeing page pfn={Pfn} whose memmap was removed");
+        if (_mapcount != -1)
+            _w.Violation(ViolationCategory.BugOn, function, $"freeing page pfn={Pfn} still mapped (_mapcount={_mapcount})");
+        if (_locked)
+            _w.Violation(ViolationCategory.BugOn, function, $"freeing locked page pfn={Pfn}");
+        State = PageState.Free;
+        _mapping = null;
+        _contents = PoisonContents;
+        _w.Record(StepKind.Write, function, Res("state"), "in use -> free");
+    }
+
+    /// <summary>The memmap section holding this page is being removed.</summary>
+    internal void MarkOffline(string function)
+    {
+        State = PageState.Offline;
+        _w.Record(StepKind.Write, function, Res("state"), "-> offline (memmap removed)");
+    }
+
+    /// <summary>Sets page->pgmap (memmap initialisation by devm_memremap_pages).</summary>
+    public void InitPgmap(DevPagemap? pgmap, string function)
+    {
+        _w.Point(StepKind.Write, Res("pgmap"));
+        _pgmap = pgmap;
+        _w.Record(StepKind.Write, function, Res("pgmap"), pgmap?.ToString() ?? "null");
+    }
+
+    public override string ToString() => $"page {Pfn}";
+}

@@ -1,0 +1,145 @@
+using System.Runtime.CompilerServices;
+
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// Page references and reverse-map counts (include/linux/mm.h get_page/put_page as patched by the HMM series'
+/// "free-page callback" patch that the seed builds on, include/linux/page_ref.h, mm/rmap.c, mm/swap.c).
+/// </summary>
+public sealed partial class KernelWorld
+{
+    private readonly Dictionary<long, List<string>> _heldRefs = [];
+
+    /// <summary>
+    /// get_page: VM_BUG_ON_PAGE(page_ref_count(page) &lt;= 0); page_ref_inc; for ZONE_DEVICE pages (seed era)
+    /// get_zone_device_page takes a pgmap percpu reference too.
+    /// </summary>
+    public void get_page(Page page, [CallerMemberName] string function = "")
+    {
+        var count = page.AddRefcount(1, function);
+        BUG_ON(count <= 1, function, $"get_page on page pfn={page.Pfn} with refcount {count - 1}");
+        if (page.Zone == Zone.Device)
+            get_zone_device_page(page, function);
+    }
+
+    /// <summary>
+    /// get_page_unless_zero: take a reference only if the page is not (being) freed. For seed-era device pages
+    /// the idle count is 1, so this does not detect a free device page (as in the kernel).
+    /// </summary>
+    public bool get_page_unless_zero(Page page, [CallerMemberName] string function = "")
+    {
+        if (!page.AddRefcountUnlessZero(function))
+            return false;
+        if (page.Zone == Zone.Device)
+            get_zone_device_page(page, function);
+        return true;
+    }
+
+    /// <summary>
+    /// put_page: ZONE_DEVICE pages go to put_zone_device_page; other pages are freed when the count reaches 0
+    /// (put_page_testzero + __put_page).
+    /// </summary>
+    public void put_page(Page page, [CallerMemberName] string function = "")
+    {
+        if (page.Zone == Zone.Device)
+        {
+            put_zone_device_page(page, function);
+            return;
+        }
+        if (page.AddRefcount(-1, function) == 0)
+            __put_page(page, function);
+    }
+
+    /// <summary>__put_page → __put_single_page: back to the page allocator (shmem/anon mappings already gone).</summary>
+    private void __put_page(Page page, string function)
+    {
+        if (page.MappingRaw is ShmemFile)
+            Violation(ViolationCategory.BugOn, function, $"page pfn={page.Pfn} freed while still in the page cache");
+        Buddy.free_hot_cold_page(page, function);
+    }
+
+    /// <summary>page_ref_count.</summary>
+    public int page_ref_count(Page page, [CallerMemberName] string function = "") => page.ReadRefcount(function);
+
+    /// <summary>page_mapcount: _mapcount + 1.</summary>
+    public int page_mapcount(Page page, [CallerMemberName] string function = "") => page.ReadMapcount(function);
+
+    /// <summary>page_dup_rmap(page, false): atomic_inc(&amp;page-&gt;_mapcount) (fork).</summary>
+    public void page_dup_rmap(Page page, bool compound = false, [CallerMemberName] string function = "")
+    {
+        _ = compound;
+        page.AddMapcount(1, function);
+    }
+
+    /// <summary>page_remove_rmap(page, false): atomic_add_negative(-1, &amp;page-&gt;_mapcount).</summary>
+    public void page_remove_rmap(Page page, bool compound = false, [CallerMemberName] string function = "")
+    {
+        _ = compound;
+        page.AddMapcount(-1, function);
+    }
+
+    /// <summary>page_add_new_anon_rmap: a fresh page's first mapping: _mapcount -1 → 0, mapping = anon_vma.</summary>
+    public void page_add_new_anon_rmap(Page page, Vma vma, long address, [CallerMemberName] string function = "")
+    {
+        if (vma.AnonVma is null)
+            Violation(ViolationCategory.BugOn, function, $"page_add_new_anon_rmap in {vma} without anon_vma");
+        var mapcount = page.AddMapcount(1, function);
+        BUG_ON(mapcount != 0, function, $"page_add_new_anon_rmap on mapped page pfn={page.Pfn}");
+        page.WriteMapping(vma.AnonVma, vma.linear_page_index(address), function);
+    }
+
+    /// <summary>page_add_anon_rmap: one more mapping of an anonymous page (swap-in, remove_migration_pte).</summary>
+    public void page_add_anon_rmap(Page page, Vma vma, long address, [CallerMemberName] string function = "")
+    {
+        if (page.AddMapcount(1, function) == 0 && page.MappingRaw is null)
+            page.WriteMapping(vma.AnonVma, vma.linear_page_index(address), function);
+    }
+
+    /// <summary>page_add_file_rmap: one more mapping of a page-cache page.</summary>
+    public void page_add_file_rmap(Page page, [CallerMemberName] string function = "") => page.AddMapcount(1, function);
+
+    /// <summary>PageAnon: page->mapping is an anon_vma.</summary>
+    public bool PageAnon(Page page, [CallerMemberName] string function = "") => page.ReadMapping(function) is AnonVma;
+
+    /// <summary>page_rmapping: page->mapping without the PAGE_MAPPING_ANON tag.</summary>
+    public object? page_rmapping(Page page, [CallerMemberName] string function = "") => page.ReadMapping(function);
+
+    /// <summary>mm_counter(page): MM_ANONPAGES for anon pages, else mm_counter_file (shmem → MM_SHMEMPAGES).</summary>
+    public MmCounter mm_counter(Page page, [CallerMemberName] string function = "") =>
+        page.ReadMapping(function) switch
+        {
+            AnonVma => MmCounter.MM_ANONPAGES,
+            ShmemFile => MmCounter.MM_SHMEMPAGES,
+            _ => MmCounter.MM_FILEPAGES,
+        };
+
+    /// <summary>copy_user_highpage: copy the data of one page into another.</summary>
+    public void copy_user_highpage(Page to, Page from, [CallerMemberName] string function = "") =>
+        to.WriteContents(from.ReadContents(function), function);
+
+    // ---------------- references held in flight ----------------
+
+    /// <summary>
+    /// Declares that the current actor holds a reference on <paramref name="page"/> that no PTE accounts for
+    /// (a fault in progress, a migration in progress). Invariants count these.
+    /// </summary>
+    public void NoteRefHeld(Page page, string why)
+    {
+        if (!_heldRefs.TryGetValue(page.Pfn, out var list))
+            _heldRefs[page.Pfn] = list = [];
+        list.Add($"{CurrentActor}: {why}");
+    }
+
+    /// <summary>The in-flight reference noted by <see cref="NoteRefHeld"/> is dropped.</summary>
+    public void NoteRefDropped(Page page, string why)
+    {
+        var entry = $"{CurrentActor}: {why}";
+        if (!_heldRefs.TryGetValue(page.Pfn, out var list) || !list.Remove(entry))
+            Violation(ViolationCategory.BugOn, "NoteRefDropped", $"no in-flight reference \"{entry}\" on page pfn={page.Pfn}");
+        if (list!.Count == 0)
+            _heldRefs.Remove(page.Pfn);
+    }
+
+    /// <summary>In-flight references per pfn.</summary>
+    public IReadOnlyDictionary<long, List<string>> HeldRefs => _heldRefs;
+}

@@ -1,0 +1,175 @@
+using Microsoft.Coyote.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// One whole modelled kernel: memmap, page allocator, swap area, address spaces, device, locks and the step log.
+/// One instance per Coyote iteration; nothing is static. Kernel functions are methods of this partial class,
+/// one file per kernel source file, each named after the kernel function it transcribes.
+/// </summary>
+public sealed partial class KernelWorld
+{
+    private readonly List<StepRecord> _steps = [];
+    private readonly AsyncLocal<string?> _actor = new();
+    private readonly Dictionary<string, MmStruct> _mms = new(StringComparer.Ordinal);
+
+    private KernelWorld(MachineLayout layout, KernelConfig config, KernelVariant variant, ILogger? logger)
+    {
+        Layout = layout;
+        Config = config;
+        Variant = variant;
+        Logger = logger ?? NullLogger.Instance;
+        Swp = new SwapTypes(config, variant);
+        Memmap = new Memmap(this);
+        Buddy = new PageAllocator(this);
+        SwapArea = new SwapArea(this);
+    }
+
+    public MachineLayout Layout { get; }
+    public KernelConfig Config { get; }
+    public KernelVariant Variant { get; }
+    public ILogger Logger { get; }
+
+    /// <summary>Swap-type arithmetic of include/linux/swap.h and swapops.h for this config.</summary>
+    public SwapTypes Swp { get; }
+    public Memmap Memmap { get; }
+    /// <summary>The system-RAM page allocator.</summary>
+    public PageAllocator Buddy { get; }
+    /// <summary>Swap device 0 (only meaningful with CONFIG_SWAP).</summary>
+    public SwapArea SwapArea { get; }
+
+    /// <summary>More fault retries than this in one CPU access is a <c>livelock</c> violation.</summary>
+    public int FaultRetryLimit { get; set; } = 100;
+
+    public IReadOnlyList<StepRecord> Steps => _steps;
+
+    /// <summary>The first violation raised in this world (later ones may be consequences of it).</summary>
+    public KernelViolation? FirstViolation { get; private set; }
+
+    /// <summary>The address spaces by name, including exited ones (their mm is torn down).</summary>
+    public IReadOnlyDictionary<string, MmStruct> Mms => _mms;
+
+    /// <summary>Name of the actor running the current task ("main" outside any <see cref="EnterActor"/>).</summary>
+    public string CurrentActor => _actor.Value ?? "main";
+
+    /// <summary>
+    /// Builds a world: RAM pages into the allocator; if the layout has device pages, the reference driver probes
+    /// and hotplugs its device memory (<see cref="ProbeDevice"/>, implemented by the device side).
+    /// </summary>
+    public static KernelWorld Create(MachineLayout layout, KernelConfig config, KernelVariant variant, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(variant);
+        if (layout.RamPages < 0 || layout.DevicePages < 0)
+            throw new ArgumentOutOfRangeException(nameof(layout), "page counts must not be negative");
+        if (layout.DevicePages > 0 && layout.DeviceStartPfn < layout.RamPages)
+            throw new ArgumentOutOfRangeException(nameof(layout), "the device range overlaps system RAM");
+        var w = new KernelWorld(layout, config, variant, logger);
+        w.Memmap.AddRange(0, layout.RamPages, Zone.Normal, pgmap: null, initialRefcount: 0, PageState.Free);
+        w.Buddy.AddFreeRange(0, layout.RamPages);
+        if (layout.DevicePages > 0)
+            w.ProbeDevice();
+        return w;
+    }
+
+    /// <summary>The device side's probe (driver + devm_memremap_pages), called by Create when DevicePages &gt; 0.</summary>
+    partial void ProbeDevice();
+
+    /// <summary>Names the current task so that steps and violations are attributed to the actor.</summary>
+    public IDisposable EnterActor(string actorName)
+    {
+        var previous = _actor.Value;
+        _actor.Value = actorName;
+        return new ActorScope(this, previous);
+    }
+
+    private sealed class ActorScope(KernelWorld world, string? previous) : IDisposable
+    {
+        public void Dispose() => world._actor.Value = previous;
+    }
+
+    // ---------------- the step accessor ----------------
+
+    /// <summary>
+    /// A scheduling point before a shared-state access: another CPU may run here. Call it, then read or write,
+    /// then <see cref="Record"/> what happened.
+    /// </summary>
+    public void Point(StepKind kind, string resource)
+    {
+        switch (kind)
+        {
+            case StepKind.Read:
+                SchedulingPoint.Read(resource);
+                break;
+            case StepKind.Write:
+                SchedulingPoint.Write(resource);
+                break;
+            case StepKind.Note:
+            case StepKind.Call:
+            case StepKind.Lock:
+            case StepKind.Unlock:
+                break;
+        }
+    }
+
+    /// <summary>Appends a step to the log.</summary>
+    public void Record(StepKind kind, string function, string resource, string detail)
+    {
+        var step = new StepRecord(_steps.Count, CurrentActor, function, kind, resource, detail);
+        _steps.Add(step);
+        if (Logger.IsEnabled(LogLevel.Trace))
+            Logger.LogTrace("{Step}", step.ToString());
+    }
+
+    /// <summary>A scheduling point and its record in one call, for accesses whose detail is known beforehand.</summary>
+    public void Step(StepKind kind, string function, string resource, string detail)
+    {
+        Point(kind, resource);
+        Record(kind, function, resource, detail);
+    }
+
+    /// <summary>A plain interleaving point (another CPU may run) that touches no named resource.</summary>
+    public void Interleave(string function, string detail)
+    {
+        SchedulingPoint.Interleave();
+        Record(StepKind.Note, function, "cpu", detail);
+    }
+
+    // ---------------- violations ----------------
+
+    /// <summary>Raises a violation: remembers the first one and throws it.</summary>
+    public KernelViolation Violation(string category, string function, string detail)
+    {
+        var v = new KernelViolation(category, function, CurrentActor, detail);
+        FirstViolation ??= v;
+        Record(StepKind.Note, function, "violation", v.Message);
+        Logger.LogDebug("{Violation}", v.Message);
+        throw v;
+    }
+
+    /// <summary>BUG_ON(cond).</summary>
+    public void BUG_ON(bool condition, string function, string what)
+    {
+        if (condition)
+            Violation(ViolationCategory.BugOn, function, what);
+    }
+
+    // ---------------- address spaces ----------------
+
+    /// <summary>The live mm named <paramref name="name"/>, or null (unknown or exited).</summary>
+    public MmStruct? FindMm(string name) =>
+        _mms.TryGetValue(name, out var mm) && !mm.Exited ? mm : null;
+
+    internal MmStruct CreateMm(string name)
+    {
+        var mm = new MmStruct(this, name);
+        _mms[name] = mm;
+        return mm;
+    }
+
+    /// <summary>True when a live or exited mm already used the name (names are never reused).</summary>
+    public bool MmNameUsed(string name) => _mms.ContainsKey(name);
+}

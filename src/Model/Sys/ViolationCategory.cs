@@ -1,0 +1,32 @@
+namespace Hmm.Spec.Model;
+
+/// <summary>Stable violation category ids (tests and reports key on these strings).</summary>
+public static class ViolationCategory
+{
+    public const string UseAfterFree = "use-after-free";
+    public const string RefcountUnderflow = "refcount-underflow";
+    public const string MapcountUnderflow = "mapcount-underflow";
+    public const string DoubleFree = "double-free";
+    public const string PteTypeConfusion = "pte-type-confusion";
+    public const string NoStructPage = "no-struct-page";
+    public const string BugOn = "bug-on";
+    public const string Leak = "leak";
+    public const string RssMismatch = "rss-mismatch";
+    public const string RefcountMismatch = "refcount-mismatch";
+    public const string MapcountMismatch = "mapcount-mismatch";
+    public const string UnaddressableMapped = "unaddressable-mapped";
+    public const string SwapTypeCollision = "swap-type-collision";
+    public const string PgmapGone = "pgmap-gone";
+    public const string Deadlock = "deadlock";
+    public const string Livelock = "livelock";
+    public const string NotLinearizable = "not-linearizable";
+    public const string Expectation = "expectation";
+    public const string LockDiscipline = "lock-discipline";
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        UseAfterFree, RefcountUnderflow, MapcountUnderflow, DoubleFree, PteTypeConfusion, NoStructPage, BugOn, Leak,
+        RssMismatch, RefcountMismatch, MapcountMismatch, UnaddressableMapped, SwapTypeCollision, PgmapGone, Deadlock,
+        Livelock, NotLinearizable, Expectation, LockDiscipline,
+    ];
+}

@@ -1,0 +1,65 @@
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// One kernel variant: a record of named points of variation, one per upstream fix or mutant. Kernel paths ask
+/// these properties, never the variant's name. <see cref="KernelVariants"/> holds the named instances.
+/// </summary>
+public sealed record KernelVariant
+{
+    public required string Name { get; init; }
+    public required string Description { get; init; }
+    /// <summary>Upstream commit the variant adds (null for seed, upstream and mutants).</summary>
+    public string? Commit { get; init; }
+
+    // ---- Fault path (mm/memory.c do_swap_page), fixes 16ce101db85d, 1afaeb8293c9, b570f37a2ce4 ----
+
+    /// <summary>How do_swap_page calls device_entry_fault.</summary>
+    public FaultProtocol Fault { get; init; } = FaultProtocol.Lockless;
+
+    /// <summary>16ce101db85d: migrate_vma tolerates the faulting thread's extra reference on <c>fault_page</c>.</summary>
+    public bool MigrationToleratesFaultPageRef => Fault != FaultProtocol.Lockless;
+
+    // ---- Device-memory teardown (kernel/memremap.c devm_memremap_pages_release) ----
+
+    /// <summary>50f44ee7248a: release waits for the pgmap ref to drain before removing the memory.</summary>
+    public bool TeardownWaitsForPageRefs { get; init; }
+
+    /// <summary>
+    /// ef233450898f + 0dc45ca1ce18: free ZONE_DEVICE pages idle at refcount 0 (page_free at 0, not 1) and each
+    /// allocated page holds one pgmap reference.
+    /// </summary>
+    public bool FreeDevicePagesAtRefcountZero { get; init; }
+
+    /// <summary>249881232e14: release evicts still-mapped device pages to system memory first.</summary>
+    public bool ReleaseEvictsMappedPages { get; init; }
+
+    // ---- Mutants: exactly one seed hunk broken on top of upstream ----
+
+    /// <summary>Mutant: migrate_vma finalize installs the destination without the pte_same re-check.</summary>
+    public bool FinalizeSkipsPteSame { get; init; }
+    /// <summary>Mutant: register_memory_resource ignores a conflicting resource.</summary>
+    public bool RegisterMemoryIgnoresConflict { get; init; }
+    /// <summary>Mutant: copy_one_pte keeps a write device entry writable in a COW mapping.</summary>
+    public bool ForkKeepsWriteDeviceEntry { get; init; }
+    /// <summary>Mutant: copy_one_pte copies a device entry without get_page.</summary>
+    public bool ForkSkipsGetPage { get; init; }
+    /// <summary>Mutant: copy_one_pte copies a device entry without page_dup_rmap.</summary>
+    public bool ForkSkipsDupRmap { get; init; }
+    /// <summary>Mutant: zap_pte_range skips device entries whenever zap_details is given (pre-seed swap rule).</summary>
+    public bool ZapSkipsDeviceEntriesWithDetails { get; init; }
+    /// <summary>Mutant: zap_pte_range clears a device entry without decrementing rss.</summary>
+    public bool ZapSkipsRssDecrement { get; init; }
+    /// <summary>Mutant: zap_pte_range clears a device entry without put_page.</summary>
+    public bool ZapSkipsPutPage { get; init; }
+    /// <summary>Mutant: change_pte_range leaves write device entries writable.</summary>
+    public bool MprotectKeepsWriteDeviceEntry { get; init; }
+    /// <summary>Mutant: MAX_SWAPFILES does not subtract SWP_DEVICE_NUM (the pre-seed formula).</summary>
+    public bool MaxSwapfilesNotReduced { get; init; }
+    /// <summary>Mutant: do_swap_page has no device-entry branch (treats it like any other non-swap entry).</summary>
+    public bool DoSwapPageIgnoresDeviceEntries { get; init; }
+
+    /// <summary>True for the named single-fault mutants.</summary>
+    public bool IsMutant => Name.StartsWith("mutant-", StringComparison.Ordinal);
+
+    public override string ToString() => Name;
+}
