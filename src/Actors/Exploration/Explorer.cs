@@ -28,6 +28,8 @@ public sealed class Explorer(ILogger? logger = null)
             .WithTestingIterations((uint)o.Iterations)
             .WithRandomGeneratorSeed(o.Seed)
             .WithMaxSchedulingSteps((uint)o.MaxSteps);
+        if (o.RunToCompletion)
+            c = c.WithTestIterationsRunToCompletion(true);
         return ExplorationStrategy.Apply(c, o.Strategy);
     }
 
