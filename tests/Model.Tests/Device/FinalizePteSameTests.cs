@@ -62,6 +62,8 @@ public sealed class FinalizePteSameTests : DeviceTestBase
         w.Exit("A").Should().Be(Errno.OK);
         w.Device.PagesInUse.Should().Be(0);
         w.Buddy.FreeCount.Should().Be(16);
+        w.DeviceRemove().Should().Be(Errno.OK);
+        w.CheckLeaks();
     }
 
     [Fact]
@@ -73,5 +75,7 @@ public sealed class FinalizePteSameTests : DeviceTestBase
         IsDeviceEntry(w, "A", 0).Should().BeTrue("the mutant re-installed the zapped page");
         w.Smaps("A").Rss.Should().Be(2, "smaps counts both entries");
         w.Mms["A"].RssRaw(MmCounter.MM_ANONPAGES).Should().Be(1, "but the zap already took the page out of rss");
+        var v = Assert.Throws<KernelViolation>(w.CheckInvariants);
+        v.Category.Should().Be(ViolationCategory.RssMismatch, v.Message);
     }
 }

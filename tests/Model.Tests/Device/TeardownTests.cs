@@ -36,6 +36,7 @@ public sealed class TeardownTests : DeviceTestBase
         w.UserRead("A", 2).Should().Be(new AccessOutcome(102, Sig.None));
         w.Exit("A").Should().Be(Errno.OK);
         w.MigrateToDevice("A", 0, 1).Should().Be(0);
+        w.CheckLeaks();
     }
 
     [Fact]
@@ -89,6 +90,7 @@ public sealed class TeardownTests : DeviceTestBase
         w.Exit("B").Should().Be(Errno.OK);
         w.Exit("A").Should().Be(Errno.OK);
         w.Buddy.FreeCount.Should().Be(16, "nothing leaked");
+        w.CheckLeaks();
     }
 
     [Fact]
