@@ -37,4 +37,26 @@ public sealed record ReportViolation(string Category, string Function, string Ac
     /// <summary>Builds the report's view of a model violation.</summary>
     public static ReportViolation From(KernelViolation violation, int? stepSeq = null) =>
         new(violation.Category, violation.Function, violation.Actor, violation.Detail, stepSeq);
+
+    /// <summary>Builds the report's view of a model violation and ties it to the Note step the world recorded
+    /// when it raised it (resource <c>violation</c>, detail = the violation's message); null when there is none
+    /// (e.g. a harness expectation that never went through the world).</summary>
+    public static ReportViolation From(KernelViolation violation, IReadOnlyList<StepRecord> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        int? seq = null;
+        for (var i = steps.Count - 1; i >= 0; i--)
+        {
+            var s = steps[i];
+            if (s.Kind == StepKind.Note && s.Resource == ViolationResource && s.Detail == violation.Message)
+            {
+                seq = s.Seq;
+                break;
+            }
+        }
+        return From(violation, seq);
+    }
+
+    /// <summary>The resource of the Note step KernelWorld.Violation records.</summary>
+    public const string ViolationResource = "violation";
 }
