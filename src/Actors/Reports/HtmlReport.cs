@@ -70,8 +70,8 @@ public static partial class HtmlReport
         else
         {
             html.Append("<div class=\"verdict bad\" id=\"verdict\"><strong>Violation</strong> <span class=\"cat\">")
-                .Append(Escape(v.Category)).Append("</span> <span class=\"where\">in ").Append(Escape(v.Function))
-                .Append(" (").Append(Escape(v.Actor)).Append(")</span> <span class=\"detail\">").Append(Escape(v.Detail)).Append("</span> ");
+                .Append(Escape(v.Category)).Append("</span> <span class=\"where\">").Append(Escape(Where(v)))
+                .Append("</span> <span class=\"detail\">").Append(Escape(v.Detail)).Append("</span> ");
             if (layout.ViolatingIndex >= 0)
             {
                 var seq = view.Steps[layout.ViolatingIndex].Seq;
@@ -242,10 +242,20 @@ public static partial class HtmlReport
     {
         html.Append("<tr class=\"callout\"").Append(seq is null ? " id=\"violation\"" : "").Append("><td></td><td class=\"msg\" colspan=\"")
             .Append(laneCount).Append("\"><div class=\"callout-box\"><span class=\"cat\">").Append(Escape(v.Category))
-            .Append("</span> <span class=\"where\">in ").Append(Escape(v.Function)).Append(" (").Append(Escape(v.Actor)).Append(")")
+            .Append("</span> <span class=\"where\">").Append(Escape(Where(v)))
             .Append(seq is null ? ", detected after the last recorded step" : string.Create(CultureInfo.InvariantCulture, $" at step {seq}"))
             .Append("</span><span class=\"detail\">").Append(Escape(v.Detail)).Append("</span></div></td></tr>\n");
     }
+
+    /// <summary>"in function (actor)", or only the parts known (an oracle verdict has neither).</summary>
+    private static string Where(ReportViolation v) =>
+        (v.Function.Length, v.Actor.Length) switch
+        {
+            (0, 0) => "",
+            (0, _) => $"({v.Actor})",
+            (_, 0) => $"in {v.Function}",
+            _ => $"in {v.Function} ({v.Actor})",
+        };
 
     private static void WriteFold(StringBuilder html, ReplayView view, FoldRow f, int laneCount)
     {

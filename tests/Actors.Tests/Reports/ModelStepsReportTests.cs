@@ -68,6 +68,30 @@ public sealed class ModelStepsReportTests
             .And.Contain("href=\"#h-zap_pte_range\"");
     }
 
+    [Fact]
+    public void A_bundles_category_and_message_are_split_and_tied_to_the_recorded_step()
+    {
+        var world = RunForkAndUnmap();
+        using (world.EnterActor("cpu1"))
+        {
+            try
+            {
+                world.BUG_ON(true, "copy_one_pte", "report test");
+            }
+            catch (KernelViolation)
+            {
+                // Recorded by the world; the test reads it back from the message as a bundle stores it.
+            }
+        }
+        var message = world.FirstViolation!.Message;
+
+        var v = ReportViolation.FromMessage(ViolationCategory.BugOn, message, world.Steps);
+
+        v.Should().Be(new ReportViolation(ViolationCategory.BugOn, "copy_one_pte", "cpu1", "report test", world.Steps[^1].Seq));
+        ReportViolation.FromMessage("not-linearizable", "history has no linearization", world.Steps)
+            .Should().Be(new ReportViolation("not-linearizable", "", "", "history has no linearization", null));
+    }
+
     private static int FoldedSteps(string html) =>
         Regex.Matches(html, @"steps (\d+)\u2013(\d+) folded").Sum(m => int.Parse(m.Groups[2].Value) - int.Parse(m.Groups[1].Value) + 1);
 }
