@@ -70,8 +70,8 @@ public static partial class HtmlReport
         else
         {
             html.Append("<div class=\"verdict bad\" id=\"verdict\"><strong>Violation</strong> <span class=\"cat\">")
-                .Append(Escape(v.Category)).Append("</span> <span class=\"where\">in ").Append(Escape(v.Function))
-                .Append(" (").Append(Escape(v.Actor)).Append(")</span> <span class=\"detail\">").Append(Escape(v.Detail)).Append("</span> ");
+                .Append(Escape(v.Category)).Append("</span> <span class=\"where\">").Append(Escape(Where(v)))
+                .Append("</span> <span class=\"detail\">").Append(Escape(v.Detail)).Append("</span> ");
             if (layout.ViolatingIndex >= 0)
             {
                 var seq = view.Steps[layout.ViolatingIndex].Seq;
@@ -93,6 +93,7 @@ public static partial class HtmlReport
             .Append("<span><i class=\"sw olock\"></i>other lock (e.g. page lock)</span>")
             .Append("<span><span class=\"badge down\">ref 2&#8594;1</span> refcount change</span>")
             .Append("<span><span class=\"badge map up\">map 0&#8594;1</span> mapcount change</span>")
+            .Append("<span><span class=\"badge rss up\">rss 0&#8594;1</span> rss counter change</span>")
             .Append("<button type=\"button\" class=\"toggle\" id=\"wrap-toggle\" hidden>").Append(wrap ? "one line per step" : "show full text").Append("</button>")
             .Append("</div>\n</header>\n");
     }
@@ -215,12 +216,13 @@ public static partial class HtmlReport
             direction = to > from ? "up" : to < from ? "down" : "flat";
             text = string.Create(CultureInfo.InvariantCulture, $"{label} {from}\u2192{to}");
         }
-        html.Append("<span class=\"badge ").Append(direction).Append(label == "map" ? " map" : "").Append("\">")
+        html.Append("<span class=\"badge ").Append(direction).Append(label == "ref" ? "" : " " + label).Append("\">")
             .Append(Escape(text)).Append("</span>");
         return m.Success && m.Value.Length == s.Detail.Trim().Length;
     }
 
-    /// <summary>"ref" for a refcount resource, "map" for a mapcount one (<c>page 1027 refcount</c>), else null.</summary>
+    /// <summary>"ref" for a refcount resource (<c>page 1027 refcount</c>), "map" for a mapcount one, "rss" for an
+    /// mm counter (<c>rss A anon</c>), else null.</summary>
     internal static string? CountLabel(string resource)
     {
         if (resource.EndsWith("refcount", StringComparison.OrdinalIgnoreCase)
@@ -228,6 +230,8 @@ public static partial class HtmlReport
             return "ref";
         if (resource.EndsWith("mapcount", StringComparison.OrdinalIgnoreCase))
             return "map";
+        if (resource.StartsWith("rss ", StringComparison.Ordinal))
+            return "rss";
         return null;
     }
 
@@ -238,10 +242,20 @@ public static partial class HtmlReport
     {
         html.Append("<tr class=\"callout\"").Append(seq is null ? " id=\"violation\"" : "").Append("><td></td><td class=\"msg\" colspan=\"")
             .Append(laneCount).Append("\"><div class=\"callout-box\"><span class=\"cat\">").Append(Escape(v.Category))
-            .Append("</span> <span class=\"where\">in ").Append(Escape(v.Function)).Append(" (").Append(Escape(v.Actor)).Append(")")
+            .Append("</span> <span class=\"where\">").Append(Escape(Where(v)))
             .Append(seq is null ? ", detected after the last recorded step" : string.Create(CultureInfo.InvariantCulture, $" at step {seq}"))
             .Append("</span><span class=\"detail\">").Append(Escape(v.Detail)).Append("</span></div></td></tr>\n");
     }
+
+    /// <summary>"in function (actor)", or only the parts known (an oracle verdict has neither).</summary>
+    private static string Where(ReportViolation v) =>
+        (v.Function.Length, v.Actor.Length) switch
+        {
+            (0, 0) => "",
+            (0, _) => $"({v.Actor})",
+            (_, 0) => $"in {v.Function}",
+            _ => $"in {v.Function} ({v.Actor})",
+        };
 
     private static void WriteFold(StringBuilder html, ReplayView view, FoldRow f, int laneCount)
     {

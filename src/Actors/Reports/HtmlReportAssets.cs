@@ -81,6 +81,7 @@ tr.step:hover td { outline: 1px solid #d0d7de88; }
 .badge.down { background: #ffebe9; color: #a40e26; }
 .badge.flat { background: #eaeef2; color: #424a53; }
 .badge.map { border: 1px solid currentColor; }
+.badge.rss { border: 1px dashed currentColor; font-weight: 400; }
 .box.hl { outline: 2px solid #fb8f44; }
 tr.violating td { background: var(--bad-bg); }
 tr.violating .box { border: 2px solid var(--bad); border-left-width: 5px; white-space: normal; }

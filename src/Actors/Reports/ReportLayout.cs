@@ -151,6 +151,9 @@ internal sealed class ReportLayout
         s.Detail.Contains("write", StringComparison.OrdinalIgnoreCase)
         || s.Function.Contains("down_write", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>A Lock step that did not get the lock (the model records <c>trylock failed</c>).</summary>
+    internal static bool IsFailedAcquire(StepRecord s) => s.Detail.Contains("fail", StringComparison.OrdinalIgnoreCase);
+
     private static bool HasWord(string text, string word)
     {
         var at = 0;
@@ -189,9 +192,10 @@ internal sealed class ReportLayout
         {
             var s = steps[i];
             var lane = laneOf[s.Actor];
-            if (s.Kind == StepKind.Lock)
+            var acquires = s.Kind == StepKind.Lock && !IsFailedAcquire(s);
+            if (acquires)
                 Target(s, lane).Add(s.Resource);
-            var changed = previous is null || s.Kind is StepKind.Lock or StepKind.Unlock;
+            var changed = previous is null || acquires || s.Kind == StepKind.Unlock;
             var row = changed ? Snapshot() : previous!;
             result[i] = row;
             previous = row;

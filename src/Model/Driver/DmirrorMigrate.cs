@@ -6,6 +6,12 @@ namespace Hmm.Spec.Model;
 /// </summary>
 public sealed partial class Dmirror
 {
+    /// <summary>The driver's migrate_vma_ops for system → device (for callers that run migrate_vma step by step).</summary>
+    public IMigrateVmaOps ToDevice => new ToDeviceOps(this);
+
+    /// <summary>The driver's migrate_vma_ops for device → system.</summary>
+    public IMigrateVmaOps ToSystem => new ToSystemOps(this);
+
     /// <summary>dmirror_migrate_alloc_and_copy / dmirror_migrate_finalize_and_map: system → device.</summary>
     private sealed class ToDeviceOps(Dmirror driver) : IMigrateVmaOps
     {

@@ -30,8 +30,8 @@ public sealed partial class Dmirror
     /// <summary>
     /// dmirror_device_evict_chunk (249881232e14): migrate_device_range over the whole chunk. For each device page
     /// in use: pin it (get_page_unless_zero) and lock it (trylock_page; a page locked by a migration in flight is
-    /// left to it); try_to_migrate: every device entry naming it, in every address space, becomes a migration
-    /// entry under that mm's PTL; if nothing else holds it, allocate a system page (the kernel's __GFP_NOFAIL; the
+    /// left to it); try_to_migrate (try_to_unmap here): every device entry naming it, in every address space,
+    /// becomes a migration entry under that mm's PTL; if nothing else holds it, allocate a system page (the kernel's __GFP_NOFAIL; the
     /// model gives up on the page when RAM is exhausted), copy, and map the system page where the entries were.
     /// </summary>
     public void dmirror_device_evict_chunk()
@@ -61,7 +61,7 @@ public sealed partial class Dmirror
     private void EvictOne(Page page)
     {
         const string fn = "migrate_device_range";
-        var mappings = try_to_migrate(page);
+        var mappings = _w.try_to_unmap(page);
         var ok = _w.page_mapcount(page, fn) == 0 && _w.migrate_vma_check_page(page, faultPage: null);
         Page? dpage = null;
         if (ok)
@@ -75,8 +75,8 @@ public sealed partial class Dmirror
             }
         }
         var target = dpage ?? page;
-        foreach (var (migrate, slot) in mappings)
-            _w.remove_migration_pte(migrate, slot, target);
+        foreach (var mapping in mappings)
+            _w.remove_migration_pte(mapping, target);
         page.Unlock(fn);
         _w.NoteRefDropped(page, "migrate_device_range");
         _w.put_page(page, fn);
@@ -85,49 +85,5 @@ public sealed partial class Dmirror
             dpage.Unlock(fn);
             _w.put_page(dpage, fn);
         }
-    }
-
-    /// <summary>
-    /// try_to_migrate for a device page (the rmap walk over its anon_vma, done here by scanning every live address
-    /// space): each device entry naming the page becomes a migration entry under the PTL; page_remove_rmap and
-    /// put_page for each.
-    /// </summary>
-    private List<(MigrateVma Migrate, MigratePfn Slot)> try_to_migrate(Page page)
-    {
-        const string fn = nameof(try_to_migrate);
-        var found = new List<(MigrateVma, MigratePfn)>();
-        foreach (var mm in _w.Mms.Values.Where(m => !m.Exited).ToList())
-        {
-            mm.Ptl.Lock(fn);
-            try
-            {
-                foreach (var addr in mm.PageTableRaw.Keys.ToList())
-                {
-                    var pte = mm.ReadPte(addr, fn);
-                    if (!pte.IsSwap)
-                        continue;
-                    var entry = _w.pte_to_swp_entry(pte, fn);
-                    if (!_w.is_device_entry(entry) || entry.Offset != page.Pfn)
-                        continue;
-                    var vma = mm.find_vma(addr) ?? throw _w.Violation(ViolationCategory.BugOn, fn, $"device entry at {mm.Name}:{addr} outside any vma");
-                    var write = _w.is_write_device_entry(entry);
-                    var migPte = _w.swp_entry_to_pte(_w.make_migration_entry(page, write), fn);
-                    if (_w.pte_swp_soft_dirty(pte, fn))
-                        migPte = _w.pte_swp_mksoft_dirty(migPte, fn);
-                    mm.WritePte(addr, migPte, fn);
-                    _w.page_remove_rmap(page, false, fn);
-                    _w.put_page(page, fn);
-                    var migrate = new MigrateVma(vma, addr, addr + 1, MigrateSelect.DevicePrivate, Pgmap, faultPage: null);
-                    var slot = new MigratePfn(addr) { Src = page, Write = write, Locked = true, Migrate = true, MigrationPte = migPte };
-                    migrate.Slots.Add(slot);
-                    found.Add((migrate, slot));
-                }
-            }
-            finally
-            {
-                mm.Ptl.Unlock(fn);
-            }
-        }
-        return found;
     }
 }

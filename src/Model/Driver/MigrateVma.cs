@@ -23,11 +23,16 @@ public sealed class MigratePfn(long address)
     public bool Locked { get; set; }
     /// <summary>The migration entry collect installed (the value finalize re-checks with pte_same).</summary>
     public Pte MigrationPte { get; set; }
+    /// <summary>Further mappings try_to_unmap replaced by migration entries (other address spaces after fork).</summary>
+    public List<MigrationMapping> OtherMappings { get; } = [];
     /// <summary>The destination page chosen by alloc_and_copy (locked), or null.</summary>
     public Page? Dst { get; set; }
     /// <summary>alloc_and_copy could not allocate a destination for this slot (the driver's error marker).</summary>
     public bool AllocFailed { get; set; }
 }
+
+/// <summary>One PTE that holds a migration entry for a slot's page, and the entry written there.</summary>
+public readonly record struct MigrationMapping(Vma Vma, long Address, Pte MigrationPte, bool Write);
 
 /// <summary>struct migrate_vma_ops (2017): the driver's two callbacks.</summary>
 public interface IMigrateVmaOps
@@ -58,8 +63,8 @@ public sealed class MigrateVma(Vma vma, long start, long end, MigrateSelect sele
 /// migrate_vma (mm/migrate.c of the HMM series, 2017, merged in v4.14): collect under the PTL with migration
 /// entries, check the references, let the driver allocate and copy, move the metadata, let the driver
 /// finalize, then replace the migration entries (pte_same re-check under the PTL) and drop references.
-/// The caller holds mmap_sem for read. See docs/device-model.md for what the model leaves out (try_to_unmap of
-/// pages that collect could not lock or that are mapped elsewhere, pte_none holes, THP, LRU isolation).
+/// The caller holds mmap_sem for read. See docs/device-model.md for what the model leaves out (pages collect
+/// could not lock, pte_none holes, THP, LRU isolation).
 /// </summary>
 public sealed partial class KernelWorld
 {
@@ -188,9 +193,9 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// migrate_vma_prepare + migrate_vma_unmap (2017): every collected page is locked and unmapped here; a page
-    /// that is still mapped elsewhere (the model does not try_to_unmap) or fails migrate_vma_check_page is
-    /// restored and skipped.
+    /// migrate_vma_prepare + migrate_vma_unmap (2017): every collected page is locked here; a page still mapped
+    /// elsewhere (fork) is unmapped with try_to_unmap(TTU_MIGRATION); a page still mapped afterwards or failing
+    /// migrate_vma_check_page is restored and skipped.
     /// </summary>
     public void migrate_vma_unmap(MigrateVma migrate)
     {
@@ -199,15 +204,80 @@ public sealed partial class KernelWorld
         {
             if (slot.Src is not { } page || !slot.Migrate)
                 continue;
+            if (page_mapcount(page, fn) > 0)
+                slot.OtherMappings.AddRange(try_to_unmap(page));
             if (page_mapcount(page, fn) > 0 || !migrate_vma_check_page(page, migrate.FaultPage))
             {
                 slot.Migrate = false;
                 migrate.Cpages--;
                 Record(StepKind.Note, fn, $"page {page.Pfn}", "pinned or still mapped: restore");
-                remove_migration_pte(migrate, slot, page);
+                remove_migration_ptes(migrate, slot, page);
                 release_collected_page(migrate, slot);
             }
         }
+    }
+
+    /// <summary>
+    /// try_to_unmap(page, TTU_MIGRATION) for an anonymous page (mm/rmap.c): walk the page's mappings (the model
+    /// finds them by the page tables of the live address spaces, which is what the anon_vma chain leads to) and,
+    /// under each mm's PTL, replace a present PTE or device entry naming the page with a migration entry
+    /// (write as the mapping was, soft-dirty kept); page_remove_rmap and put_page for each. The page is locked.
+    /// </summary>
+    public List<MigrationMapping> try_to_unmap(Page page)
+    {
+        const string fn = nameof(try_to_unmap);
+        var found = new List<MigrationMapping>();
+        foreach (var mm in Mms.Values.Where(m => !m.Exited).ToList())
+        {
+            var candidates = mm.PageTableRaw.Where(kv => NamesPage(kv.Value, page.Pfn)).Select(kv => kv.Key).ToList();
+            if (candidates.Count == 0)
+                continue;
+            mm.Ptl.Lock(fn);
+            try
+            {
+                foreach (var addr in candidates)
+                {
+                    var pte = mm.ReadPte(addr, fn);
+                    if (!NamesPage(pte, page.Pfn))
+                        continue;
+                    var vma = mm.find_vma(addr) ?? throw Violation(ViolationCategory.BugOn, fn, $"PTE {mm.Name}:{addr} outside any vma");
+                    bool write, softDirty;
+                    if (pte_present(pte))
+                    {
+                        write = pte_write(pte, fn);
+                        softDirty = pte_soft_dirty(pte, fn);
+                    }
+                    else
+                    {
+                        write = is_write_device_entry(pte_to_swp_entry(pte, fn));
+                        softDirty = pte_swp_soft_dirty(pte, fn);
+                    }
+                    var migPte = swp_entry_to_pte(make_migration_entry(page, write), fn);
+                    if (softDirty)
+                        migPte = pte_swp_mksoft_dirty(migPte, fn);
+                    mm.WritePte(addr, migPte, fn);
+                    page_remove_rmap(page, false, fn);
+                    put_page(page, fn);
+                    found.Add(new MigrationMapping(vma, addr, migPte, write));
+                }
+            }
+            finally
+            {
+                mm.Ptl.Unlock(fn);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Does the PTE map <paramref name="pfn"/> (present PTE, or device entry)? Raw decoding, no step.</summary>
+    private bool NamesPage(Pte pte, long pfn)
+    {
+        if (pte.IsPresent)
+            return !pte.Has(Pte._PAGE_SPECIAL) && pte.RawPfn == pfn;
+        if (!pte.IsSwap)
+            return false;
+        var e = SwapEntry.swp_entry(pte.ArchSwapType, pte.ArchSwapOffset);
+        return Swp.is_device_entry(e) && e.Offset == pfn;
     }
 
     /// <summary>
@@ -258,7 +328,7 @@ public sealed partial class KernelWorld
                 put_page(unused, fn);
                 slot.Dst = null;
             }
-            remove_migration_pte(migrate, slot, newpage);
+            remove_migration_ptes(migrate, slot, newpage);
             release_collected_page(migrate, slot);
             if (newpage != page)
             {
@@ -281,31 +351,42 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// remove_migration_pte (mm/migrate.c, reached through remove_migration_ptes' rmap walk): under the PTL, only
-    /// if the PTE still holds our migration entry (pte_same; mutant FinalizeSkipsPteSame installs regardless),
-    /// map <paramref name="newpage"/>: a device entry (write per the migration entry) for an un-addressable page,
-    /// else a present PTE (old, writable if the entry was a write entry and the VMA is writable; soft-dirty
-    /// kept); get_page and page_add_anon_rmap for the new mapping.
+    /// remove_migration_ptes(page, newpage): every migration entry the migration installed for the slot (the one
+    /// collect wrote, and those try_to_unmap wrote in other address spaces) is replaced by <paramref name="newpage"/>.
     /// </summary>
-    public void remove_migration_pte(MigrateVma migrate, MigratePfn slot, Page newpage)
+    public void remove_migration_ptes(MigrateVma migrate, MigratePfn slot, Page newpage)
+    {
+        remove_migration_pte(new MigrationMapping(migrate.Vma, slot.Address, slot.MigrationPte, slot.Write), newpage);
+        foreach (var other in slot.OtherMappings)
+            remove_migration_pte(other, newpage);
+    }
+
+    /// <summary>
+    /// remove_migration_pte (mm/migrate.c, one step of remove_migration_ptes' rmap walk): under the PTL, only if
+    /// the PTE still holds our migration entry (pte_same; mutant FinalizeSkipsPteSame installs regardless), map
+    /// <paramref name="newpage"/>: a device entry (write per the migration entry) for an un-addressable page, else
+    /// a present PTE (old, writable if the entry was a write entry and the VMA is writable; soft-dirty kept);
+    /// get_page and page_add_anon_rmap for the new mapping.
+    /// </summary>
+    public void remove_migration_pte(MigrationMapping mapping, Page newpage)
     {
         const string fn = nameof(remove_migration_pte);
-        var vma = migrate.Vma;
+        var vma = mapping.Vma;
         var mm = vma.Mm;
         mm.Ptl.Lock(fn);
         try
         {
-            var cur = mm.ReadPte(slot.Address, fn);
-            if (!Variant.FinalizeSkipsPteSame && !pte_same(cur, slot.MigrationPte))
+            var cur = mm.ReadPte(mapping.Address, fn);
+            if (!Variant.FinalizeSkipsPteSame && !pte_same(cur, mapping.MigrationPte))
             {
-                Record(StepKind.Note, fn, $"pte {mm.Name}:{slot.Address}", "no longer our migration entry: leave it");
+                Record(StepKind.Note, fn, $"pte {mm.Name}:{mapping.Address}", "no longer our migration entry: leave it");
                 return;
             }
-            var softDirty = pte_swp_soft_dirty(slot.MigrationPte, fn);
+            var softDirty = pte_swp_soft_dirty(mapping.MigrationPte, fn);
             Pte pte;
             if (is_zone_device_page(newpage) && !is_addressable_page(newpage, fn))
             {
-                pte = swp_entry_to_pte(make_device_entry(newpage, slot.Write), fn);
+                pte = swp_entry_to_pte(make_device_entry(newpage, mapping.Write), fn);
                 if (softDirty)
                     pte = pte_swp_mksoft_dirty(pte, fn);
             }
@@ -314,12 +395,12 @@ public sealed partial class KernelWorld
                 pte = pte_mkold(mk_pte(newpage, vma.PageProt), fn);
                 if (softDirty)
                     pte = pte.Set(Pte._PAGE_SOFT_DIRTY);
-                if (slot.Write)
+                if (mapping.Write)
                     pte = maybe_mkwrite(pte, vma, fn);
             }
             get_page(newpage, fn);
-            page_add_anon_rmap(newpage, vma, slot.Address, fn);
-            mm.WritePte(slot.Address, pte, fn);
+            page_add_anon_rmap(newpage, vma, mapping.Address, fn);
+            mm.WritePte(mapping.Address, pte, fn);
         }
         finally
         {

@@ -178,6 +178,24 @@ public sealed class HtmlReportStructureTests
     }
 
     [Fact]
+    public void A_failed_trylock_does_not_shade_the_lane()
+    {
+        var steps = new[]
+        {
+            new StepRecord(0, "cpu0", "do_swap_page", StepKind.Lock, "ptl A", "trylock failed"),
+            new StepRecord(1, "cpu0", "do_swap_page", StepKind.Read, "pte A:0", "device-write pfn=1024"),
+            new StepRecord(2, "cpu0", "do_swap_page", StepKind.Lock, "ptl A", "acquired (trylock)"),
+            new StepRecord(3, "cpu0", "do_swap_page", StepKind.Unlock, "ptl A", "released"),
+        };
+        var html = HtmlReport.Render(new ReplayView("t", "upstream", null, null, ["cpu0"], steps, null));
+
+        LaneCellClass(html, 0, 0).Should().BeEmpty();
+        LaneCellClass(html, 1, 0).Should().BeEmpty();
+        LaneCellClass(html, 2, 0).Should().Be("ptl");
+        LaneCellClass(html, 3, 0).Should().Be("ptl");
+    }
+
+    [Fact]
     public void Refcount_and_mapcount_writes_get_direction_badges()
     {
         var html = HtmlReport.Render(SampleViews.SeedUseAfterFree());

@@ -61,8 +61,6 @@ public abstract class DeviceTestBase : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Checks run on every unbroken world after the test.</summary>
-    protected virtual void AfterTest(KernelWorld w)
-    {
-    }
+    /// <summary>Checks run on every unbroken world after the test: the global invariants.</summary>
+    protected virtual void AfterTest(KernelWorld w) => w.CheckInvariants();
 }
