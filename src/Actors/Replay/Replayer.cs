@@ -42,7 +42,7 @@ public static class Replayer
         var steps = capture.World?.Steps.ToArray() ?? [];
         if (report.NumOfFoundBugs == 0)
             return new ReplayResult(bundle, plan.Variant.Name, false, null, null, steps, divergence);
-        var message = report.BugReports.First();
+        var message = BugCategory.Tagged(report.BugReports.First());
         return new ReplayResult(bundle, plan.Variant.Name, true, BugCategory.Of(message), message, steps, divergence);
     }
 }
