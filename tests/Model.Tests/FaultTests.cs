@@ -264,4 +264,31 @@ public sealed class FaultTests : ModelTest
         w.Fork("A", "B").Should().Be(Errno.OK);
         ShouldViolate(w, ViolationCategory.NoStructPage, () => w.UserWrite("A", 0, 1));
     }
+
+    [Fact]
+    public void Addressability_and_migratability_follow_the_pgmap_flags()
+    {
+        var (w, dev) = NewWorldWithDevice();
+        var dpage = w.Memmap.Find(DeviceStart)!;
+        var ram = w.Memmap.Find(0)!;
+        w.Buddy.alloc_page("test").Should().BeSameAs(ram);
+        w.is_addressable_page(ram, "test").Should().BeTrue();
+        w.dev_page_allow_migrate(ram, "test").Should().BeFalse();
+        var p = dev.Alloc();
+        w.is_addressable_page(p, "test").Should().BeFalse();
+        w.dev_page_allow_migrate(p, "test").Should().BeTrue();
+        dev.Pgmap.WriteFlags(MemoryFlags.MEMORY_DEVICE, "test");
+        w.is_addressable_page(p, "test").Should().BeTrue();
+        w.dev_page_allow_migrate(p, "test").Should().BeFalse();
+        _ = dpage;
+        ExpectBroken(w); // pages allocated without mappings
+    }
+
+    [Fact]
+    public void Reading_a_free_device_page_is_use_after_free()
+    {
+        var (w, _) = NewWorldWithDevice();
+        var free = w.Memmap.Find(DeviceStart)!;
+        ShouldViolate(w, ViolationCategory.UseAfterFree, () => free.ReadPgmap("device_entry_fault"));
+    }
 }
