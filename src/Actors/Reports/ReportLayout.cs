@@ -39,8 +39,9 @@ internal sealed record FoldRow(int FirstIndex, int LastIndex, int Period, int Ti
 /// </summary>
 internal sealed class ReportLayout
 {
-    /// <summary>Longest repeated block the layout folds (a fault retry loop is a handful of steps).</summary>
-    internal const int MaxFoldPeriod = 12;
+    /// <summary>Longest repeated block the layout folds: one round of the model's fault retry loop (fault,
+    /// device_entry_fault, migrate_vma collect/unmap/restore, return) is about 50 steps.</summary>
+    internal const int MaxFoldPeriod = 256;
 
     /// <summary>A block folds when it occurs at least this many times in a row.</summary>
     internal const int MinFoldRepeats = 3;
