@@ -70,8 +70,8 @@ public static partial class HtmlReport
         else
         {
             html.Append("<div class=\"verdict bad\" id=\"verdict\"><strong>Violation</strong> <span class=\"cat\">")
-                .Append(Escape(v.Category)).Append("</span> <span class=\"where\">in ").Append(Escape(v.Function))
-                .Append(" (").Append(Escape(v.Actor)).Append(")</span> <span class=\"detail\">").Append(Escape(v.Detail)).Append("</span> ");
+                .Append(Escape(v.Category)).Append("</span> <span class=\"where\">").Append(Escape(Where(v)))
+                .Append("</span> <span class=\"detail\">").Append(Escape(v.Detail)).Append("</span> ");
             if (layout.ViolatingIndex >= 0)
             {
                 var seq = view.Steps[layout.ViolatingIndex].Seq;
@@ -93,6 +93,7 @@ public static partial class HtmlReport
             .Append("<span><i class=\"sw olock\"></i>other lock (e.g. page lock)</span>")
             .Append("<span><span class=\"badge down\">ref 2&#8594;1</span> refcount change</span>")
             .Append("<span><span class=\"badge map up\">map 0&#8594;1</span> mapcount change</span>")
+            .Append("<span><span class=\"badge rss up\">rss 0&#8594;1</span> rss counter change</span>")
             .Append("<button type=\"button\" class=\"toggle\" id=\"wrap-toggle\" hidden>").Append(wrap ? "one line per step" : "show full text").Append("</button>")
             .Append("</div>\n</header>\n");
     }
@@ -100,43 +101,107 @@ public static partial class HtmlReport
     private static void Fact(StringBuilder html, string name, string value) =>
         html.Append("<div><dt>").Append(Escape(name)).Append("</dt><dd>").Append(Escape(value)).Append("</dd></div>");
 
+    /// <summary>A set-up phase (steps before any listed actor runs) at least this long goes into its own
+    /// collapsible table above the trace, so the race is on the first screen.</summary>
+    internal const int PrologueMinSteps = 12;
+
     private static void WriteTrace(StringBuilder html, ReplayView view, ReportLayout layout)
     {
         var lanes = layout.Lanes;
         var listed = view.Actors.ToHashSet(StringComparer.Ordinal);
-        html.Append("<main>\n<table class=\"trace\" id=\"trace\" style=\"--lanes:").Append(lanes.Count).Append("\">\n")
-            .Append("<colgroup><col class=\"seqcol\">");
-        foreach (var _ in lanes)
-            html.Append("<col>");
-        html.Append("</colgroup>\n<thead><tr><th class=\"seq\">step</th>");
-        for (var l = 0; l < lanes.Count; l++)
+        var rows = layout.Rows;
+        var prologue = PrologueLength(rows, listed);
+        html.Append("<main>\n");
+        if (prologue > 0)
         {
-            html.Append("<th class=\"lane").Append(listed.Contains(lanes[l]) ? "" : " unlisted").Append("\" data-actor=\"")
-                .Append(Escape(lanes[l])).Append("\">").Append(Escape(lanes[l]))
-                .Append("<small>").Append(layout.LaneStepCounts[l]).Append(layout.LaneStepCounts[l] == 1 ? " step" : " steps")
-                .Append(listed.Contains(lanes[l]) ? "" : ", not an actor").Append("</small></th>");
+            var first = FirstIndex(rows[0]);
+            var last = LastIndex(rows[prologue - 1]);
+            var who = string.Join(", ", view.Steps.Skip(first).Take(last - first + 1).Select(s => s.Actor).Distinct(StringComparer.Ordinal));
+            var holdsViolation = layout.ViolatingIndex >= first && layout.ViolatingIndex <= last;
+            html.Append("<details class=\"prologue\" id=\"prologue\"").Append(holdsViolation ? " open" : "").Append("><summary>")
+                .Append(string.Create(CultureInfo.InvariantCulture, $"Set-up: steps {view.Steps[first].Seq}\u2013{view.Steps[last].Seq} ({last - first + 1} steps) by "))
+                .Append(Escape(who)).Append(", before any actor runs \u2014 click to show</summary>\n");
+            OpenTable(html, lanes, listed, layout, id: null, headClass: "plane");
+            WriteRows(html, view, layout, rows.Take(prologue));
+            html.Append("</tbody>\n</table>\n</details>\n");
         }
-        html.Append("</tr></thead>\n<tbody>\n");
-
-        foreach (var row in layout.Rows)
-        {
-            switch (row)
-            {
-                case StepRow s:
-                    WriteStep(html, s, lanes.Count);
-                    if (s.Violating && view.Violation is { } v)
-                        WriteCallout(html, v, lanes.Count, s.Step.Seq);
-                    break;
-                case FoldRow f:
-                    WriteFold(html, view, f, lanes.Count);
-                    break;
-            }
-        }
+        OpenTable(html, lanes, listed, layout, id: "trace", headClass: "lane");
+        WriteRows(html, view, layout, rows.Skip(prologue));
         if (view.Violation is { } unplaced && layout.ViolatingIndex < 0)
             WriteCallout(html, unplaced, lanes.Count, null);
         if (view.Steps.Count == 0)
             html.Append("<tr><td></td><td colspan=\"").Append(lanes.Count).Append("\">(no steps recorded)</td></tr>\n");
         html.Append("</tbody>\n</table>\n</main>\n");
+    }
+
+    /// <summary>Rows before the first step of a listed actor, when there are enough of them to be worth hiding.</summary>
+    private static int PrologueLength(IReadOnlyList<ReportRow> rows, HashSet<string> listed)
+    {
+        var n = 0;
+        var steps = 0;
+        foreach (var row in rows)
+        {
+            if (row is StepRow s && listed.Contains(s.Step.Actor))
+                break;
+            if (row is FoldRow f && f.Block.Any(b => listed.Contains(b.Actor)))
+                break;
+            steps += LastIndex(row) - FirstIndex(row) + 1;
+            n++;
+        }
+        return n < rows.Count && steps >= PrologueMinSteps ? n : 0;
+    }
+
+    private static int FirstIndex(ReportRow row) => row switch
+    {
+        StepRow s => s.Index,
+        FoldRow f => f.FirstIndex,
+        _ => throw new ArgumentOutOfRangeException(nameof(row)),
+    };
+
+    private static int LastIndex(ReportRow row) => row switch
+    {
+        StepRow s => s.Index,
+        FoldRow f => f.LastIndex,
+        _ => throw new ArgumentOutOfRangeException(nameof(row)),
+    };
+
+    private static void OpenTable(StringBuilder html, IReadOnlyList<string> lanes, HashSet<string> listed, ReportLayout layout,
+        string? id, string headClass)
+    {
+        html.Append("<table class=\"trace\"");
+        if (id is not null)
+            html.Append(" id=\"").Append(id).Append('"');
+        html.Append(" style=\"--lanes:").Append(lanes.Count).Append("\">\n<colgroup><col class=\"seqcol\">");
+        foreach (var _ in lanes)
+            html.Append("<col>");
+        html.Append("</colgroup>\n<thead><tr><th class=\"seq\">step</th>");
+        for (var l = 0; l < lanes.Count; l++)
+        {
+            html.Append("<th class=\"").Append(headClass).Append(listed.Contains(lanes[l]) ? "" : " unlisted").Append("\" data-actor=\"")
+                .Append(Escape(lanes[l])).Append("\">").Append(Escape(lanes[l]))
+                .Append("<small>").Append(layout.LaneStepCounts[l]).Append(layout.LaneStepCounts[l] == 1 ? " step" : " steps")
+                .Append(listed.Contains(lanes[l]) ? "" : ", not an actor").Append("</small></th>");
+        }
+        html.Append("</tr></thead>\n<tbody>\n");
+    }
+
+    private static void WriteRows(StringBuilder html, ReplayView view, ReportLayout layout, IEnumerable<ReportRow> rows)
+    {
+        var laneCount = layout.Lanes.Count;
+        foreach (var row in rows)
+        {
+            switch (row)
+            {
+                case StepRow s:
+                    WriteStep(html, s, laneCount);
+                    if (s.Violating && view.Violation is { } v)
+                        WriteCallout(html, v, laneCount, s.Step.Seq);
+                    break;
+                case FoldRow f:
+                    WriteFold(html, view, f, laneCount);
+                    break;
+            }
+        }
     }
 
     private static void WriteStep(StringBuilder html, StepRow row, int laneCount)
@@ -148,7 +213,7 @@ public static partial class HtmlReport
         {
             OpenLaneCell(html, row.Held[l]);
             if (l == row.Lane)
-                WriteBox(html, s);
+                WriteBox(html, s, row.Held[l]);
             html.Append("</td>");
         }
         html.Append("</tr>\n");
@@ -171,17 +236,17 @@ public static partial class HtmlReport
             classes.Add("sem-r");
         if (held.Other.Count > 0)
             classes.Add("olock");
-        html.Append(string.Join(' ', classes)).Append("\" title=\"").Append(Escape(held.Describe())).Append("\">");
+        html.Append(string.Join(' ', classes)).Append("\">");
     }
 
-    private static void WriteBox(StringBuilder html, StepRecord s)
+    private static void WriteBox(StringBuilder html, StepRecord s, HeldLocks held)
     {
         var location = SeedHunks.Lookup(s.Function);
         var kind = KindClass(s.Kind);
         var seedRef = location.InSeed
             ? "seed: " + string.Join("; ", location.Hunks.Select(h => h.Reference))
             : SeedHunks.NotInSeed + (location.Origin is null ? "" : ": " + location.Origin);
-        var title = $"#{s.Seq} {s.Actor} | {s.Function} | {kind} {s.Resource}{(s.Detail.Length > 0 ? ": " + s.Detail : "")} | {seedRef}";
+        var title = $"#{s.Seq} {s.Actor} ({held.Describe()}) | {s.Function} | {kind} {s.Resource}{(s.Detail.Length > 0 ? ": " + s.Detail : "")} | {seedRef}";
 
         html.Append("<div class=\"box k-").Append(kind).Append("\" tabindex=\"0\" data-res=\"").Append(Escape(s.Resource))
             .Append("\" title=\"").Append(Escape(title)).Append("\">")
@@ -215,12 +280,13 @@ public static partial class HtmlReport
             direction = to > from ? "up" : to < from ? "down" : "flat";
             text = string.Create(CultureInfo.InvariantCulture, $"{label} {from}\u2192{to}");
         }
-        html.Append("<span class=\"badge ").Append(direction).Append(label == "map" ? " map" : "").Append("\">")
+        html.Append("<span class=\"badge ").Append(direction).Append(label == "ref" ? "" : " " + label).Append("\">")
             .Append(Escape(text)).Append("</span>");
         return m.Success && m.Value.Length == s.Detail.Trim().Length;
     }
 
-    /// <summary>"ref" for a refcount resource, "map" for a mapcount one (<c>page 1027 refcount</c>), else null.</summary>
+    /// <summary>"ref" for a refcount resource (<c>page 1027 refcount</c>), "map" for a mapcount one, "rss" for an
+    /// mm counter (<c>rss A anon</c>), "pgmap" for a pgmap's reference (<c>pgmap hmm_dmirror0 ref</c>), else null.</summary>
     internal static string? CountLabel(string resource)
     {
         if (resource.EndsWith("refcount", StringComparison.OrdinalIgnoreCase)
@@ -228,6 +294,10 @@ public static partial class HtmlReport
             return "ref";
         if (resource.EndsWith("mapcount", StringComparison.OrdinalIgnoreCase))
             return "map";
+        if (resource.StartsWith("rss ", StringComparison.Ordinal))
+            return "rss";
+        if (resource.StartsWith("pgmap ", StringComparison.Ordinal) && resource.EndsWith(" ref", StringComparison.Ordinal))
+            return "pgmap";
         return null;
     }
 
@@ -238,10 +308,20 @@ public static partial class HtmlReport
     {
         html.Append("<tr class=\"callout\"").Append(seq is null ? " id=\"violation\"" : "").Append("><td></td><td class=\"msg\" colspan=\"")
             .Append(laneCount).Append("\"><div class=\"callout-box\"><span class=\"cat\">").Append(Escape(v.Category))
-            .Append("</span> <span class=\"where\">in ").Append(Escape(v.Function)).Append(" (").Append(Escape(v.Actor)).Append(")")
+            .Append("</span> <span class=\"where\">").Append(Escape(Where(v)))
             .Append(seq is null ? ", detected after the last recorded step" : string.Create(CultureInfo.InvariantCulture, $" at step {seq}"))
             .Append("</span><span class=\"detail\">").Append(Escape(v.Detail)).Append("</span></div></td></tr>\n");
     }
+
+    /// <summary>"in function (actor)", or only the parts known (an oracle verdict has neither).</summary>
+    private static string Where(ReportViolation v) =>
+        (v.Function.Length, v.Actor.Length) switch
+        {
+            (0, 0) => "",
+            (0, _) => $"({v.Actor})",
+            (_, 0) => $"in {v.Function}",
+            _ => $"in {v.Function} ({v.Actor})",
+        };
 
     private static void WriteFold(StringBuilder html, ReplayView view, FoldRow f, int laneCount)
     {

@@ -39,8 +39,9 @@ internal sealed record FoldRow(int FirstIndex, int LastIndex, int Period, int Ti
 /// </summary>
 internal sealed class ReportLayout
 {
-    /// <summary>Longest repeated block the layout folds (a fault retry loop is a handful of steps).</summary>
-    internal const int MaxFoldPeriod = 12;
+    /// <summary>Longest repeated block the layout folds: one round of the model's fault retry loop (fault,
+    /// device_entry_fault, migrate_vma collect/unmap/restore, return) is about 50 steps.</summary>
+    internal const int MaxFoldPeriod = 256;
 
     /// <summary>A block folds when it occurs at least this many times in a row.</summary>
     internal const int MinFoldRepeats = 3;
@@ -151,6 +152,9 @@ internal sealed class ReportLayout
         s.Detail.Contains("write", StringComparison.OrdinalIgnoreCase)
         || s.Function.Contains("down_write", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>A Lock step that did not get the lock (the model records <c>trylock failed</c>).</summary>
+    internal static bool IsFailedAcquire(StepRecord s) => s.Detail.Contains("fail", StringComparison.OrdinalIgnoreCase);
+
     private static bool HasWord(string text, string word)
     {
         var at = 0;
@@ -189,9 +193,10 @@ internal sealed class ReportLayout
         {
             var s = steps[i];
             var lane = laneOf[s.Actor];
-            if (s.Kind == StepKind.Lock)
+            var acquires = s.Kind == StepKind.Lock && !IsFailedAcquire(s);
+            if (acquires)
                 Target(s, lane).Add(s.Resource);
-            var changed = previous is null || s.Kind is StepKind.Lock or StepKind.Unlock;
+            var changed = previous is null || acquires || s.Kind == StepKind.Unlock;
             var row = changed ? Snapshot() : previous!;
             result[i] = row;
             previous = row;

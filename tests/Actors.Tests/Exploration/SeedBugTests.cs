@@ -68,7 +68,7 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(cli.Out);
         cli.ExitCode.Should().Be(1, cli.Err);
         cli.Out.Should().Contain("REPRODUCED").And.Contain("use-after-free").And.Contain("cpu0").And.Contain("cpu1")
-            .And.Contain("do_swap_page");
+            .And.Contain("device_entry_fault").And.Contain("page_fault");
     }
 
     [Fact]

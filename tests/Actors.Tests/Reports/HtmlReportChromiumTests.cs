@@ -34,21 +34,32 @@ public sealed class HtmlReportChromiumTests(ITestOutputHelper output)
             .And.Contain("page 1027 was freed to the driver at step 30");
     }
 
-    /// <summary>Set HMM_REPORT_SCREENSHOT=/path/shot.png to also write a screenshot of the sample report (used to
-    /// check the page's looks by eye; off by default to keep the suite fast).</summary>
+    /// <summary>Screenshots the folded 2,000-step livelock page and checks a real image came out. Set
+    /// HMM_REPORT_SCREENSHOT=/path/shot.png to keep the screenshot and the page next to it (to check the looks by
+    /// eye); HMM_REPORT_SCREENSHOT_VIEW=uaf screenshots the use-after-free sample instead.</summary>
     [Fact]
-    public void Screenshot_on_request()
+    public void The_folded_livelock_report_screenshots_in_chromium()
     {
-        var target = Environment.GetEnvironmentVariable("HMM_REPORT_SCREENSHOT");
-        if (string.IsNullOrEmpty(target))
-            return;
+        var view = Environment.GetEnvironmentVariable("HMM_REPORT_SCREENSHOT_VIEW") == "uaf"
+            ? SampleViews.SeedUseAfterFree()
+            : SampleViews.Livelock();
         using var dir = new TempDir();
         var page = Path.Combine(dir.Path, "report.html");
-        var which = Environment.GetEnvironmentVariable("HMM_REPORT_SCREENSHOT_VIEW");
-        File.WriteAllText(page, HtmlReport.Render(which == "livelock" ? SampleViews.Livelock() : SampleViews.SeedUseAfterFree()));
-        File.Copy(page, Path.ChangeExtension(target, ".html"), overwrite: true);
-        RunChromium(dir.Path, $"--screenshot={target}", page, "--window-size=1500,1300", "--hide-scrollbars");
-        File.Exists(target).Should().BeTrue();
+        var shot = Path.Combine(dir.Path, "report.png");
+        File.WriteAllText(page, HtmlReport.Render(view));
+
+        RunChromium(dir.Path, $"--screenshot={shot}", page, "--window-size=1500,1300", "--hide-scrollbars");
+
+        File.Exists(shot).Should().BeTrue("chromium must write the screenshot");
+        var png = File.ReadAllBytes(shot);
+        png.Take(8).Should().Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, "a PNG file");
+        png.Length.Should().BeGreaterThan(20_000, "a rendered page, not a blank image");
+        var keep = Environment.GetEnvironmentVariable("HMM_REPORT_SCREENSHOT");
+        if (!string.IsNullOrEmpty(keep))
+        {
+            File.Copy(shot, keep, overwrite: true);
+            File.Copy(page, Path.ChangeExtension(keep, ".html"), overwrite: true);
+        }
     }
 
     private string RunChromium(string workDir, string mode, string page, params string[] extra)

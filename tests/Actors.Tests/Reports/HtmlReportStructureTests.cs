@@ -178,6 +178,52 @@ public sealed class HtmlReportStructureTests
     }
 
     [Fact]
+    public void A_long_set_up_phase_goes_into_a_closed_section_above_the_trace()
+    {
+        var view = SampleViews.SeedUseAfterFree();
+        var prologue = Enumerable.Range(0, 15)
+            .Select(i => new StepRecord(-100 + i, "main", "devm_memremap_pages", StepKind.Write, $"page {1024 + i} pgmap", "pgmap hmm_dmirror0"));
+        var html = HtmlReport.Render(view with { Steps = [.. prologue, .. view.Steps] });
+
+        var section = Regex.Match(html, "<details class=\"prologue\" id=\"prologue\">.*?</details>", RegexOptions.Singleline).Value;
+        section.Should().Contain("steps -100\u20138 (23 steps) by main, setup, before any actor runs");
+        Regex.Matches(section, "<tr class=\"step").Should().HaveCount(23);
+        LaneHeaders(html).Should().Equal("main", "setup", "cpu0", "cpu1", "final");
+        html.IndexOf("id=\"s9\"", StringComparison.Ordinal).Should().BeGreaterThan(html.IndexOf("</details>", StringComparison.Ordinal),
+            "cpu0's first step opens the main trace");
+    }
+
+    [Fact]
+    public void A_set_up_phase_holding_the_violation_starts_open()
+    {
+        var view = SampleViews.SeedUseAfterFree();
+        var html = HtmlReport.Render(view with
+        {
+            Actors = ["final"],
+        });
+
+        html.Should().Contain("<details class=\"prologue\" id=\"prologue\" open>");
+    }
+
+    [Fact]
+    public void A_failed_trylock_does_not_shade_the_lane()
+    {
+        var steps = new[]
+        {
+            new StepRecord(0, "cpu0", "do_swap_page", StepKind.Lock, "ptl A", "trylock failed"),
+            new StepRecord(1, "cpu0", "do_swap_page", StepKind.Read, "pte A:0", "device-write pfn=1024"),
+            new StepRecord(2, "cpu0", "do_swap_page", StepKind.Lock, "ptl A", "acquired (trylock)"),
+            new StepRecord(3, "cpu0", "do_swap_page", StepKind.Unlock, "ptl A", "released"),
+        };
+        var html = HtmlReport.Render(new ReplayView("t", "upstream", null, null, ["cpu0"], steps, null));
+
+        LaneCellClass(html, 0, 0).Should().BeEmpty();
+        LaneCellClass(html, 1, 0).Should().BeEmpty();
+        LaneCellClass(html, 2, 0).Should().Be("ptl");
+        LaneCellClass(html, 3, 0).Should().Be("ptl");
+    }
+
+    [Fact]
     public void Refcount_and_mapcount_writes_get_direction_badges()
     {
         var html = HtmlReport.Render(SampleViews.SeedUseAfterFree());
