@@ -21,7 +21,6 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
     private static KernelWorld NewWorld(string variant)
     {
         var w = KernelWorld.Create(new MachineLayout(8, 4, DeviceTestBase.DeviceStart), KernelConfig.Default, KernelVariants.Get(variant));
-        w.WaitsMayBlock = true;
         // Fair PCT switches to fair scheduling after its unfair phase; retries before that switch are the
         // scheduler starving the other CPU, not a livelock, so allow more of them than the default.
         w.FaultRetryLimit = 1000;
@@ -153,6 +152,22 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
         var report = Run("upstream two faults", TwoFaults("upstream", found));
         found.Should().BeEmpty(found.Count > 0 ? found[0].Message : "");
         report.NumOfFoundBugs.Should().Be(0);
+    }
+
+    /// <summary>Release waits for a reference nobody will drop: Coyote reports the deadlock.</summary>
+    [Fact]
+    public void Waiting_release_with_a_mapped_page_and_no_exit_deadlocks()
+    {
+        var found = new List<KernelViolation>();
+        var report = Run("fix-teardown-wait release alone", async () =>
+        {
+            var w = NewWorld("fix-teardown-wait");
+            var remove = Actor(w, "unbind", found, Errno.EINVAL, () => w.DeviceRemove());
+            var read = Actor(w, "cpu0", found, new AccessOutcome(-1, Sig.None), () => w.UserRead("A", 1));
+            await Task.WhenAll(new Task[] { remove, read });
+        }, iterations: 20);
+        report.NumOfFoundBugs.Should().BeGreaterThan(0);
+        report.BugReports.Should().Contain(b => b.Contains("eadlock", StringComparison.Ordinal));
     }
 
     [Fact]
