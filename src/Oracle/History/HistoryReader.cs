@@ -162,6 +162,15 @@ public static class HistoryReader
         return new HistoryHeader(version, variant, config, machine, setup);
     }
 
+    private static int NonNegative(JsonElement e, string field)
+    {
+        var v = e.GetProperty(field);
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var n))
+            throw new InputError(field, $"expected an integer, found {OpCodec.Describe(v)}");
+        if (n < 0) throw new InputError(field, $"must be at least 0, found {n}");
+        return n;
+    }
+
     private static HistoryEvent ReadEvent(JsonElement e)
     {
         if (e.ValueKind != JsonValueKind.Object)
@@ -196,8 +205,8 @@ public static class HistoryReader
         } : null;
         if (type is null)
             throw new InputError("type", $"expected \"invoke\", \"ok\", \"fail\" or \"info\", found {OpCodec.Describe(typeEl)}");
-        var process = OpCodec.OptInt(e, "process", "", 0)!.Value;
-        var id = OpCodec.OptInt(e, "id", "", 0)!.Value;
+        var process = NonNegative(e, "process");
+        var id = NonNegative(e, "id");
         Op? op = null;
         OpResult? result = null;
         if (type == EventType.Invoke)
