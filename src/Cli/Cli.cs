@@ -23,6 +23,8 @@ public static class Cli
             ReplayCommand.Create(context),
             ListCommand.Create(context),
             BenchCommand.Create(context),
+            CheckCommand.Create(context),
+            HistoryCommand.Create(context),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

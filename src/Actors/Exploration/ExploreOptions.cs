@@ -14,6 +14,8 @@ public sealed record ExploreOptions
     public int MaxSteps { get; init; } = DefaultMaxSteps;
     /// <summary>Directory for trace bundles; null: do not write one.</summary>
     public string? OutDir { get; init; } = DefaultOutDir;
+    /// <summary>Keep exploring after a bug (benchmarks measure speed over the whole budget); bugs are then counted, not bundled.</summary>
+    public bool RunToCompletion { get; init; }
     /// <summary>How often a long run logs its progress.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -27,7 +27,11 @@ public sealed class Explorer(ILogger? logger = null)
             .WithConsoleLoggingEnabled(false)
             .WithTestingIterations((uint)o.Iterations)
             .WithRandomGeneratorSeed(o.Seed)
-            .WithMaxSchedulingSteps((uint)o.MaxSteps);
+            .WithMaxSchedulingSteps((uint)o.MaxSteps)
+            // FaultLivenessMonitor: a CPU access in flight for half the step budget is a liveness bug.
+            .WithLivenessTemperatureThreshold((uint)Math.Max(1, o.MaxSteps / 2));
+        if (o.RunToCompletion)
+            c = c.WithTestIterationsRunToCompletion(true);
         return ExplorationStrategy.Apply(c, o.Strategy);
     }
 

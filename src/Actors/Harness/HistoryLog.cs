@@ -33,16 +33,20 @@ public sealed class HistoryLog(ScenarioPlan plan)
             recorder.Ok(id, result);
     }
 
+    /// <summary>Per-iteration budget of the checker; undecided within it counts as no finding.</summary>
+    public static readonly TimeSpan CheckBudget = TimeSpan.FromSeconds(5);
+
     public History ToHistory() => recorder.ToHistory();
 
     /// <summary>Null when the history is linearizable (or undecided within the budget), else the violation message.</summary>
     public string? Check()
     {
-        var result = LinearizabilityChecker.Check(ToHistory(), new CheckOptions(Parallel: false));
+        var result = LinearizabilityChecker.Check(ToHistory(), CheckOptions.Sequential with { Budget = CheckBudget });
+        var explanation = result.Explain().Replace(Environment.NewLine, "; ", StringComparison.Ordinal);
         return result.Verdict switch
         {
-            Verdict.NotLinearizable => $"[not-linearizable] history: {result.Explain()}",
-            Verdict.Malformed => $"[bug-on] history recorder produced a malformed history: {result.Explain()}",
+            Verdict.NotLinearizable => $"[not-linearizable] {explanation}",
+            Verdict.Malformed => $"[bug-on] the recorded history is malformed: {explanation}",
             _ => null,
         };
     }

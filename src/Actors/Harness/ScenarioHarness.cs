@@ -81,6 +81,9 @@ public static class ScenarioHarness
             var id = process is { } p ? History.Invoke(p, so.Op) : History.SetupOp(so.Op);
             if (access)
                 Specification.Monitor<FaultLivenessMonitor>(FaultLivenessMonitor.AccessStarted.Instance);
+            // Op boundaries in the step log (no scheduling point), so a replay shows which op each step belongs to.
+            var name = so.Op.Kind.WireName();
+            world.Record(StepKind.Call, name, so.Path, so.Op.ToString());
             OpResult result;
             try
             {
@@ -93,6 +96,7 @@ public static class ScenarioHarness
             }
             if (access)
                 Specification.Monitor<FaultLivenessMonitor>(FaultLivenessMonitor.AccessCompleted.Instance);
+            world.Record(StepKind.Note, name, "result", result.ToString());
             History.Complete(id, result);
             if (so.Op.Kind == OpKind.DeviceRemove && result.Ok != true)
                 deviceRemoveFailed = true;

@@ -29,6 +29,9 @@ public sealed class MmStruct
     /// <summary>Set by exit_mmap: the address space is gone.</summary>
     public bool Exited { get; internal set; }
 
+    /// <summary>False while a fork is still building this mm: the child exists only once fork returns.</summary>
+    public bool Born { get; internal set; } = true;
+
     public IReadOnlyList<Vma> Vmas => _vmas;
 
     /// <summary>find_vma(mm, addr) restricted to a VMA containing addr (the callers check vm_start &lt;= addr).</summary>
@@ -75,6 +78,9 @@ public sealed class MmStruct
             _pageTable[address] = pte;
         _w.Record(StepKind.Write, function, PteRes(address), $"{Describe(old)} -> {Describe(pte)}");
     }
+
+    /// <summary>The MMU setting accessed/dirty bits (part of the atomic hardware-access step; no PTL).</summary>
+    internal void HardwareSetPte(long address, Pte pte) => _pageTable[address] = pte;
 
     /// <summary>The raw page table, for invariants and walkers at quiescent points (no steps).</summary>
     public IReadOnlyDictionary<long, Pte> PageTableRaw => _pageTable;

@@ -181,6 +181,9 @@ public sealed class Page
 
     public long ContentsRaw => _contents;
 
+    /// <summary>A CPU store through a present PTE (part of the atomic hardware-access step, no own step).</summary>
+    internal void WriteContentsByHardware(long value) => _contents = value;
+
     // ---------------- PG_locked ----------------
 
     /// <summary>trylock_page.</summary>

@@ -16,7 +16,7 @@ public sealed partial class KernelWorld
 
     private void RequireSwap(Pte pte, string accessor, string function)
     {
-        if (!pte.IsSwap)
+        if (pte.IsPresent)
             Violation(ViolationCategory.PteTypeConfusion, function, $"{accessor} of a {(pte.IsNone ? "none" : "present")} PTE ({pte})");
     }
 
@@ -106,10 +106,15 @@ public sealed partial class KernelWorld
         return new Pte((pte.Raw & keep) | (newProt & ~keep));
     }
 
-    /// <summary>pte_to_swp_entry: arch entry (soft-dirty cleared) to the generic swp_entry_t.</summary>
+    /// <summary>
+    /// pte_to_swp_entry: arch entry (soft-dirty cleared) to the generic swp_entry_t. A none PTE decodes to
+    /// swp_entry(0, 0), as in the kernel (v4.11 change_pte_range decodes none PTEs and finds no special type);
+    /// decoding a present PTE is pte-type-confusion.
+    /// </summary>
     public SwapEntry pte_to_swp_entry(Pte pte, [CallerMemberName] string function = "")
     {
-        RequireSwap(pte, nameof(pte_to_swp_entry), function);
+        if (pte.IsPresent)
+            RequireSwap(pte, nameof(pte_to_swp_entry), function);
         var arch = pte.Clear(Pte._PAGE_SWP_SOFT_DIRTY);
         return SwapEntry.swp_entry(arch.ArchSwapType, arch.ArchSwapOffset);
     }
@@ -164,6 +169,9 @@ public sealed partial class KernelWorld
         BUG_ON(!page.ReadLocked(function), function, $"migration entry to unlocked page pfn={page.Pfn}");
         return page;
     }
+
+    /// <summary>page_to_pfn: arithmetic on the memmap address, no access.</summary>
+    public static long page_to_pfn(Page page) => page.Pfn;
 
     /// <summary>pfn_to_page.</summary>
     public Page pfn_to_page(long pfn, [CallerMemberName] string function = "") => Memmap.pfn_to_page(pfn, function);

@@ -1,0 +1,176 @@
+using System.Runtime.CompilerServices;
+
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// mm/memory.c page-fault entry (v4.11): handle_mm_fault, handle_pte_fault (with the seed's
+/// is_addressable_page check), do_anonymous_page and do_fault for shmem. Runs under mmap_sem held for read.
+/// The model has no zero page (as with mm_forbids_zeropage): a read fault on anonymous memory allocates.
+/// </summary>
+public sealed partial class KernelWorld
+{
+    /// <summary>handle_mm_fault → __handle_mm_fault (one page-table level) → handle_pte_fault.</summary>
+    public int handle_mm_fault(Vma vma, long address, int flags)
+    {
+        vma.Mm.MmapSem.AssertHeld(nameof(handle_mm_fault), "page fault");
+        Record(StepKind.Call, nameof(handle_mm_fault), $"{vma.Mm.Name}:{address}", $"flags={(flags & VmFault.FAULT_FLAG_WRITE) switch { 0 => "read", _ => "write" }}");
+        var ret = handle_pte_fault(new Vmf(vma, address, flags));
+        Record(StepKind.Note, nameof(handle_mm_fault), $"{vma.Mm.Name}:{address}", $"returns {VmFault.Format(ret)}");
+        return ret;
+    }
+
+    /// <summary>
+    /// handle_pte_fault (mm/memory.c; seed hunk): read orig_pte without the PTL; none → do_anonymous_page /
+    /// do_fault; not present → do_swap_page; protnone → do_numa_page; [seed: pfn_to_page(pte_pfn(orig_pte)),
+    /// SIGBUS if not addressable — reached only for present PTEs]; PTL; pte_same; write to a read-only PTE →
+    /// do_wp_page; else mark dirty/young.
+    /// </summary>
+    public int handle_pte_fault(Vmf vmf)
+    {
+        const string fn = nameof(handle_pte_fault);
+        vmf.OrigPte = vmf.Mm.ReadPte(vmf.Address, fn);
+        if (pte_none(vmf.OrigPte))
+            return vmf.Vma.IsAnonymous ? do_anonymous_page(vmf) : do_fault(vmf);
+
+        if (!pte_present(vmf.OrigPte))
+            return do_swap_page(vmf);
+
+        if (pte_protnone(vmf.OrigPte) && vmf.Vma.vma_is_accessible())
+            Violation(ViolationCategory.BugOn, fn, $"protnone PTE in accessible {vmf.Vma}: only NUMA balancing makes these, and the model has none");
+
+        // Seed: catch mapping of un-addressable memory; this should never happen.
+        var entry = vmf.OrigPte;
+        if (Variant.HandlePteFaultChecksAddressable)
+        {
+            var page = pfn_to_page(pte_pfn(entry, fn), fn);
+            if (!is_addressable_page(page, fn))
+            {
+                print_bad_pte(vmf.Vma, vmf.Address, entry, page, fn);
+                return VmFault.VM_FAULT_SIGBUS;
+            }
+        }
+
+        var mm = vmf.Mm;
+        mm.Ptl.Lock(fn);
+        if (!pte_same(mm.ReadPte(vmf.Address, fn), entry))
+        {
+            mm.Ptl.Unlock(fn);
+            return 0;
+        }
+        if (vmf.IsWrite)
+        {
+            if (!pte_write(entry, fn))
+                return do_wp_page(vmf);
+            entry = pte_mkdirty(entry, fn);
+        }
+        entry = pte_mkyoung(entry, fn);
+        if (!pte_same(entry, vmf.OrigPte))
+            mm.WritePte(vmf.Address, entry, fn); // ptep_set_access_flags
+        mm.Ptl.Unlock(fn);
+        return 0;
+    }
+
+    /// <summary>
+    /// print_bad_pte: the kernel logs "BUG: Bad page map" and carries on; the model records it as a note (the
+    /// caller's return value carries the consequence).
+    /// </summary>
+    private void print_bad_pte(Vma vma, long address, Pte pte, Page? page, string function)
+    {
+        Record(StepKind.Note, function, $"pte {vma.Mm.Name}:{address}", $"BUG: Bad page map: {vma.Mm.Describe(pte)}{(page is null ? "" : $" page pfn={page.Pfn}")}");
+    }
+
+    /// <summary>anon_vma_prepare: a private anonymous VMA gets its anon_vma on the first fault.</summary>
+    private void anon_vma_prepare(Vma vma, string function)
+    {
+        if (vma.AnonVma is not null)
+            return;
+        vma.AnonVma = new AnonVma($"{vma.Mm.Name}@{vma.Start}");
+        Record(StepKind.Write, function, $"vma {vma.Mm.Name}:{vma.Start}", "anon_vma_prepare");
+    }
+
+    /// <summary>maybe_mkwrite: writable only if the VMA is.</summary>
+    private Pte maybe_mkwrite(Pte pte, Vma vma, string function) =>
+        (vma.Flags & VmFlags.VM_WRITE) != 0 ? pte_mkwrite(pte, function) : pte;
+
+    /// <summary>mk_pte(page, vma->vm_page_prot).</summary>
+    private static Pte mk_pte(Page page, ulong prot) => Pte.pfn_pte(page.Pfn, prot);
+
+    /// <summary>
+    /// do_anonymous_page (mm/memory.c v4.11, without the zero page): allocate a zeroed page, PTL, if the PTE is
+    /// still none install it (MM_ANONPAGES++, page_add_new_anon_rmap), else release the page.
+    /// </summary>
+    public int do_anonymous_page(Vmf vmf)
+    {
+        const string fn = nameof(do_anonymous_page);
+        var vma = vmf.Vma;
+        if ((vma.Flags & VmFlags.VM_SHARED) != 0)
+            return VmFault.VM_FAULT_SIGBUS;
+        anon_vma_prepare(vma, fn);
+        var page = Buddy.alloc_page(fn);
+        if (page is null)
+            return VmFault.VM_FAULT_OOM;
+        var entry = mk_pte(page, vma.PageProt);
+        if ((vma.Flags & VmFlags.VM_WRITE) != 0)
+            entry = pte_mkwrite(pte_mkdirty(entry, fn), fn);
+        var mm = vmf.Mm;
+        mm.Ptl.Lock(fn);
+        if (!pte_none(mm.ReadPte(vmf.Address, fn)))
+        {
+            mm.Ptl.Unlock(fn);
+            put_page(page, fn);
+            return 0;
+        }
+        mm.add_mm_counter(MmCounter.MM_ANONPAGES, 1, fn);
+        page_add_new_anon_rmap(page, vma, vmf.Address, fn);
+        mm.WritePte(vmf.Address, entry, fn);
+        mm.Ptl.Unlock(fn);
+        return 0;
+    }
+
+    /// <summary>
+    /// do_fault → do_read_fault / do_shared_fault for a shared anonymous (shmem) VMA: __do_fault (shmem_fault
+    /// returns the page locked with a reference), then alloc_set_pte under the PTL (page_add_file_rmap,
+    /// MM_SHMEMPAGES++), unlock_page. A VM_PFNMAP VMA has no fault handler here (remap_pfn_range populated it).
+    /// </summary>
+    public int do_fault(Vmf vmf)
+    {
+        const string fn = nameof(do_fault);
+        var vma = vmf.Vma;
+        if (vma.File is null)
+            return VmFault.VM_FAULT_SIGBUS;
+        var page = shmem_fault(vma.File, vma.linear_page_index(vmf.Address), fn);
+        if (page is null)
+            return VmFault.VM_FAULT_OOM;
+        var mm = vmf.Mm;
+        mm.Ptl.Lock(fn);
+        if (!pte_none(mm.ReadPte(vmf.Address, fn)))
+        {
+            mm.Ptl.Unlock(fn);
+            page.Unlock(fn);
+            put_page(page, fn);
+            return 0;
+        }
+        var entry = mk_pte(page, vma.PageProt);
+        if (vmf.IsWrite)
+            entry = maybe_mkwrite(pte_mkdirty(entry, fn), vma, fn);
+        page_add_file_rmap(page, fn);
+        mm.add_mm_counter(MmCounter.MM_SHMEMPAGES, 1, fn);
+        mm.WritePte(vmf.Address, entry, fn);
+        mm.Ptl.Unlock(fn);
+        page.Unlock(fn);
+        return 0;
+    }
+
+    /// <summary>
+    /// vm_normal_page: NULL for pte_special (VM_PFNMAP/VM_MIXEDMAP pfns installed by remap_pfn_range), else
+    /// pfn_to_page(pte_pfn(pte)).
+    /// </summary>
+    public Page? vm_normal_page(Vma vma, long address, Pte pte, [CallerMemberName] string function = "")
+    {
+        _ = vma;
+        _ = address;
+        if (pte_special(pte, function))
+            return null;
+        return pfn_to_page(pte_pfn(pte, function), function);
+    }
+}

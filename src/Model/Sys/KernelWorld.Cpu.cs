@@ -1,0 +1,109 @@
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// CPU accesses (UserRead/UserWrite). A load/store through a present, permitted PTE is one atomic hardware step
+/// (page walk + access: the kernel frees a page only after clearing its PTE and flushing the TLB). Otherwise the
+/// CPU faults: arch do_page_fault takes mmap_sem for read, finds the VMA (none → SIGSEGV), checks access
+/// (access_error → SIGSEGV), calls handle_mm_fault, and the instruction is re-executed.
+/// VM_FAULT_SIGBUS and VM_FAULT_HWPOISON deliver SIGBUS; VM_FAULT_SIGSEGV SIGSEGV; the model has no OOM killer,
+/// so VM_FAULT_OOM is delivered as SIGBUS too (docs/kernel-model.md).
+/// </summary>
+public sealed partial class KernelWorld
+{
+    public AccessOutcome UserRead(string mm, int page)
+    {
+        var (value, sig) = CpuAccess(mm, page, write: false, 0);
+        return new AccessOutcome(sig == Sig.None ? value : 0, sig);
+    }
+
+    public Sig UserWrite(string mm, int page, long value) => CpuAccess(mm, page, write: true, value).Sig;
+
+    private (long Value, Sig Sig) CpuAccess(string mmName, long address, bool write, long value)
+    {
+        var mm = FindMm(mmName);
+        if (mm is null || address < 0)
+            return (0, Sig.SIGSEGV);
+        for (var attempt = 0; ; attempt++)
+        {
+            if (attempt > FaultRetryLimit)
+                Violation(ViolationCategory.Livelock, write ? "cpu_store" : "cpu_load",
+                    $"{mmName}:{address} still faulting after {FaultRetryLimit} retries");
+            if (TryHardwareAccess(mm, address, write, value, out var loaded))
+                return (loaded, Sig.None);
+
+            int ret;
+            mm.MmapSem.DownRead("do_page_fault");
+            try
+            {
+                if (mm.Exited)
+                    return (0, Sig.SIGSEGV);
+                var vma = mm.find_vma(address);
+                if (vma is null)
+                    return (0, Sig.SIGSEGV); // bad_area
+                if (access_error(write, vma))
+                    return (0, Sig.SIGSEGV); // bad_area_access_error
+                var flags = VmFault.FAULT_FLAG_USER | (write ? VmFault.FAULT_FLAG_WRITE : 0);
+                ret = handle_mm_fault(vma, address, flags);
+            }
+            finally
+            {
+                mm.MmapSem.UpRead("do_page_fault");
+            }
+            if ((ret & VmFault.VM_FAULT_SIGSEGV) != 0)
+                return (0, Sig.SIGSEGV);
+            if ((ret & (VmFault.VM_FAULT_SIGBUS | VmFault.VM_FAULT_HWPOISON | VmFault.VM_FAULT_OOM)) != 0)
+                return (0, Sig.SIGBUS);
+        }
+    }
+
+    /// <summary>access_error (arch/x86/mm/fault.c): write needs VM_WRITE; read needs VM_READ/VM_EXEC.</summary>
+    private static bool access_error(bool write, Vma vma)
+    {
+        if (write)
+            return (vma.Flags & VmFlags.VM_WRITE) == 0;
+        return (vma.Flags & (VmFlags.VM_READ | VmFlags.VM_EXEC | VmFlags.VM_WRITE)) == 0;
+    }
+
+    /// <summary>
+    /// The MMU: walk the PTE and access the page in one step. Not present, or a store through a read-only PTE,
+    /// faults (false). The hardware sets the accessed (and dirty) bit. A present PTE that maps a free page is
+    /// use-after-free; one that maps un-addressable device memory is unaddressable-mapped.
+    /// </summary>
+    private bool TryHardwareAccess(MmStruct mm, long address, bool write, long value, out long loaded)
+    {
+        var fn = write ? "cpu_store" : "cpu_load";
+        var res = $"pte {mm.Name}:{address}";
+        Point(write ? StepKind.Write : StepKind.Read, res);
+        loaded = 0;
+        var pte = mm.PageTableRaw.GetValueOrDefault(address);
+        if (!pte.HardwarePresent || (write && !pte.Has(Pte._PAGE_RW)))
+        {
+            Record(StepKind.Read, fn, res, $"{mm.Describe(pte)}: page fault");
+            return false;
+        }
+        var pfn = pte.RawPfn;
+        var page = Memmap.Find(pfn);
+        var updated = pte.Set(Pte._PAGE_ACCESSED | (write ? Pte._PAGE_DIRTY : 0));
+        if (updated.Raw != pte.Raw)
+            mm.HardwareSetPte(address, updated);
+        if (page is null)
+        {
+            if (write)
+                MmioWriteRaw(pfn, value);
+            else
+                loaded = _mmio.GetValueOrDefault(pfn);
+            Record(write ? StepKind.Write : StepKind.Read, fn, res, $"mmio pfn={pfn} {(write ? "<- " + value : "= " + loaded)}");
+            return true;
+        }
+        if (page.State != PageState.InUse)
+            Violation(ViolationCategory.UseAfterFree, fn, $"{res} maps pfn={pfn}, which is {page.State.ToString().ToLowerInvariant()}");
+        if (page.Zone == Zone.Device && page.PgmapRaw is { } pgmap && (pgmap.FlagsRaw & MemoryFlags.MEMORY_DEVICE_UNADDRESSABLE) != 0)
+            Violation(ViolationCategory.UnaddressableMapped, fn, $"{res} maps un-addressable device page pfn={pfn}");
+        if (write)
+            page.WriteContentsByHardware(value);
+        else
+            loaded = page.ContentsRaw;
+        Record(write ? StepKind.Write : StepKind.Read, fn, res, $"pfn={pfn} {(write ? "<- " + value : "= " + loaded)}");
+        return true;
+    }
+}

@@ -1,0 +1,293 @@
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// The syscall facade (model-api.md), core side. Each call takes the locks the kernel takes: mmap_sem for write
+/// in mmap/munmap/mprotect/fork (parent and child) and exit; for read in madvise and the /proc walks.
+/// An mm comes into existence with its first Mmap/MmapPfn or as a fork child; an unknown or exited mm gives
+/// EINVAL. Names of exited mms are not reused.
+/// </summary>
+public sealed partial class KernelWorld
+{
+    private static bool BadRange(int page, int pages) => page < 0 || pages <= 0;
+
+    /// <summary>The mm for a facade call that may create it (mmap), or null if the name belongs to an exited mm.</summary>
+    private MmStruct? FindOrCreateMm(string name)
+    {
+        if (_mms.TryGetValue(name, out var mm))
+            return mm.Exited || !mm.Born ? null : mm;
+        return CreateMm(name);
+    }
+
+    /// <summary>mmap(page, pages, prot, MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED_NOREPLACE).</summary>
+    public Errno Mmap(string mm, int page, int pages, VmProt prot, bool shared)
+    {
+        if (BadRange(page, pages))
+            return Errno.EINVAL;
+        var m = FindOrCreateMm(mm);
+        if (m is null)
+            return Errno.EINVAL;
+        m.MmapSem.DownWrite("sys_mmap");
+        try
+        {
+            if (m.Exited)
+                return Errno.EINVAL;
+            if (Overlaps(m, page, pages))
+                return Errno.EEXIST;
+            var flags = VmFlags.FromProt(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
+            flags |= shared ? VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE : VmFlags.VM_ACCOUNT;
+            mmap_region(m, page, pages, flags);
+            return Errno.OK;
+        }
+        finally
+        {
+            m.MmapSem.UpWrite("sys_mmap");
+        }
+    }
+
+    /// <summary>
+    /// mmap of a device's MMIO registers: a shared VM_PFNMAP mapping populated by the driver's ->mmap with
+    /// remap_pfn_range. The pfns must have no struct page (EINVAL otherwise).
+    /// </summary>
+    public Errno MmapPfn(string mm, int page, int pages, long pfn, VmProt prot) =>
+        MmapPfnMapping(mm, page, pages, pfn, prot, shared: true);
+
+    /// <summary>
+    /// As <see cref="MmapPfn"/>, optionally private (a COW VM_PFNMAP mapping, for tests: its write faults reach
+    /// do_wp_page and the seed's pfn_to_page check on a pfn that has no struct page).
+    /// </summary>
+    public Errno MmapPfnMapping(string mm, int page, int pages, long pfn, VmProt prot, bool shared)
+    {
+        if (BadRange(page, pages) || pfn < 0)
+            return Errno.EINVAL;
+        for (var p = pfn; p < pfn + pages; p++)
+        {
+            if (Memmap.pfn_valid(p))
+                return Errno.EINVAL;
+        }
+        var m = FindOrCreateMm(mm);
+        if (m is null)
+            return Errno.EINVAL;
+        m.MmapSem.DownWrite("sys_mmap");
+        try
+        {
+            if (m.Exited)
+                return Errno.EINVAL;
+            if (Overlaps(m, page, pages))
+                return Errno.EEXIST;
+            var flags = VmFlags.FromProt(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
+            if (shared)
+                flags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
+            flags |= VmFlags.VM_PFNMAP; // set by remap_pfn_range; set early so mmap_region makes no shmem object
+            var vma = mmap_region(m, page, pages, flags);
+            var err = remap_pfn_range(vma, page, pfn, pages, vma.PageProt);
+            if (err != 0)
+            {
+                do_munmap(m, page, pages);
+                return Errno.EINVAL;
+            }
+            return Errno.OK;
+        }
+        finally
+        {
+            m.MmapSem.UpWrite("sys_mmap");
+        }
+    }
+
+    /// <summary>munmap.</summary>
+    public Errno Munmap(string mm, int page, int pages)
+    {
+        if (BadRange(page, pages))
+            return Errno.EINVAL;
+        var m = FindMm(mm);
+        if (m is null)
+            return Errno.EINVAL;
+        m.MmapSem.DownWrite("sys_munmap");
+        try
+        {
+            if (m.Exited)
+                return Errno.EINVAL;
+            do_munmap(m, page, pages);
+            return Errno.OK;
+        }
+        finally
+        {
+            m.MmapSem.UpWrite("sys_munmap");
+        }
+    }
+
+    /// <summary>madvise(MADV_DONTNEED): ENOMEM if part of the range is unmapped, EINVAL on VM_PFNMAP.</summary>
+    public Errno MadviseDontneed(string mm, int page, int pages)
+    {
+        if (BadRange(page, pages))
+            return Errno.EINVAL;
+        var m = FindMm(mm);
+        if (m is null)
+            return Errno.EINVAL;
+        m.MmapSem.DownRead("sys_madvise");
+        try
+        {
+            if (m.Exited)
+                return Errno.EINVAL;
+            return madvise_dontneed(m, page, pages);
+        }
+        finally
+        {
+            m.MmapSem.UpRead("sys_madvise");
+        }
+    }
+
+    /// <summary>mprotect: ENOMEM if part of the range is unmapped (nothing changed then).</summary>
+    public Errno Mprotect(string mm, int page, int pages, VmProt prot)
+    {
+        if (BadRange(page, pages))
+            return Errno.EINVAL;
+        var m = FindMm(mm);
+        if (m is null)
+            return Errno.EINVAL;
+        m.MmapSem.DownWrite("sys_mprotect");
+        try
+        {
+            if (m.Exited)
+                return Errno.EINVAL;
+            if (!FullyMapped(m, page, pages))
+                return Errno.ENOMEM;
+            mprotect_fixup(m, page, pages, prot);
+            return Errno.OK;
+        }
+        finally
+        {
+            m.MmapSem.UpWrite("sys_mprotect");
+        }
+    }
+
+    /// <summary>fork: the child gets a copy of the address space. EEXIST if the child name was ever used.</summary>
+    public Errno Fork(string mm, string child)
+    {
+        var parent = FindMm(mm);
+        if (parent is null)
+            return Errno.EINVAL;
+        if (MmNameUsed(child))
+            return Errno.EEXIST;
+        parent.MmapSem.DownWrite("dup_mmap");
+        try
+        {
+            if (parent.Exited)
+                return Errno.EINVAL;
+            if (MmNameUsed(child))
+                return Errno.EEXIST;
+            // The name is taken at once; the child becomes visible (Born) only when fork returns.
+            var c = new MmStruct(this, child) { Born = false };
+            _mms[child] = c;
+            c.MmapSem.DownWrite("dup_mmap");
+            try
+            {
+                dup_mmap(c, parent);
+            }
+            finally
+            {
+                c.MmapSem.UpWrite("dup_mmap");
+                c.Born = true;
+            }
+            return Errno.OK;
+        }
+        finally
+        {
+            parent.MmapSem.UpWrite("dup_mmap");
+        }
+    }
+
+    /// <summary>
+    /// exit: exit_mmap. v4.11 runs it without mmap_sem once mm_users is 0 (other users, such as a driver mirroring
+    /// the mm, fail mmget_not_zero); the model takes mmap_sem for write to exclude them the same way.
+    /// </summary>
+    public Errno Exit(string mm)
+    {
+        var m = FindMm(mm);
+        if (m is null)
+            return Errno.EINVAL;
+        m.MmapSem.DownWrite("exit_mmap");
+        try
+        {
+            if (m.Exited)
+                return Errno.EINVAL;
+            exit_mmap(m);
+            return Errno.OK;
+        }
+        finally
+        {
+            m.MmapSem.UpWrite("exit_mmap");
+        }
+    }
+
+    /// <summary>/proc/PID/smaps totals (Rss, Anonymous, Swap in pages) over all VMAs.</summary>
+    public SmapsOutcome Smaps(string mm)
+    {
+        var m = FindMm(mm);
+        if (m is null)
+            return new SmapsOutcome(0, 0, 0);
+        var mss = new MemSizeStats();
+        m.MmapSem.DownRead("show_smap");
+        try
+        {
+            if (m.Exited)
+                return new SmapsOutcome(0, 0, 0);
+            foreach (var vma in m.Vmas.ToList())
+            {
+                m.Ptl.Lock("smaps_pte_range");
+                try
+                {
+                    for (var addr = vma.Start; addr < vma.End; addr++)
+                        smaps_pte_entry(vma, addr, mss);
+                }
+                finally
+                {
+                    m.Ptl.Unlock("smaps_pte_range");
+                }
+            }
+        }
+        finally
+        {
+            m.MmapSem.UpRead("show_smap");
+        }
+        return new SmapsOutcome(mss.Resident, mss.Anonymous, mss.Swap);
+    }
+
+    /// <summary>One /proc/PID/pagemap entry; SwapType is -1 unless Swap. A hole reads as all false.</summary>
+    public PagemapOutcome Pagemap(string mm, int page)
+    {
+        var empty = new PagemapOutcome(false, false, -1, false, false);
+        var m = FindMm(mm);
+        if (m is null || page < 0)
+            return empty;
+        m.MmapSem.DownRead("pagemap_read");
+        try
+        {
+            if (m.Exited)
+                return empty;
+            var vma = m.find_vma(page);
+            if (vma is null)
+                return empty;
+            m.Ptl.Lock("pagemap_pmd_range");
+            try
+            {
+                var pte = m.ReadPte(page, "pagemap_pmd_range");
+                var (flags, frame) = pte_to_pagemap_entry(vma, page, pte);
+                var swap = (flags & PagemapFlags.PM_SWAP) != 0;
+                return new PagemapOutcome(
+                    Present: (flags & PagemapFlags.PM_PRESENT) != 0,
+                    Swap: swap,
+                    SwapType: swap ? (int)(frame & ((1UL << SwapEntry.MAX_SWAPFILES_SHIFT) - 1)) : -1,
+                    Exclusive: (flags & PagemapFlags.PM_MMAP_EXCLUSIVE) != 0,
+                    File: (flags & PagemapFlags.PM_FILE) != 0);
+            }
+            finally
+            {
+                m.Ptl.Unlock("pagemap_pmd_range");
+            }
+        }
+        finally
+        {
+            m.MmapSem.UpRead("pagemap_read");
+        }
+    }
+}
