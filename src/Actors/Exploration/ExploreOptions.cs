@@ -1,0 +1,21 @@
+namespace Hmm.Spec.Actors.Exploration;
+
+/// <summary>An exploration budget and where bug bundles go.</summary>
+public sealed record ExploreOptions
+{
+    /// <summary>Default budget: enough for the seed's use-after-free, which the portfolio finds in tens of iterations.</summary>
+    public const int DefaultIterations = 1000;
+    public const int DefaultMaxSteps = 5000;
+    public const string DefaultOutDir = "hmm-out";
+
+    public string Strategy { get; init; } = ExplorationStrategy.Portfolio;
+    public int Iterations { get; init; } = DefaultIterations;
+    public uint Seed { get; init; }
+    public int MaxSteps { get; init; } = DefaultMaxSteps;
+    /// <summary>Directory for trace bundles; null: do not write one.</summary>
+    public string? OutDir { get; init; } = DefaultOutDir;
+    /// <summary>Keep exploring after a bug (benchmarks measure speed over the whole budget); bugs are then counted, not bundled.</summary>
+    public bool RunToCompletion { get; init; }
+    /// <summary>How often a long run logs its progress.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Text.Json;
+using Hmm.Spec.Actors.Exploration;
+using Hmm.Spec.Actors.Harness;
+using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Oracle.Ops;
+
+namespace Hmm.Spec.Cli.Commands;
+
+/// <summary><c>hmm-spec explore</c>: explore scenarios' interleavings; exit 1 when any bug was found.</summary>
+internal static class ExploreCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var scenarios = new Option<string[]>("--scenario")
+        {
+            Description = "Built-in scenario name or scenario file (repeatable; default: every built-in scenario)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var variant = new Option<string?>("--variant") { Description = "Kernel variant (default: the scenario's, else seed; with no --scenario: seed)" };
+        var strategy = new Option<string>("--strategy")
+        {
+            Description = $"Scheduling strategy: {string.Join("|", ExplorationStrategy.Names)}",
+            DefaultValueFactory = _ => ExplorationStrategy.Portfolio,
+        };
+        var iterations = new Option<int>("--iterations") { Description = "Iterations per scenario", DefaultValueFactory = _ => ExploreOptions.DefaultIterations };
+        var seed = new Option<uint>("--seed") { Description = "Random seed of the exploration", DefaultValueFactory = _ => 0 };
+        var maxSteps = new Option<int>("--max-steps") { Description = "Scheduling steps per iteration", DefaultValueFactory = _ => ExploreOptions.DefaultMaxSteps };
+        var outDir = new Option<string>("--out") { Description = "Directory for trace bundles", DefaultValueFactory = _ => ExploreOptions.DefaultOutDir };
+        var json = new Option<bool>("--json") { Description = "Print results as JSON" };
+
+        var command = new Command("explore", "Explore interleavings of scenarios with Coyote; a bug writes a replayable trace bundle")
+        {
+            scenarios, variant, strategy, iterations, seed, maxSteps, outDir, json,
+        };
+        command.SetAction(parse =>
+        {
+            var names = parse.GetValue(scenarios) ?? [];
+            var options = new ExploreOptions
+            {
+                Strategy = parse.GetValue(strategy)!,
+                Iterations = Positive(parse.GetValue(iterations), "--iterations"),
+                Seed = parse.GetValue(seed),
+                MaxSteps = Positive(parse.GetValue(maxSteps), "--max-steps"),
+                OutDir = parse.GetValue(outDir),
+            };
+            ExplorationStrategy.Validate(options.Strategy);
+            var variantName = parse.GetValue(variant) ?? (names.Length == 0 ? ScenarioPlan.DefaultVariant : null);
+            // Resolve everything first, so bad input fails before any exploration starts.
+            var plans = (names.Length == 0 ? BuiltinScenarios.LoadAll() : names.Select(BuiltinScenarios.Resolve).ToArray())
+                .Select(s => ScenarioPlan.Create(s, variantName))
+                .ToArray();
+
+            var explorer = new Explorer(ctx.Loggers.CreateLogger("explore"));
+            var results = plans.Select(p => explorer.Explore(p, options)).ToArray();
+            if (parse.GetValue(json))
+                WriteJson(results, ctx.Out);
+            else
+                WriteText(results, ctx.Out);
+            return results.Any(r => r.BugFound) ? Cli.ExitBug : Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static int Positive(int value, string option) =>
+        value >= 1 ? value : throw new InputError(option, $"must be at least 1, found {value}");
+
+    private static void WriteText(IEnumerable<ExploreResult> results, TextWriter w)
+    {
+        foreach (var r in results)
+        {
+            if (r.BugFound)
+            {
+                w.WriteLine($"{r.Scenario} [{r.Variant}]: BUG {r.Category} after {r.Iterations} iteration(s), {r.ElapsedMs} ms");
+                w.WriteLine($"  {r.Message}");
+                if (r.BundlePath is not null)
+                    w.WriteLine($"  bundle: {r.BundlePath}  (hmm-spec replay {r.BundlePath})");
+            }
+            else
+            {
+                w.WriteLine($"{r.Scenario} [{r.Variant}]: no bug in {r.Iterations} iteration(s), {r.ElapsedMs} ms");
+            }
+        }
+    }
+
+    private static void WriteJson(IEnumerable<ExploreResult> results, TextWriter w)
+    {
+        var items = results.Select(r => new Dictionary<string, object?>
+        {
+            ["scenario"] = r.Scenario,
+            ["variant"] = r.Variant,
+            ["strategy"] = r.Strategy,
+            ["seed"] = r.Seed,
+            ["bugFound"] = r.BugFound,
+            ["category"] = r.Category,
+            ["message"] = r.Message,
+            ["iterations"] = r.Iterations,
+            ["elapsedMs"] = r.ElapsedMs,
+            ["bundle"] = r.BundlePath,
+        });
+        w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));
+    }
+}

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Model;
+
+namespace Hmm.Spec.Cli.Commands;
+
+/// <summary><c>hmm-spec list scenarios|variants</c>.</summary>
+internal static class ListCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var scenarios = new Command("scenarios", "Built-in scenarios with their descriptions");
+        scenarios.SetAction(_ =>
+        {
+            foreach (var s in BuiltinScenarios.LoadAll())
+                ctx.Out.WriteLine($"{s.Name,-40} {s.Description}");
+            return Cli.ExitOk;
+        });
+        var variants = new Command("variants", "Kernel variants: the seed, each upstream fix, upstream, and the mutants");
+        variants.SetAction(_ =>
+        {
+            foreach (var v in KernelVariants.All)
+                ctx.Out.WriteLine($"{v.Name,-36} {(v.Commit is null ? "" : $"[{v.Commit}] ")}{v.Description}");
+            return Cli.ExitOk;
+        });
+        return new Command("list", "List built-in scenarios or kernel variants") { scenarios, variants };
+    }
+}

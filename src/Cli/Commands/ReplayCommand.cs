@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Text.Json;
+using Hmm.Spec.Actors.Bundles;
+using Hmm.Spec.Actors.Replay;
+
+namespace Hmm.Spec.Cli.Commands;
+
+/// <summary><c>hmm-spec replay BUNDLE</c>: exit 1 when the bug reproduces, 0 when not, 2 on a bad bundle.</summary>
+internal static class ReplayCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var bundlePath = new Argument<string>("bundle") { Description = "Trace bundle written by explore (*.hmmtrace.json)" };
+        var variant = new Option<string?>("--variant") { Description = "Replay on another variant (e.g. one with the fix)" };
+        var json = new Option<bool>("--json") { Description = "Print the result and steps as JSON" };
+        var command = new Command("replay", "Replay a trace bundle deterministically and print the interleaving step by step")
+        {
+            bundlePath, variant, json,
+        };
+        command.SetAction(parse =>
+        {
+            var bundle = TraceBundle.Read(parse.GetValue(bundlePath)!);
+            var result = Replayer.Replay(bundle, parse.GetValue(variant));
+            if (parse.GetValue(json))
+                WriteJson(result, ctx.Out);
+            else
+                TracePrinter.Print(result, ctx.Out);
+            return result.Reproduced ? Cli.ExitBug : Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static void WriteJson(ReplayResult r, TextWriter w)
+    {
+        var doc = new Dictionary<string, object?>
+        {
+            ["scenario"] = r.Bundle.Scenario.Name,
+            ["variant"] = r.Variant,
+            ["reproduced"] = r.Reproduced,
+            ["sameBug"] = r.SameBug,
+            ["category"] = r.Category,
+            ["message"] = r.Message,
+            ["recordedCategory"] = r.Bundle.Category,
+            ["divergence"] = r.Divergence,
+            ["steps"] = r.Steps.Select(s => new Dictionary<string, object>
+            {
+                ["seq"] = s.Seq,
+                ["actor"] = s.Actor,
+                ["function"] = s.Function,
+                ["kind"] = s.Kind.ToString().ToLowerInvariant(),
+                ["resource"] = s.Resource,
+                ["detail"] = s.Detail,
+            }),
+        };
+        w.WriteLine(JsonSerializer.Serialize(doc, JsonOutput.Options));
+    }
+}

@@ -1,0 +1,433 @@
+namespace Hmm.Spec.Model;
+
+/// <summary>Which pages migrate_vma_collect selects (the later MIGRATE_VMA_SELECT_* flags; see docs/device-model.md).</summary>
+public enum MigrateSelect
+{
+    /// <summary>Present anonymous system pages (migration to device memory).</summary>
+    System,
+    /// <summary>Device entries whose page belongs to <see cref="MigrateVma.PgmapOwner"/> (migration back to RAM).</summary>
+    DevicePrivate,
+}
+
+/// <summary>One slot of migrate->src / migrate->dst (MIGRATE_PFN_* bits spelled out).</summary>
+public sealed class MigratePfn(long address)
+{
+    public long Address { get; } = address;
+    /// <summary>The source page (migrate_pfn_to_page(src)), null for a skipped slot.</summary>
+    public Page? Src { get; set; }
+    /// <summary>MIGRATE_PFN_MIGRATE: still a candidate.</summary>
+    public bool Migrate { get; set; }
+    /// <summary>MIGRATE_PFN_WRITE: the source mapping was writable.</summary>
+    public bool Write { get; set; }
+    /// <summary>MIGRATE_PFN_LOCKED: the source page is locked (by collect, or by the faulting caller).</summary>
+    public bool Locked { get; set; }
+    /// <summary>The migration entry collect installed at <see cref="Address"/>.</summary>
+    public Pte MigrationPte { get; set; }
+    /// <summary>The destination page chosen by alloc_and_copy (locked), or null.</summary>
+    public Page? Dst { get; set; }
+    /// <summary>alloc_and_copy could not allocate a destination for this slot (the driver's error marker).</summary>
+    public bool AllocFailed { get; set; }
+}
+
+/// <summary>Where collect wrote a slot's migration entry (what mutant FinalizeSkipsPteSame installs at blindly).</summary>
+public readonly record struct MigrationMapping(Vma Vma, long Address, bool Write);
+
+/// <summary>struct migrate_vma_ops (2017): the driver's two callbacks.</summary>
+public interface IMigrateVmaOps
+{
+    /// <summary>alloc_and_copy: choose (and lock) a destination for each MIGRATE slot and copy the data.</summary>
+    void alloc_and_copy(MigrateVma migrate);
+
+    /// <summary>finalize_and_map: the driver updates its own page table for the slots that moved.</summary>
+    void finalize_and_map(MigrateVma migrate);
+}
+
+/// <summary>struct migrate_vma: the range, its slots, and (from 16ce101db85d) the faulting thread's page.</summary>
+public sealed class MigrateVma(Vma vma, long start, long end, MigrateSelect select, DevPagemap? pgmapOwner, Page? faultPage)
+{
+    public Vma Vma { get; } = vma;
+    public long Start { get; } = start;
+    public long End { get; } = end;
+    public MigrateSelect Select { get; } = select;
+    public DevPagemap? PgmapOwner { get; } = pgmapOwner;
+    /// <summary>fault_page (16ce101db85d): the page the caller's fault holds a reference on; null in the seed.</summary>
+    public Page? FaultPage { get; } = faultPage;
+    public List<MigratePfn> Slots { get; } = [];
+    /// <summary>cpages: slots collected (locked and unmapped).</summary>
+    public int Cpages { get; set; }
+}
+
+/// <summary>
+/// migrate_vma (mm/migrate.c of the HMM series, 2017, merged in v4.14): collect under the PTL with migration
+/// entries, check the references, let the driver allocate and copy, move the metadata, let the driver
+/// finalize, then replace the migration entries (pte_same re-check under the PTL) and drop references.
+/// The caller holds mmap_sem for read. See docs/device-model.md for what the model leaves out (pages collect
+/// could not lock, pte_none holes, THP, LRU isolation).
+/// </summary>
+public sealed partial class KernelWorld
+{
+    /// <summary>
+    /// migrate_vma(ops, vma, start, end, ...): -EINVAL for a range outside the VMA or a VM_PFNMAP/VM_MIXEDMAP
+    /// VMA; otherwise 0, with each slot saying whether its page moved.
+    /// </summary>
+    public int migrate_vma(IMigrateVmaOps ops, MigrateVma migrate)
+    {
+        const string fn = nameof(migrate_vma);
+        var vma = migrate.Vma;
+        vma.Mm.MmapSem.AssertHeld(fn, "migrate_vma");
+        if (vma.IsPfnMap || migrate.Start < vma.Start || migrate.Start >= vma.End || migrate.End <= vma.Start
+            || migrate.End > vma.End || migrate.End <= migrate.Start)
+            return -22;
+        Record(StepKind.Call, fn, $"{vma.Mm.Name}:[{migrate.Start},{migrate.End})", migrate.Select.ToString());
+
+        migrate_vma_collect(migrate);
+        if (migrate.Cpages == 0)
+            return 0;
+        migrate_vma_unmap(migrate);
+        if (migrate.Cpages == 0)
+            return 0;
+        ops.alloc_and_copy(migrate);
+        migrate_vma_pages(migrate);
+        ops.finalize_and_map(migrate);
+        migrate_vma_finalize(migrate);
+        return 0;
+    }
+
+    /// <summary>
+    /// True when the caller of a page_fault callback holds the fault page locked (1afaeb8293c9 and later): collect
+    /// must not try to lock it again, and finalize must leave it locked.
+    /// </summary>
+    private bool FaultPageLockedByCaller => Variant.Fault is FaultProtocol.TrylockThenRef or FaultProtocol.TrylockWaitForUnlock;
+
+    /// <summary>
+    /// migrate_vma_collect → migrate_vma_collect_pmd: under the PTL, for each selected page take a reference;
+    /// if the page can be locked (trylock_page; the fault page is already locked by its caller from 1afaeb8293c9)
+    /// replace the PTE by a migration entry (soft-dirty kept), page_remove_rmap and put_page (the collect
+    /// reference keeps the page). A page that cannot be locked is released and skipped.
+    /// </summary>
+    public void migrate_vma_collect(MigrateVma migrate)
+    {
+        const string fn = "migrate_vma_collect_pmd";
+        var vma = migrate.Vma;
+        var mm = vma.Mm;
+        mm.Ptl.Lock(fn);
+        try
+        {
+            for (var addr = migrate.Start; addr < migrate.End; addr++)
+            {
+                var slot = new MigratePfn(addr);
+                migrate.Slots.Add(slot);
+                var pte = mm.ReadPte(addr, fn);
+                Page? page = null;
+                var write = false;
+                var softDirty = false;
+                if (pte_none(pte))
+                    continue; // holes are not collected by the model (see docs/device-model.md)
+                if (!pte_present(pte))
+                {
+                    if (migrate.Select != MigrateSelect.DevicePrivate)
+                        continue;
+                    var entry = pte_to_swp_entry(pte, fn);
+                    if (!is_device_entry(entry))
+                        continue;
+                    page = device_entry_to_page(entry, fn)!;
+                    if (page.ReadPgmap(fn) != migrate.PgmapOwner)
+                        continue;
+                    write = is_write_device_entry(entry);
+                    softDirty = pte_swp_soft_dirty(pte, fn);
+                }
+                else
+                {
+                    if (migrate.Select != MigrateSelect.System)
+                        continue;
+                    page = vm_normal_page(vma, addr, pte, fn);
+                    if (page is null || is_zone_device_page(page) || !PageAnon(page, fn))
+                        continue;
+                    write = pte_write(pte, fn);
+                    softDirty = pte_soft_dirty(pte, fn);
+                }
+
+                get_page(page, fn);
+                NoteRefHeld(page, "migrate_vma collect");
+                var locked = (page == migrate.FaultPage && FaultPageLockedByCaller) || page.TryLock(fn);
+                if (!locked)
+                {
+                    NoteRefDropped(page, "migrate_vma collect");
+                    put_page(page, fn);
+                    continue;
+                }
+                var migPte = swp_entry_to_pte(make_migration_entry(page, write), fn);
+                if (softDirty)
+                    migPte = pte_swp_mksoft_dirty(migPte, fn);
+                mm.WritePte(addr, migPte, fn);
+                page_remove_rmap(page, false, fn);
+                put_page(page, fn);
+                slot.Src = page;
+                slot.Write = write;
+                slot.Locked = true;
+                slot.Migrate = true;
+                slot.MigrationPte = migPte;
+                migrate.Cpages++;
+            }
+        }
+        finally
+        {
+            mm.Ptl.Unlock(fn);
+        }
+    }
+
+    /// <summary>
+    /// migrate_vma_check_page (2017; 16ce101db85d adds fault_page): the caller's reference (+1 for the fault
+    /// page's holder once tolerated) and a ZONE_DEVICE page's idle reference are expected; more references than
+    /// that plus page_mapcount mean the page is pinned.
+    /// </summary>
+    public bool migrate_vma_check_page(Page page, Page? faultPage)
+    {
+        const string fn = nameof(migrate_vma_check_page);
+        var extra = 1 + (page == faultPage ? 1 : 0);
+        if (is_zone_device_page(page))
+            extra += DevicePageIdleRefcount;
+        return page_ref_count(page, fn) - extra <= page_mapcount(page, fn);
+    }
+
+    /// <summary>
+    /// migrate_vma_prepare + migrate_vma_unmap (2017): every collected page is locked here; a page still mapped
+    /// elsewhere (fork) is unmapped with try_to_unmap(TTU_MIGRATION); a page still mapped afterwards or failing
+    /// migrate_vma_check_page is restored and skipped.
+    /// </summary>
+    public void migrate_vma_unmap(MigrateVma migrate)
+    {
+        const string fn = nameof(migrate_vma_unmap);
+        foreach (var slot in migrate.Slots)
+        {
+            if (slot.Src is not { } page || !slot.Migrate)
+                continue;
+            if (page_mapcount(page, fn) > 0)
+                try_to_unmap(page);
+            if (page_mapcount(page, fn) > 0 || !migrate_vma_check_page(page, migrate.FaultPage))
+            {
+                slot.Migrate = false;
+                migrate.Cpages--;
+                Record(StepKind.Note, fn, $"page {page.Pfn}", "pinned or still mapped: restore");
+                remove_migration_ptes(page, page, Collected(migrate, slot));
+                release_collected_page(migrate, slot);
+            }
+        }
+    }
+
+    private static MigrationMapping Collected(MigrateVma migrate, MigratePfn slot) => new(migrate.Vma, slot.Address, slot.Write);
+
+    /// <summary>
+    /// try_to_unmap(page, TTU_MIGRATION) for an anonymous page (mm/rmap.c): walk the page's mappings (the model
+    /// finds them by the page tables of the live address spaces, which is what the anon_vma chain leads to) and,
+    /// under each mm's PTL, replace a present PTE or device entry naming the page with a migration entry
+    /// (write as the mapping was, soft-dirty kept); page_remove_rmap and put_page for each. The page is locked.
+    /// </summary>
+    public int try_to_unmap(Page page)
+    {
+        const string fn = nameof(try_to_unmap);
+        var found = 0;
+        foreach (var mm in Mms.Values.Where(m => !m.Exited).ToList())
+        {
+            var candidates = mm.PageTableRaw.Where(kv => NamesPage(kv.Value, page.Pfn)).Select(kv => kv.Key).ToList();
+            if (candidates.Count == 0)
+                continue;
+            mm.Ptl.Lock(fn);
+            try
+            {
+                foreach (var addr in candidates)
+                {
+                    var pte = mm.ReadPte(addr, fn);
+                    if (!NamesPage(pte, page.Pfn))
+                        continue;
+                    bool write, softDirty;
+                    if (pte_present(pte))
+                    {
+                        write = pte_write(pte, fn);
+                        softDirty = pte_soft_dirty(pte, fn);
+                    }
+                    else
+                    {
+                        write = is_write_device_entry(pte_to_swp_entry(pte, fn));
+                        softDirty = pte_swp_soft_dirty(pte, fn);
+                    }
+                    var migPte = swp_entry_to_pte(make_migration_entry(page, write), fn);
+                    if (softDirty)
+                        migPte = pte_swp_mksoft_dirty(migPte, fn);
+                    mm.WritePte(addr, migPte, fn);
+                    page_remove_rmap(page, false, fn);
+                    put_page(page, fn);
+                    found++;
+                }
+            }
+            finally
+            {
+                mm.Ptl.Unlock(fn);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Does the PTE map <paramref name="pfn"/> (present PTE, or device entry)? Raw decoding, no step.</summary>
+    private bool NamesPage(Pte pte, long pfn)
+    {
+        if (pte.IsPresent)
+            return !pte.Has(Pte._PAGE_SPECIAL) && pte.RawPfn == pfn;
+        if (!pte.IsSwap)
+            return false;
+        var e = SwapEntry.swp_entry(pte.ArchSwapType, pte.ArchSwapOffset);
+        return Swp.is_device_entry(e) && e.Offset == pfn;
+    }
+
+    /// <summary>
+    /// migrate_vma_pages: for each slot still migrating with a destination, migrate_page(NULL, newpage, page,
+    /// MIGRATE_SYNC_NO_COPY) → migrate_page_move_mapping: the source's count must be exactly what is expected
+    /// (else -EAGAIN: the slot stays), then the anon mapping and index move to the new page.
+    /// </summary>
+    public void migrate_vma_pages(MigrateVma migrate)
+    {
+        const string fn = nameof(migrate_vma_pages);
+        foreach (var slot in migrate.Slots)
+        {
+            if (slot.Src is not { } page || !slot.Migrate)
+                continue;
+            if (slot.Dst is not { } newpage)
+            {
+                slot.Migrate = false;
+                continue;
+            }
+            var expected = 1 + (page == migrate.FaultPage ? 1 : 0) + (is_zone_device_page(page) ? DevicePageIdleRefcount : 0);
+            if (page_ref_count(page, fn) != expected)
+            {
+                Record(StepKind.Note, "migrate_page_move_mapping", $"page {page.Pfn}", $"refcount != {expected}: -EAGAIN");
+                slot.Migrate = false;
+                continue;
+            }
+            var mapping = page.ReadMapping(fn);
+            newpage.WriteMapping(mapping, page.IndexRaw, "migrate_page_move_mapping");
+        }
+    }
+
+    /// <summary>
+    /// migrate_vma_finalize: for each collected slot, remove_migration_pte(page, newpage) — the new page where it
+    /// moved, the old page where it did not (an unused destination is unlocked and freed); then unlock and drop
+    /// the collect reference (the old page of a move is freed by it) and the destination's allocation reference.
+    /// </summary>
+    public void migrate_vma_finalize(MigrateVma migrate)
+    {
+        const string fn = nameof(migrate_vma_finalize);
+        foreach (var slot in migrate.Slots)
+        {
+            if (slot.Src is not { } page || !slot.Locked)
+                continue;
+            var newpage = slot.Migrate && slot.Dst is not null ? slot.Dst : page;
+            if (newpage == page && slot.Dst is { } unused)
+            {
+                unused.Unlock(fn);
+                put_page(unused, fn);
+                slot.Dst = null;
+            }
+            remove_migration_ptes(page, newpage, Collected(migrate, slot));
+            release_collected_page(migrate, slot);
+            if (newpage != page)
+            {
+                newpage.Unlock(fn);
+                put_page(newpage, fn);
+            }
+        }
+    }
+
+    /// <summary>Unlock (unless the faulting caller owns the lock) and drop collect's reference.</summary>
+    private void release_collected_page(MigrateVma migrate, MigratePfn slot)
+    {
+        const string fn = nameof(migrate_vma_finalize);
+        var page = slot.Src!;
+        if (!(page == migrate.FaultPage && FaultPageLockedByCaller))
+            page.Unlock(fn);
+        slot.Locked = false;
+        NoteRefDropped(page, "migrate_vma collect");
+        put_page(page, fn);
+    }
+
+    /// <summary>
+    /// remove_migration_ptes(page, newpage) (mm/migrate.c): the rmap walk over <paramref name="page"/>'s mappings
+    /// finds every migration entry that still names it — the one collect wrote, those try_to_unmap wrote, and any
+    /// copy a fork made meanwhile — and replaces each with <paramref name="newpage"/>. Mutant
+    /// FinalizeSkipsPteSame also installs at the address collect used even when its entry is gone.
+    /// </summary>
+    public void remove_migration_ptes(Page page, Page newpage, MigrationMapping? collected)
+    {
+        var targets = new List<(MmStruct Mm, long Address)>();
+        foreach (var mm in Mms.Values.Where(m => !m.Exited).ToList())
+        {
+            foreach (var (addr, pte) in mm.PageTableRaw.ToList())
+            {
+                if (IsMigrationEntryFor(pte, page.Pfn))
+                    targets.Add((mm, addr));
+            }
+        }
+        if (Variant.FinalizeSkipsPteSame && collected is { } c && !targets.Contains((c.Vma.Mm, c.Address)))
+            targets.Add((c.Vma.Mm, c.Address));
+        foreach (var (mm, addr) in targets)
+            remove_migration_pte(mm, addr, page, newpage, collected);
+    }
+
+    /// <summary>Is the PTE a migration entry naming <paramref name="pfn"/>? Raw decoding, no step.</summary>
+    private bool IsMigrationEntryFor(Pte pte, long pfn)
+    {
+        if (!pte.IsSwap)
+            return false;
+        var e = SwapEntry.swp_entry(pte.ArchSwapType, pte.ArchSwapOffset);
+        return Swp.is_migration_entry(e) && e.Offset == pfn;
+    }
+
+    /// <summary>
+    /// remove_migration_pte (mm/migrate.c, one step of the rmap walk): under the PTL, re-check that the PTE is
+    /// still a migration entry for <paramref name="page"/> (page_vma_mapped_walk; the pte_same-style re-check that
+    /// finalize relies on — a zap or munmap in between leaves nothing to replace), then map
+    /// <paramref name="newpage"/>: a device entry for an un-addressable page, else a present PTE (old,
+    /// writable if the migration entry is a write entry and the VMA is writable; soft-dirty kept); get_page and
+    /// page_add_anon_rmap for the new mapping. Mutant FinalizeSkipsPteSame skips the re-check.
+    /// </summary>
+    public void remove_migration_pte(MmStruct mm, long address, Page page, Page newpage, MigrationMapping? collected)
+    {
+        const string fn = nameof(remove_migration_pte);
+        mm.Ptl.Lock(fn);
+        try
+        {
+            var cur = mm.ReadPte(address, fn);
+            var ours = cur.IsSwap && is_migration_entry(pte_to_swp_entry(cur, fn)) && pte_to_swp_entry(cur, fn).Offset == page.Pfn;
+            if (!ours && !Variant.FinalizeSkipsPteSame)
+            {
+                Record(StepKind.Note, fn, $"pte {mm.Name}:{address}", "no longer a migration entry for this page: leave it");
+                return;
+            }
+            var vma = mm.find_vma(address) ?? collected?.Vma
+                ?? throw Violation(ViolationCategory.BugOn, fn, $"migration entry {mm.Name}:{address} outside any vma");
+            var write = ours ? is_write_migration_entry(pte_to_swp_entry(cur, fn)) : collected!.Value.Write;
+            var softDirty = ours && pte_swp_soft_dirty(cur, fn);
+            Pte pte;
+            if (is_zone_device_page(newpage) && !is_addressable_page(newpage, fn))
+            {
+                pte = swp_entry_to_pte(make_device_entry(newpage, write), fn);
+                if (softDirty)
+                    pte = pte_swp_mksoft_dirty(pte, fn);
+            }
+            else
+            {
+                pte = pte_mkold(mk_pte(newpage, vma.PageProt), fn);
+                if (softDirty)
+                    pte = pte.Set(Pte._PAGE_SOFT_DIRTY);
+                if (write)
+                    pte = maybe_mkwrite(pte, vma, fn);
+            }
+            get_page(newpage, fn);
+            page_add_anon_rmap(newpage, vma, address, fn);
+            mm.WritePte(address, pte, fn);
+        }
+        finally
+        {
+            mm.Ptl.Unlock(fn);
+        }
+    }
+}

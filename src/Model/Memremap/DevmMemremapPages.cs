@@ -1,0 +1,192 @@
+using Hmm.Spec.Model.Hotplug;
+using Microsoft.Extensions.Logging;
+
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// What a caller of devm_memremap_pages chooses for its dev_pagemap. The seed's devm_memremap_pages always uses
+/// <see cref="Seed"/> (flags = MEMORY_DEVICE, no callbacks); the HMM series' hmm_devmem_pages_create, a copy of
+/// devm_memremap_pages (v3: "Do not change devm_memremap_pages()"), fills in MEMORY_DEVICE |
+/// MEMORY_DEVICE_ALLOW_MIGRATE | MEMORY_DEVICE_UNADDRESSABLE and its callbacks before arch_add_memory. The model
+/// keeps one transcription with this as its parameter (the v2 shape of the patch).
+/// </summary>
+public sealed record DevPagemapSetup(int Flags, DevPageFaultFn? PageFault, DevPageFreeFn? PageFree, object? Data)
+{
+    /// <summary>The seed's own choice: <c>pgmap->flags = MEMORY_DEVICE; page_fault = page_free = data = NULL</c>.</summary>
+    public static DevPagemapSetup Seed { get; } = new(MemoryFlags.MEMORY_DEVICE, null, null, null);
+}
+
+/// <summary>struct page_map (kernel/memremap.c): the devres object holding the resource and the dev_pagemap.</summary>
+public sealed class PageMap(string device, Resource res, DevPagemap pgmap)
+{
+    public string Device { get; } = device;
+    public Resource Res { get; } = res;
+    public DevPagemap Pgmap { get; } = pgmap;
+    public bool Released { get; internal set; }
+}
+
+/// <summary>
+/// kernel/memremap.c (v4.11 + the seed hunks): devm_memremap_pages with pgmap->flags reaching arch_add_memory,
+/// and its release devm_memremap_pages_release with pgmap->flags reaching arch_remove_memory; plus the
+/// teardown ordering of the later fixes as variant points (50f44ee7248a: kill then wait for the ref to drain
+/// before removing the memory).
+/// </summary>
+public sealed partial class KernelWorld
+{
+    private readonly List<PageMap> _pgmapRadix = [];
+
+    /// <summary>The live page_maps (pgmap_radix).</summary>
+    public IReadOnlyList<PageMap> PageMaps => _pgmapRadix;
+
+    /// <summary>devm_memremap_pages as the seed leaves it: flags = MEMORY_DEVICE, no callbacks.</summary>
+    public PageMap? devm_memremap_pages(string dev, Resource res, DevPagemap pgmap, out Errno error) =>
+        devm_memremap_pages(dev, res, pgmap, DevPagemapSetup.Seed, out error);
+
+    /// <summary>
+    /// devm_memremap_pages (kernel/memremap.c, seed hunks): refuse a range that intersects System RAM (-ENXIO)
+    /// or a dead ref (-EINVAL); fill the dev_pagemap; insert the range in pgmap_radix (-EBUSY on a collision);
+    /// under lock_device_hotplug + mem_hotplug_begin, arch_add_memory(nid, start, size, pgmap->flags);
+    /// point every page's pgmap at it. <paramref name="pgmap"/> carries the caller's live percpu_ref.
+    /// </summary>
+    public PageMap? devm_memremap_pages(string dev, Resource res, DevPagemap pgmap, DevPagemapSetup setup, out Errno error)
+    {
+        const string function = nameof(devm_memremap_pages);
+        Record(StepKind.Call, function, $"pgmap {pgmap.Name}", $"{dev} [{res.Start}, {res.End}]");
+        Point(StepKind.Read, "iomem_resource");
+        var isRam = Iomem.region_intersects(res.Start, (int)res.Size, IoresourceFlags.SystemRam, IoresDesc.None);
+        Record(StepKind.Read, function, "iomem_resource", $"region_intersects System RAM: {isRam}");
+        if (isRam != RegionIntersection.Disjoint)
+        {
+            Logger.LogWarning("{Function} attempted on {Kind} region {Res}", function,
+                isRam == RegionIntersection.Mixed ? "mixed" : "ram", res);
+            error = Errno.EINVAL; // -ENXIO: the facade's vocabulary has no ENXIO; the caller only needs "refused".
+            return null;
+        }
+        if (pgmap.RefState != PercpuRefState.Alive)
+        {
+            error = Errno.EINVAL;
+            return null;
+        }
+
+        var pageMap = new PageMap(dev, res, pgmap);
+        pgmap.WriteFlags(setup.Flags, function);
+        pgmap.WritePageFault(setup.PageFault, function);
+        pgmap.WritePageFree(setup.PageFree, function);
+        pgmap.Data = setup.Data;
+
+        Point(StepKind.Write, "pgmap_radix");
+        foreach (var other in _pgmapRadix)
+        {
+            if (other.Res.Start <= res.End && res.Start <= other.Res.End)
+            {
+                Record(StepKind.Read, function, "pgmap_radix", $"{res} collides with mapping for {other.Device}");
+                error = Errno.EBUSY;
+                return null;
+            }
+        }
+        _pgmapRadix.Add(pageMap);
+        Record(StepKind.Write, function, "pgmap_radix", $"insert [{res.Start}, {res.End}] -> {pgmap.Name}");
+
+        lock_device_hotplug(function);
+        mem_hotplug_begin(function);
+        Errno ret;
+        List<long> added;
+        try
+        {
+            ret = arch_add_memory(0, res.Start, (int)res.Size, pgmap.ReadFlags(function), out added);
+        }
+        finally
+        {
+            mem_hotplug_done(function);
+            unlock_device_hotplug(function);
+        }
+        if (ret != Errno.OK || added.Count != res.Size)
+        {
+            pgmap_radix_release(pageMap, function);
+            error = ret != Errno.OK ? ret : Errno.EEXIST;
+            return null;
+        }
+
+        for (var pfn = res.Start; pfn <= res.End; pfn++)
+            Memmap.pfn_to_page(pfn, function).InitPgmap(pgmap, function);
+        error = Errno.OK;
+        return pageMap;
+    }
+
+    /// <summary>pgmap_radix_release: drop the range from pgmap_radix.</summary>
+    private void pgmap_radix_release(PageMap pageMap, string function)
+    {
+        Point(StepKind.Write, "pgmap_radix");
+        _pgmapRadix.Remove(pageMap);
+        Record(StepKind.Write, function, "pgmap_radix", $"delete [{pageMap.Res.Start}, {pageMap.Res.End}]");
+    }
+
+    /// <summary>
+    /// The devres teardown of a devm_memremap_pages range, in the order the variant runs it:
+    /// the owner's percpu_ref_kill (a devm action registered before the mapping, so it runs first); with
+    /// TeardownWaitsForPageRefs (50f44ee7248a) wait for the ref to drain; then
+    /// <see cref="devm_memremap_pages_release"/>.
+    /// </summary>
+    public void devm_memremap_pages_teardown(PageMap pageMap)
+    {
+        const string function = "devm_memremap_pages_teardown";
+        pageMap.Pgmap.percpu_ref_kill(function);
+        if (Variant.TeardownWaitsForPageRefs)
+            wait_for_pgmap_drain(pageMap.Pgmap, function);
+        devm_memremap_pages_release(pageMap);
+    }
+
+    /// <summary>
+    /// devm_memremap_pages_release (kernel/memremap.c, seed hunk): warn if the ref is still live, then under
+    /// lock_device_hotplug + mem_hotplug_begin arch_remove_memory(start, size, pgmap->flags), then
+    /// pgmap_radix_release; the page_map (and the dev_pagemap in it) is freed with the devres. It does not wait
+    /// for page references: a reference still held is now a reference to a removed struct page.
+    /// </summary>
+    public void devm_memremap_pages_release(PageMap pageMap)
+    {
+        const string function = nameof(devm_memremap_pages_release);
+        var pgmap = pageMap.Pgmap;
+        if (pgmap.percpu_ref_tryget_live(function))
+        {
+            Logger.LogWarning("{Function}: page mapping is still live!", function);
+            pgmap.percpu_ref_put(function);
+        }
+        var flags = pgmap.ReadFlags(function);
+        lock_device_hotplug(function);
+        mem_hotplug_begin(function);
+        try
+        {
+            arch_remove_memory(pageMap.Res.Start, (int)pageMap.Res.Size, flags);
+        }
+        finally
+        {
+            mem_hotplug_done(function);
+            unlock_device_hotplug(function);
+        }
+        pgmap_radix_release(pageMap, function);
+        pageMap.Released = true;
+        pgmap.MarkGone(function);
+    }
+
+    /// <summary>
+    /// True when other tasks may run while one blocks (a Coyote test with several actors): kernel waits then
+    /// block for real and the scheduler reports a deadlock if nothing wakes them. False (the default, sequential
+    /// use) turns a wait that is not already satisfied into a <c>deadlock</c> violation instead of a hang.
+    /// </summary>
+    public bool WaitsMayBlock { get; set; }
+
+    /// <summary>
+    /// wait_for_completion on the pgmap ref's release (see <see cref="WaitsMayBlock"/>).
+    /// </summary>
+    private void wait_for_pgmap_drain(DevPagemap pgmap, string function)
+    {
+        if (pgmap.RefState == PercpuRefState.Drained)
+            return;
+        if (!WaitsMayBlock)
+        {
+            Violation(ViolationCategory.Deadlock, function,
+                $"release of {pgmap.Name} waits for {pgmap.RefCountRaw} page reference(s) that no other task can drop");
+        }
+        pgmap.WaitForDrain(function);
+    }
+}

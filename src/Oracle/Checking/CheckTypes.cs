@@ -1,0 +1,67 @@
+using Hmm.Spec.Oracle.History;
+using Hmm.Spec.Oracle.Ops;
+
+namespace Hmm.Spec.Oracle.Checking;
+
+/// <summary>The checker's answer. <see cref="Unknown"/>: the budget ran out first; <see cref="Malformed"/>: the history breaks the format's rules.</summary>
+public enum Verdict
+{
+    Linearizable,
+    NotLinearizable,
+    Unknown,
+    Malformed,
+}
+
+/// <summary>
+/// Budget and execution options. <see cref="Parallel"/> = false checks partitions one after another on the
+/// calling thread (required inside Coyote iterations). <see cref="MaxStates"/> bounds the memo cache (memory).
+/// </summary>
+public sealed record CheckOptions(TimeSpan? Budget = null, bool Parallel = true, long MaxStates = 20_000_000)
+{
+    public static CheckOptions Default { get; } = new();
+    /// <summary>One thread, no time budget: for Coyote iterations and tests.</summary>
+    public static CheckOptions Sequential { get; } = new(Parallel: false);
+}
+
+/// <summary>One operation as the checker sees it: its invocation and completion (null result when indeterminate).</summary>
+public sealed record OpRecord(int Id, int Process, Op Op, OpResult? Result, EventType Completion)
+{
+    public override string ToString() =>
+        $"#{Id} p{Process} {Op} -> {(Result is null ? Completion.ToString().ToLowerInvariant() : Result.ToString())}";
+}
+
+/// <summary>
+/// The verdict with its evidence. For <see cref="Verdict.NotLinearizable"/>: the operation that could not be
+/// linearized and the reference model's reason, the last operation linearized before it, and the longest
+/// partial linearization found (event ids, in linearization order) of the failing partition.
+/// </summary>
+public sealed record CheckResult(
+    Verdict Verdict,
+    int Operations,
+    int Partitions,
+    long StatesExplored,
+    TimeSpan Elapsed,
+    OpRecord? FirstUnlinearizable = null,
+    string? Reason = null,
+    OpRecord? LastLinearized = null,
+    IReadOnlyList<int>? LongestPartial = null,
+    string? Message = null)
+{
+    public bool IsLinearizable => Verdict == Verdict.Linearizable;
+
+    /// <summary>A few lines for logs and bug reports.</summary>
+    public string Explain()
+    {
+        var head = $"{Verdict switch { Verdict.Linearizable => "linearizable", Verdict.NotLinearizable => "not linearizable", Verdict.Unknown => "unknown", _ => "malformed" }}: " +
+                   $"{Operations} operations, {Partitions} partitions, {StatesExplored} states, {Elapsed.TotalMilliseconds:F0} ms";
+        var lines = new List<string> { head };
+        if (Message is not null) lines.Add(Message);
+        if (FirstUnlinearizable is not null) lines.Add($"first operation that cannot be linearized: {FirstUnlinearizable}");
+        if (Reason is not null) lines.Add($"reason: {Reason}");
+        if (Verdict == Verdict.NotLinearizable)
+            lines.Add($"last operation linearized: {(LastLinearized is null ? "none" : LastLinearized.ToString())}");
+        if (LongestPartial is { Count: > 0 })
+            lines.Add($"longest partial linearization ({LongestPartial.Count} ops): {string.Join(" ", LongestPartial.Take(50).Select(i => $"#{i}"))}{(LongestPartial.Count > 50 ? " ..." : "")}");
+        return string.Join(Environment.NewLine, lines);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Hmm.Spec.Oracle.History;
+using Hmm.Spec.Oracle.Ops;
+using Hmm.Spec.Oracle.Reference;
+
+namespace Hmm.Spec.Oracle.Checking;
+
+/// <summary>
+/// Decides whether a history could have happened in some sequential order of its operations that respects
+/// real time, against the reference model (docs/reference-model.md). Independent partitions are checked
+/// separately (in parallel unless <see cref="CheckOptions.Parallel"/> is false). Never throws on bad input:
+/// an ill-formed history is <see cref="Verdict.Malformed"/>.
+/// </summary>
+public static class LinearizabilityChecker
+{
+    public static CheckResult Check(History.History history, CheckOptions? options = null)
+    {
+        options ??= CheckOptions.Default;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            HistoryValidator.Validate(history.Events);
+        }
+        catch (InputError e)
+        {
+            return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: e.Message);
+        }
+
+        var table = OpTable.From(history.Events);
+        var maxPages = table.Ops.Select(o => o.Op.Pages ?? 1).DefaultIfEmpty(1).Max();
+        var model = new ReferenceModel(ModelSetting.From(history.Header, table.Processes + maxPages));
+        for (var i = 0; i < history.Header.Setup.Count; i++)
+        {
+            if (OpShape.Problem(history.Header.Setup[i]) is { } problem)
+                return new CheckResult(Verdict.Malformed, table.Ops.Length, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
+        }
+        var initial = model.Initial(history.Header.Setup);
+        var partitions = Partitioner.Split(table, history.Header.Setup);
+        var outcomes = new (WglSearch.Outcome Outcome, WglSearch Search)?[partitions.Count];
+        long states = 0;
+        using var stop = new CancellationTokenSource();
+
+        void Run(int p)
+        {
+            var search = new WglSearch(model, table, partitions[p]);
+            var outcome = search.Run(initial, clock, options.Budget, options.MaxStates, stop.Token, ref states);
+            outcomes[p] = (outcome, search);
+            if (outcome == WglSearch.Outcome.NotLinearizable) stop.Cancel();
+        }
+
+        if (options.Parallel && partitions.Count > 1)
+        {
+            Parallel.For(0, partitions.Count, new ParallelOptions { CancellationToken = CancellationToken.None }, (p, loop) =>
+            {
+                if (stop.IsCancellationRequested) { loop.Stop(); return; }
+                Run(p);
+            });
+        }
+        else
+        {
+            for (var p = 0; p < partitions.Count && !stop.IsCancellationRequested; p++) Run(p);
+        }
+
+        var failed = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.NotLinearizable);
+        if (failed is { } f)
+        {
+            var (blocked, reason, longest) = f.Search.Evidence();
+            return new CheckResult(Verdict.NotLinearizable, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed,
+                FirstUnlinearizable: blocked, Reason: reason, LastLinearized: longest.LastOrDefault(),
+                LongestPartial: longest.Select(o => o.Id).ToArray());
+        }
+        if (outcomes.Any(o => o is null || o.Value.Outcome == WglSearch.Outcome.OutOfBudget))
+        {
+            var why = Interlocked.Read(ref states) > options.MaxStates
+                ? $"state budget of {options.MaxStates} exhausted"
+                : $"time budget of {options.Budget?.TotalSeconds:0.###} s exhausted";
+            return new CheckResult(Verdict.Unknown, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed, Message: why);
+        }
+        return new CheckResult(Verdict.Linearizable, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed);
+    }
+}

@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using Hmm.Spec.Oracle.Reference;
+
+namespace Hmm.Spec.Oracle.Checking;
+
+/// <summary>
+/// Wing &amp; Gong's linearizability search with Lowe's memoization, over one partition:
+/// a doubly linked list of call/return entries in real-time order; at each step the earliest pending calls
+/// are tried in order, a linearized op's entries are lifted out of the list, and reaching a return entry means
+/// backtracking. The memo cache holds (linearized set, state set) pairs already explored. Explicit stack, no
+/// recursion. Indeterminate ops have their return at the end of time and may be left out altogether.
+/// </summary>
+internal sealed class WglSearch
+{
+    private sealed class Entry
+    {
+        public int Op;
+        public bool IsCall;
+        public Entry? Prev, Next, Match;
+    }
+
+    /// <summary>A linearization, as an immutable list (cheap snapshots of the deepest point reached).</summary>
+    private sealed record Cons(int Op, Cons? Prev);
+
+    /// <summary>The memo key: linearized set in compact form (all determinate ops below Low, plus extras) and the state set.</summary>
+    private sealed class MemoKey(int low, int[] extras, StateSet state) : IEquatable<MemoKey>
+    {
+        private readonly int _hash = Hash(low, extras, state);
+
+        public bool Equals(MemoKey? o) =>
+            o is not null && o._hash == _hash && o.Low == Low && o.Extras.AsSpan().SequenceEqual(Extras) && o.State.Equals(State);
+
+        public override bool Equals(object? obj) => Equals(obj as MemoKey);
+        public override int GetHashCode() => _hash;
+
+        public int Low { get; } = low;
+        public int[] Extras { get; } = extras;
+        public StateSet State { get; } = state;
+
+        private static int Hash(int low, int[] extras, StateSet state)
+        {
+            var h = new HashCode();
+            h.Add(low);
+            foreach (var e in extras) h.Add(e);
+            h.Add(state.GetHashCode());
+            return h.ToHashCode();
+        }
+    }
+
+    public enum Outcome { Linearizable, NotLinearizable, OutOfBudget }
+
+    private readonly ReferenceModel _model;
+    private readonly OpRecord[] _ops;       // determinate ops first (by call), then indeterminate ones
+    private readonly int _determinate;
+    private readonly Entry _head = new() { Op = -1 };
+    private readonly ulong[] _bits;
+    private int _low, _linearizedDeterminate;
+
+    public long StatesExplored { get; private set; }
+    public IReadOnlyList<OpRecord> Ops => _ops;
+
+    // The deepest point reached: the linearization there, the state, and the op whose return blocked it.
+    private int _bestDepth = -1;
+    private Cons? _bestPath;
+    private StateSet? _bestState;
+    private int _bestBlocked = -1;
+
+    public WglSearch(ReferenceModel model, OpTable table, int[] partition)
+    {
+        _model = model;
+        var determinate = partition.Where(i => !table.Indeterminate(i)).OrderBy(i => table.Call[i]).ToArray();
+        var indeterminate = partition.Where(table.Indeterminate).OrderBy(i => table.Call[i]).ToArray();
+        var order = determinate.Concat(indeterminate).ToArray();
+        _determinate = determinate.Length;
+        _ops = order.Select(i => table.Ops[i]).ToArray();
+        _bits = new ulong[(order.Length + 63) / 64];
+
+        // Entries in real-time order; indeterminate returns after everything, in call order.
+        var events = new List<(long Time, int Seq, Entry E)>(order.Length * 2);
+        for (var k = 0; k < order.Length; k++)
+        {
+            var i = order[k];
+            var call = new Entry { Op = k, IsCall = true };
+            var ret = new Entry { Op = k, IsCall = false };
+            call.Match = ret;
+            events.Add((table.Call[i], 0, call));
+            events.Add((table.Return[i], k, ret));
+        }
+        events.Sort((a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Seq.CompareTo(b.Seq));
+        var prev = _head;
+        foreach (var (_, _, e) in events)
+        {
+            prev.Next = e;
+            e.Prev = prev;
+            prev = e;
+        }
+    }
+
+    public Outcome Run(IReadOnlyList<RefState> initial, Stopwatch clock, TimeSpan? budget, long maxStates,
+        CancellationToken cancel, ref long sharedStates)
+    {
+        var cache = new HashSet<MemoKey>();
+        var stack = new Stack<(Entry Call, StateSet State, Cons? Path)>();
+        var state = new StateSet(initial);
+        Cons? path = null;
+        var entry = _head.Next;
+        var successors = new List<RefState>();
+        var iterations = 0;
+
+        while (entry is not null)
+        {
+            if ((++iterations & 0x3FF) == 0)
+            {
+                if (cancel.IsCancellationRequested) return Outcome.OutOfBudget;
+                if (budget is { } b && clock.Elapsed > b) return Outcome.OutOfBudget;
+                if (Interlocked.Read(ref sharedStates) > maxStates) return Outcome.OutOfBudget;
+            }
+            var op = _ops[entry.Op];
+            if (entry.IsCall)
+            {
+                successors.Clear();
+                foreach (var s in state.States) _model.Step(s, op.Op, op.Result, successors);
+                if (successors.Count > 0)
+                {
+                    var next = new StateSet(successors);
+                    Set(entry.Op, true);
+                    if (cache.Add(new MemoKey(_low, Extras(), next)))
+                    {
+                        StatesExplored++;
+                        Interlocked.Increment(ref sharedStates);
+                        stack.Push((entry, state, path));
+                        state = next;
+                        path = new Cons(entry.Op, path);
+                        Lift(entry);
+                        entry = _head.Next;
+                        continue;
+                    }
+                    Set(entry.Op, false);
+                }
+                entry = entry.Next;
+                continue;
+            }
+
+            // A return entry: its op was not linearized before it returned.
+            if (entry.Op >= _determinate) return Outcome.Linearizable;  // only indeterminate ops remain
+            if (stack.Count > _bestDepth)
+            {
+                _bestDepth = stack.Count;
+                _bestPath = path;
+                _bestState = state;
+                _bestBlocked = entry.Op;
+            }
+            if (stack.Count == 0) return Outcome.NotLinearizable;
+            var (call, previous, previousPath) = stack.Pop();
+            Set(call.Op, false);
+            state = previous;
+            path = previousPath;
+            Unlift(call);
+            entry = call.Next;
+        }
+        return Outcome.Linearizable;
+    }
+
+    /// <summary>The evidence of a failed search: blocked op, the model's reason, and the longest partial linearization.</summary>
+    public (OpRecord Blocked, string Reason, IReadOnlyList<OpRecord> Longest) Evidence()
+    {
+        var longest = new List<OpRecord>();
+        for (var c = _bestPath; c is not null; c = c.Prev) longest.Add(_ops[c.Op]);
+        longest.Reverse();
+        var blocked = _ops[_bestBlocked];
+        var reason = _model.Explain(_bestState!.States, blocked.Op, blocked.Result);
+        return (blocked, reason, longest);
+    }
+
+    private void Set(int op, bool on)
+    {
+        if (on) _bits[op >> 6] |= 1UL << op;
+        else _bits[op >> 6] &= ~(1UL << op);
+        if (op >= _determinate) return;
+        if (on)
+        {
+            _linearizedDeterminate++;
+            while (_low < _determinate && (_bits[_low >> 6] & (1UL << _low)) != 0) _low++;
+        }
+        else
+        {
+            _linearizedDeterminate--;
+            if (op < _low) _low = op;
+        }
+    }
+
+    /// <summary>Linearized ops not covered by the prefix [0, low): determinate ones above low, and indeterminate ones.</summary>
+    private int[] Extras()
+    {
+        var wanted = _linearizedDeterminate - _low;
+        var list = new List<int>(wanted + 2);
+        for (var i = _low + 1; wanted > 0 && i < _determinate; i++)
+        {
+            if ((_bits[i >> 6] & (1UL << i)) != 0)
+            {
+                list.Add(i);
+                wanted--;
+            }
+        }
+        for (var i = _determinate; i < _ops.Length; i++)
+        {
+            if ((_bits[i >> 6] & (1UL << i)) != 0) list.Add(i);
+        }
+        return list.ToArray();
+    }
+
+    private static void Lift(Entry call)
+    {
+        call.Prev!.Next = call.Next;
+        call.Next!.Prev = call.Prev;
+        var ret = call.Match!;
+        ret.Prev!.Next = ret.Next;
+        if (ret.Next is not null) ret.Next.Prev = ret.Prev;
+    }
+
+    private static void Unlift(Entry call)
+    {
+        var ret = call.Match!;
+        ret.Prev!.Next = ret;
+        if (ret.Next is not null) ret.Next.Prev = ret;
+        call.Prev!.Next = call;
+        call.Next!.Prev = call;
+    }
+}

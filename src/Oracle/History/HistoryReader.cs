@@ -1,0 +1,217 @@
+using System.Text;
+using System.Text.Json;
+using Hmm.Spec.Oracle.Ops;
+
+namespace Hmm.Spec.Oracle.History;
+
+/// <summary>
+/// Reads the JSON-lines history format (docs/history-format.md). Strict: every problem is an
+/// <see cref="InputError"/> whose place is <c>FILE: line N</c> (plus the JSON path inside the line).
+/// Blank lines are ignored; file order is real-time order.
+/// </summary>
+public static class HistoryReader
+{
+    private static readonly string[] HeaderFields = ["format", "version", "variant", "config", "machine", "setup"];
+    private static readonly string[] MachineFields = ["ram_pages", "device_pages", "device_start_pfn"];
+
+    public static History Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputError(path, $"cannot read: {ex.Message}");
+        }
+        return Parse(bytes, path);
+    }
+
+    public static History Read(TextReader reader, string fileName) =>
+        Parse(Encoding.UTF8.GetBytes(reader.ReadToEnd()), fileName);
+
+    /// <summary>Parses a whole history held in memory (UTF-8).</summary>
+    public static History Parse(ReadOnlyMemory<byte> utf8, string fileName)
+    {
+        HistoryHeader? header = null;
+        var events = new List<HistoryEvent>();
+        var validator = new HistoryValidator();
+        var span = utf8.Span;
+        int lineNo = 0, start = 0;
+        while (start <= span.Length)
+        {
+            var nl = span[start..].IndexOf((byte)'\n');
+            var end = nl < 0 ? span.Length : start + nl;
+            lineNo++;
+            var line = utf8[start..end];
+            start = end + 1;
+            if (IsBlank(line.Span))
+            {
+                if (nl < 0) break;
+                continue;
+            }
+            var place = $"line {lineNo}";
+            try
+            {
+                JsonDocument doc;
+                try
+                {
+                    doc = JsonDocument.Parse(line);
+                }
+                catch (JsonException ex)
+                {
+                    throw new InputError("", $"invalid JSON: {ex.Message}");
+                }
+                using (doc)
+                {
+                    if (header is null)
+                    {
+                        header = ReadHeader(doc.RootElement);
+                    }
+                    else
+                    {
+                        var e = ReadEvent(doc.RootElement);
+                        var problem = validator.Accept(e);
+                        if (problem is not null) throw new InputError("", problem);
+                        events.Add(e);
+                    }
+                }
+            }
+            catch (InputError err)
+            {
+                throw err.Within(place).Within(fileName);
+            }
+            if (nl < 0) break;
+        }
+        if (header is null)
+            throw new InputError(fileName, "empty history: expected a header line {\"format\": \"hmm-history\", \"version\": 1, ...}");
+        return new History(header, events);
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> line)
+    {
+        foreach (var b in line)
+        {
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r')) return false;
+        }
+        return true;
+    }
+
+    private static HistoryHeader ReadHeader(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+            throw new InputError("", $"expected the header object, found {OpCodec.Describe(e)}");
+        if (!e.TryGetProperty("format", out var format))
+        {
+            var what = e.TryGetProperty("type", out _) ? "an event line" : "an object without \"format\"";
+            throw new InputError("", $"missing header: expected {{\"format\": \"{HistoryHeader.Format}\", \"version\": 1, ...}}, found {what}");
+        }
+        foreach (var p in e.EnumerateObject())
+        {
+            if (!HeaderFields.Contains(p.Name))
+                throw new InputError(p.Name, $"unknown header field (known: {string.Join(", ", HeaderFields)})");
+        }
+        if (format.ValueKind != JsonValueKind.String || format.GetString() != HistoryHeader.Format)
+            throw new InputError("format", $"expected \"{HistoryHeader.Format}\", found {OpCodec.Describe(format)}");
+        var version = OpCodec.OptInt(e, "version", "header", 0)
+                      ?? throw new InputError("version", "missing header field \"version\"");
+        if (version != HistoryHeader.CurrentVersion)
+            throw new InputError("version", $"unsupported version {version} (this tool reads version {HistoryHeader.CurrentVersion})");
+        var variant = OpCodec.OptString(e, "variant", "header");
+
+        Dictionary<string, bool>? config = null;
+        if (e.TryGetProperty("config", out var c))
+        {
+            if (c.ValueKind != JsonValueKind.Object)
+                throw new InputError("config", $"expected an object of booleans, found {OpCodec.Describe(c)}");
+            config = new Dictionary<string, bool>();
+            foreach (var p in c.EnumerateObject())
+            {
+                if (p.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                    throw new InputError($"config.{p.Name}", $"expected true or false, found {OpCodec.Describe(p.Value)}");
+                config[p.Name] = p.Value.GetBoolean();
+            }
+        }
+
+        MachineSpec? machine = null;
+        if (e.TryGetProperty("machine", out var m))
+        {
+            if (m.ValueKind != JsonValueKind.Object)
+                throw new InputError("machine", $"expected an object, found {OpCodec.Describe(m)}");
+            foreach (var p in m.EnumerateObject())
+            {
+                if (!MachineFields.Contains(p.Name))
+                    throw new InputError($"machine.{p.Name}", $"unknown machine field (known: {string.Join(", ", MachineFields)})");
+            }
+            machine = new MachineSpec(
+                OpCodec.OptInt(m, "ram_pages", "machine", 0) ?? throw new InputError("machine", "needs field \"ram_pages\""),
+                OpCodec.OptInt(m, "device_pages", "machine", 0) ?? 0,
+                OpCodec.OptLong(m, "device_start_pfn", "machine", 0) ?? 0);
+        }
+
+        var setup = new List<Op>();
+        if (e.TryGetProperty("setup", out var s))
+        {
+            if (s.ValueKind != JsonValueKind.Array)
+                throw new InputError("setup", $"expected an array of ops, found {OpCodec.Describe(s)}");
+            var i = 0;
+            foreach (var op in s.EnumerateArray())
+                setup.Add(OpCodec.ReadOp(op, $"setup[{i++}]"));
+        }
+        return new HistoryHeader(version, variant, config, machine, setup);
+    }
+
+    private static HistoryEvent ReadEvent(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+            throw new InputError("", $"expected an event object, found {OpCodec.Describe(e)}");
+        JsonElement typeEl = default, opEl = default, resultEl = default;
+        bool hasType = false, hasOp = false, hasResult = false, hasProcess = false, hasId = false;
+        foreach (var p in e.EnumerateObject())
+        {
+            switch (p.Name)
+            {
+                case "type": typeEl = p.Value; hasType = true; break;
+                case "process": hasProcess = true; break;
+                case "id": hasId = true; break;
+                case "op": opEl = p.Value; hasOp = true; break;
+                case "result": resultEl = p.Value; hasResult = true; break;
+                case "format":
+                    throw new InputError("format", "a second header line");
+                default:
+                    throw new InputError(p.Name, "unknown event field (known: type, process, id, op, result)");
+            }
+        }
+        if (!hasType) throw new InputError("", "event needs field \"type\"");
+        if (!hasProcess) throw new InputError("", "event needs field \"process\"");
+        if (!hasId) throw new InputError("", "event needs field \"id\"");
+        var type = typeEl.ValueKind == JsonValueKind.String ? typeEl.GetString() switch
+        {
+            "invoke" => EventType.Invoke,
+            "ok" => EventType.Ok,
+            "fail" => EventType.Fail,
+            "info" => EventType.Info,
+            _ => (EventType?)null,
+        } : null;
+        if (type is null)
+            throw new InputError("type", $"expected \"invoke\", \"ok\", \"fail\" or \"info\", found {OpCodec.Describe(typeEl)}");
+        var process = OpCodec.OptInt(e, "process", "", 0)!.Value;
+        var id = OpCodec.OptInt(e, "id", "", 0)!.Value;
+        Op? op = null;
+        OpResult? result = null;
+        if (type == EventType.Invoke)
+        {
+            if (!hasOp) throw new InputError("", "an invocation needs field \"op\"");
+            if (hasResult) throw new InputError("result", "an invocation must not carry a result");
+            op = OpCodec.ReadOp(opEl, "op");
+        }
+        else
+        {
+            if (hasOp) throw new InputError("op", "a completion must not carry an op");
+            if (hasResult) result = OpCodec.ReadResult(resultEl, "result");
+            else if (type == EventType.Ok) throw new InputError("", "an \"ok\" completion needs field \"result\"");
+        }
+        return new HistoryEvent(type.Value, process, id, op, result);
+    }
+}

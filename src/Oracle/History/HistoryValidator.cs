@@ -1,0 +1,59 @@
+using Hmm.Spec.Oracle.Ops;
+
+namespace Hmm.Spec.Oracle.History;
+
+/// <summary>
+/// The well-formedness rules of a history (docs/history-format.md): every completion follows its own
+/// invocation on the same process; a process has at most one pending invocation; a process whose op ended
+/// in <c>info</c> (crashed, indeterminate) never invokes again; ids are unique. Used incrementally by the
+/// reader (so errors name the line) and by the checker on in-memory histories.
+/// </summary>
+public sealed class HistoryValidator
+{
+    private readonly Dictionary<int, int> _pendingByProcess = new();   // process -> pending id
+    private readonly Dictionary<int, int> _processById = new();        // id -> process, for every invocation seen
+    private readonly HashSet<int> _completed = new();
+    private readonly HashSet<int> _crashed = new();
+
+    /// <summary>Checks one event in order; returns the problem, or null when the event is acceptable.</summary>
+    public string? Accept(HistoryEvent e)
+    {
+        if (e.Type == EventType.Invoke)
+        {
+            if (e.Op is null) return "an invocation needs \"op\"";
+            if (OpShape.Problem(e.Op) is { } shape) return shape;
+            if (e.Result is not null) return "an invocation must not carry \"result\"";
+            if (_processById.ContainsKey(e.Id)) return $"duplicate id {e.Id}";
+            if (_crashed.Contains(e.Process))
+                return $"process {e.Process} invokes again after an \"info\" completion (a crashed process never returns)";
+            if (_pendingByProcess.TryGetValue(e.Process, out var pending))
+                return $"process {e.Process} invokes id {e.Id} while id {pending} is still pending";
+            _processById[e.Id] = e.Process;
+            _pendingByProcess[e.Process] = e.Id;
+            return null;
+        }
+
+        if (e.Op is not null) return $"a completion must not carry \"op\"";
+        if (e.Type == EventType.Ok && e.Result is null) return "an \"ok\" completion needs \"result\"";
+        if (!_processById.TryGetValue(e.Id, out var process))
+            return $"completion of id {e.Id}, which was never invoked";
+        if (_completed.Contains(e.Id)) return $"second completion of id {e.Id}";
+        if (process != e.Process)
+            return $"completion of id {e.Id} on process {e.Process}, but it was invoked on process {process}";
+        _completed.Add(e.Id);
+        _pendingByProcess.Remove(e.Process);
+        if (e.Type == EventType.Info) _crashed.Add(e.Process);
+        return null;
+    }
+
+    /// <summary>Validates a whole event list; throws <see cref="InputError"/> naming the event index.</summary>
+    public static void Validate(IReadOnlyList<HistoryEvent> events)
+    {
+        var v = new HistoryValidator();
+        for (var i = 0; i < events.Count; i++)
+        {
+            var problem = v.Accept(events[i]);
+            if (problem is not null) throw new InputError($"event {i}", problem);
+        }
+    }
+}

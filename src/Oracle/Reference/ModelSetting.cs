@@ -1,0 +1,51 @@
+using Hmm.Spec.Oracle.History;
+
+namespace Hmm.Spec.Oracle.Reference;
+
+/// <summary>
+/// The fixed context of a reference-model run: the machine, the Kconfig switches that change what users
+/// see (swap-type numbers, whether device memory exists), and how much memory concurrent operations may
+/// hold in flight (<see cref="OomSlack"/>, which decides when out-of-memory outcomes are allowed).
+/// </summary>
+public sealed record ModelSetting(MachineSpec? Machine, bool Migration, bool MemoryFailure, bool DeviceUnaddressable, bool Swap, int OomSlack)
+{
+    public const int MaxSwapfilesShift = 5;
+
+    public static ModelSetting Default { get; } = new(null, true, true, true, true, 1);
+
+    /// <summary>Reads the Kconfig symbols of a history header (names with or without "CONFIG_", any case).</summary>
+    public static ModelSetting From(HistoryHeader header, int oomSlack)
+    {
+        bool Flag(bool fallback, params string[] names)
+        {
+            if (header.Config is null) return fallback;
+            foreach (var (k, v) in header.Config)
+            {
+                var name = k.StartsWith("CONFIG_", StringComparison.OrdinalIgnoreCase) ? k[7..] : k;
+                if (names.Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase))) return v;
+            }
+            return fallback;
+        }
+        return new ModelSetting(
+            header.Machine,
+            Flag(true, "MIGRATION"),
+            Flag(true, "MEMORY_FAILURE", "MemoryFailure"),
+            Flag(true, "DEVICE_UNADDRESSABLE", "DeviceUnaddressable", "DEVICE_PRIVATE"),
+            Flag(true, "SWAP"),
+            Math.Max(1, oomSlack));
+    }
+
+    /// <summary>include/linux/swap.h: SWP_DEVICE_NUM, SWP_MIGRATION_NUM, SWP_HWPOISON_NUM.</summary>
+    public int DeviceNum => DeviceUnaddressable ? 2 : 0;
+    public int MigrationNum => Migration ? 2 : 0;
+    public int HwpoisonNum => MemoryFailure ? 1 : 0;
+    /// <summary>MAX_SWAPFILES = (1 &lt;&lt; MAX_SWAPFILES_SHIFT) - SWP_DEVICE_NUM - SWP_MIGRATION_NUM - SWP_HWPOISON_NUM.</summary>
+    public int MaxSwapfiles => (1 << MaxSwapfilesShift) - DeviceNum - MigrationNum - HwpoisonNum;
+    /// <summary>SWP_DEVICE_WRITE = MAX_SWAPFILES + SWP_HWPOISON_NUM + SWP_MIGRATION_NUM (30 by default).</summary>
+    public int SwpDeviceWrite => MaxSwapfiles + HwpoisonNum + MigrationNum;
+    /// <summary>SWP_DEVICE (read-only device entry) = SWP_DEVICE_WRITE + 1 (31 by default).</summary>
+    public int SwpDevice => SwpDeviceWrite + 1;
+
+    /// <summary>Whether the machine has un-addressable device memory at all (unknown machine: assume yes).</summary>
+    public bool HasDevice => DeviceUnaddressable && (Machine is null || Machine.DevicePages > 0);
+}

@@ -1,0 +1,160 @@
+using Hmm.Spec.Oracle.Ops;
+
+namespace Hmm.Spec.Oracle.Reference;
+
+// docs/reference-model.md, "CPU access" and "Device access".
+public sealed partial class ReferenceModel
+{
+    private void Read(RefState s, Op op, StepContext c)
+    {
+        var page = op.Page!.Value;
+        if (!s.TryGetLive(op.Mm, out var m) || !m.Pages.TryGetValue(page, out var pm) || pm.Prot == Prot.None)
+        {
+            c.Offer(Segv, s);
+            return;
+        }
+        switch (pm.Kind)
+        {
+            case MapKind.Pfn:
+                // MMIO registers have no memory semantics: any value, or SIGBUS.
+                c.OfferIf(r => r.Value is not null && r == OpResult.OfValue(r.Value.Value), "{\"value\": any (MMIO)}", s);
+                c.Offer(Bus, s);
+                return;
+            case MapKind.Shared:
+            {
+                var v = ShmValue(s, pm.ShmKey);
+                c.Offer(OpResult.OfValue(v), s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
+                return;
+            }
+        }
+        if (pm.Slot == PageMap.SlotNone)
+        {
+            // A read fault on an untouched private page maps the zero page.
+            c.Offer(OpResult.OfValue(0), SetPage(s, op.Mm!, m, page, pm with { Slot = PageMap.SlotZero }));
+            if (LowMemory(s)) c.Offer(Bus, s);
+            return;
+        }
+        if (pm.Slot == PageMap.SlotZero)
+        {
+            c.Offer(OpResult.OfValue(0), s);
+            return;
+        }
+        var f = s.Frames[pm.Slot];
+        if (!f.OnDevice)
+        {
+            c.Offer(OpResult.OfValue(f.Value), s);
+            return;
+        }
+        // A CPU access to a device page faults; the driver migrates it back to system memory, contents intact.
+        c.Offer(OpResult.OfValue(f.Value), SetFrame(s, pm.Slot, f with { OnDevice = false }));
+        if (LowMemory(s)) c.Offer(Bus, s);
+    }
+
+    private void Write(RefState s, Op op, StepContext c)
+    {
+        var page = op.Page!.Value;
+        var value = op.Value!.Value;
+        if (!s.TryGetLive(op.Mm, out var m) || !m.Pages.TryGetValue(page, out var pm) || pm.Prot != Prot.ReadWrite)
+        {
+            c.Offer(Segv, s);
+            return;
+        }
+        switch (pm.Kind)
+        {
+            case MapKind.Pfn:
+                c.Offer(OpResult.Success, s);
+                c.Offer(Bus, s);
+                return;
+            case MapKind.Shared:
+                c.Offer(OpResult.Success, s.With(shm: s.Shm.SetItem(pm.ShmKey, value)));
+                return;
+        }
+        c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, stayOnDevice: false));
+        if (NeedsNewPage(s, pm) && LowMemory(s)) c.Offer(Bus, s);
+    }
+
+    /// <summary>Whether writing this private page needs a fresh system page (first touch, COW, or migration back).</summary>
+    private static bool NeedsNewPage(RefState s, PageMap pm) =>
+        pm.Slot <= 0 || s.Frames[pm.Slot] is var f && (f.MapCount > 1 || f.OnDevice);
+
+    /// <summary>
+    /// A write to a private page: first touch allocates; a frame shared with another process after fork is
+    /// copied (COW); an exclusive frame is written in place. A device frame is first migrated back, unless
+    /// <paramref name="stayOnDevice"/> (the device writes its own exclusive page in place).
+    /// </summary>
+    private static RefState WritePrivate(RefState s, string mm, MmState m, int page, PageMap pm, long value, bool stayOnDevice)
+    {
+        if (pm.Slot <= 0) return NewFrame(s, mm, m, page, pm, value);
+        var f = s.Frames[pm.Slot];
+        if (f.MapCount == 1) return SetFrame(s, pm.Slot, f with { Value = value, OnDevice = stayOnDevice && f.OnDevice });
+        var s1 = f.OnDevice ? SetFrame(s, pm.Slot, f with { OnDevice = false }) : s;
+        return NewFrame(s1, mm, m, page, pm, value);
+    }
+
+    /// <summary>Device reads and writes go through the driver's mirror (dmirror semantics).</summary>
+    private bool DeviceAccessRefused(RefState s, Op op, StepContext c, out MmState m, out PageMap pm)
+    {
+        pm = default;
+        if (!Setting.HasDevice)
+        {
+            // No device memory, no driver: the request fails.
+            m = MmState.Fresh;
+            c.OfferAnyError(s);
+            return true;
+        }
+        // After device_remove the mirror may still work, or the driver may refuse.
+        if (s.DeviceGone) c.OfferAnyError(s);
+        if (!s.TryGetLive(op.Mm, out m))
+        {
+            c.OfferAnyError(s);
+            return true;
+        }
+        if (!m.Pages.TryGetValue(op.Page!.Value, out pm) || pm.Prot == Prot.None || pm.Kind == MapKind.Pfn)
+        {
+            c.Offer(Fault, s);
+            return true;
+        }
+        return false;
+    }
+
+    private void DeviceRead(RefState s, Op op, StepContext c)
+    {
+        if (DeviceAccessRefused(s, op, c, out var m, out var pm)) return;
+        var page = op.Page!.Value;
+        if (pm.Kind == MapKind.Shared)
+        {
+            var v = ShmValue(s, pm.ShmKey);
+            c.Offer(OpResult.OfValue(v), s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
+            return;
+        }
+        if (pm.Slot == PageMap.SlotNone)
+        {
+            c.Offer(OpResult.OfValue(0), SetPage(s, op.Mm!, m, page, pm with { Slot = PageMap.SlotZero }));
+            return;
+        }
+        // The device reads its own pages in place and system pages through the mirror: no migration.
+        c.Offer(OpResult.OfValue(pm.Slot == PageMap.SlotZero ? 0 : s.Frames[pm.Slot].Value), s);
+    }
+
+    private void DeviceWrite(RefState s, Op op, StepContext c)
+    {
+        if (DeviceAccessRefused(s, op, c, out var m, out var pm)) return;
+        if (pm.Prot != Prot.ReadWrite)
+        {
+            c.Offer(OpResult.OfError(Outcomes.EPERM), s);
+            return;
+        }
+        var page = op.Page!.Value;
+        var value = op.Value!.Value;
+        if (pm.Kind == MapKind.Shared)
+        {
+            c.Offer(OpResult.Success, s.With(shm: s.Shm.SetItem(pm.ShmKey, value)));
+            return;
+        }
+        c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, stayOnDevice: false));
+        // An exclusive device page may be written in place on the device (its entry was writable).
+        if (pm.Slot > 0 && s.Frames[pm.Slot] is { OnDevice: true, MapCount: 1 })
+            c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, stayOnDevice: true));
+        if (NeedsNewPage(s, pm) && LowMemory(s)) c.Offer(OpResult.OfError(Outcomes.ENOMEM), s);
+    }
+}

@@ -1,0 +1,109 @@
+using Hmm.Spec.Oracle.Ops;
+
+namespace Hmm.Spec.Oracle.Reference;
+
+// docs/reference-model.md, "/proc: smaps and pagemap".
+public sealed partial class ReferenceModel
+{
+    private static readonly OpResult ZeroSmaps = new() { Rss = 0, Anon = 0, Swap = 0 };
+
+    private void Smaps(RefState s, Op op, StepContext c)
+    {
+        if (!s.TryGetLive(op.Mm, out var m))
+        {
+            c.OfferAnyError(s);
+            c.Offer(ZeroSmaps, s);
+            return;
+        }
+        // Private frames (system or device: a device entry counts in rss and Anonymous) are certain; zero-page
+        // slots count only if the implementation allocated a real page; shmem pages only if this process faulted them in.
+        int frames = 0, zero = 0, shm = 0;
+        foreach (var pm in m.Pages.Values)
+        {
+            switch (pm.Kind)
+            {
+                case MapKind.Private when pm.Slot > 0: frames++; break;
+                case MapKind.Private when pm.Slot == PageMap.SlotZero: zero++; break;
+                case MapKind.Shared when s.Shm.ContainsKey(pm.ShmKey): shm++; break;
+            }
+        }
+        c.OfferIf(
+            r => r.Rss is { } rss && r.Anon is { } anon && r.Swap == 0 && r == new OpResult { Rss = rss, Anon = anon, Swap = 0 }
+                 && anon >= frames && anon <= frames + zero && rss - anon >= 0 && rss - anon <= shm,
+            zero + shm == 0
+                ? OpCodec.Format(new OpResult { Rss = frames, Anon = frames, Swap = 0 })
+                : $"{{\"rss\": {frames}..{frames + zero + shm}, \"anon\": {frames}..{frames + zero}, \"swap\": 0}}",
+            s);
+    }
+
+    /// <summary>One allowed pagemap entry; a null field admits either value.</summary>
+    private readonly record struct PagemapShape(bool Present, bool Swap, int SwapTypeA, int SwapTypeB, bool? Exclusive, bool File)
+    {
+        public bool Matches(OpResult r) =>
+            r.Present == Present && r.SwapEntry == Swap
+            && (r.SwapType is null || r.SwapType == SwapTypeA || r.SwapType == SwapTypeB)
+            && (r.Exclusive is null || Exclusive is null || r.Exclusive == Exclusive)
+            && (r.File is null || r.File == File)
+            && r.Value is null && r.Signal is null && r.Error is null && r.Ok is null && r.Migrated is null
+            && r.Rss is null && r.Anon is null && r.Swap is null;
+
+        public override string ToString()
+        {
+            var type = SwapTypeA == SwapTypeB ? $"{SwapTypeA}" : $"{SwapTypeA}|{SwapTypeB}";
+            var ex = Exclusive is { } e ? (e ? "true" : "false") : "any";
+            return $"{{\"present\": {Lower(Present)}, \"swap\": {Lower(Swap)}, \"swap_type\": {type}, \"exclusive\": {ex}, \"file\": {Lower(File)}}}";
+        }
+
+        private static string Lower(bool b) => b ? "true" : "false";
+    }
+
+    private static readonly PagemapShape NotMapped = new(false, false, 0, 0, false, false);
+
+    private void Pagemap(RefState s, Op op, StepContext c)
+    {
+        void Allow(PagemapShape shape) => c.OfferIf(shape.Matches, shape.ToString(), s);
+
+        if (!s.TryGetLive(op.Mm, out var m))
+        {
+            c.OfferAnyError(s);
+            Allow(NotMapped);
+            return;
+        }
+        if (!m.Pages.TryGetValue(op.Page!.Value, out var pm))
+        {
+            Allow(NotMapped);
+            return;
+        }
+        switch (pm.Kind)
+        {
+            case MapKind.Pfn:
+                // A special pte: present once populated (remap_pfn_range populates at mmap time), no struct page.
+                Allow(new PagemapShape(true, false, 0, 0, false, false));
+                Allow(NotMapped);
+                return;
+            case MapKind.Shared:
+                // shmem pages are not PageAnon (PM_FILE); a process maps them only once it faulted them in.
+                if (s.Shm.ContainsKey(pm.ShmKey)) Allow(new PagemapShape(true, false, 0, 0, null, true));
+                Allow(NotMapped);
+                return;
+        }
+        if (pm.Slot == PageMap.SlotNone)
+        {
+            Allow(NotMapped);
+            return;
+        }
+        if (pm.Slot == PageMap.SlotZero)
+        {
+            // The zero page (no struct page counted: not exclusive) or a freshly allocated zeroed page.
+            Allow(new PagemapShape(true, false, 0, 0, null, false));
+            return;
+        }
+        var f = s.Frames[pm.Slot];
+        var exclusive = f.MapCount == 1;
+        // A device page: a swap entry of type SWP_DEVICE_WRITE or SWP_DEVICE (the reference does not track
+        // whether the entry is writable), never present; PM_MMAP_EXCLUSIVE from its map count.
+        Allow(f.OnDevice
+            ? new PagemapShape(false, true, Setting.SwpDeviceWrite, Setting.SwpDevice, exclusive, false)
+            : new PagemapShape(true, false, 0, 0, exclusive, false));
+    }
+}

@@ -1,0 +1,92 @@
+using Hmm.Spec.Actors.Bundles;
+using Hmm.Spec.Actors.Replay;
+using Hmm.Spec.Model;
+using Xunit.Abstractions;
+
+namespace Hmm.Spec.Actors.Tests.Exploration;
+
+/// <summary>
+/// The seed's known race (CVE-2022-3523, fixed upstream by 16ce101db85d): do_swap_page reads the device entry
+/// without the PTL and calls page->pgmap->page_fault holding no reference, so another thread's migration back
+/// or zap can free the page first. Exploration must report it as a use-after-free, and its bundle must replay.
+/// </summary>
+public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
+{
+    private const uint Seed = 1;
+    private const int Budget = 1000;
+    private readonly string dir = Directory.CreateTempSubdirectory("hmm-seed-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Theory]
+    [InlineData("fault-vs-fault")]
+    [InlineData("fault-vs-madvise-dontneed")]
+    public void Seed_reports_use_after_free(string scenario)
+    {
+        var r = ExploreTestSupport.Explore(output, scenario, "seed", Seed, Budget, outDir: dir);
+        r.BugFound.Should().BeTrue($"seed {Seed} must find the seed's race in {scenario}");
+        r.Category.Should().Be(ViolationCategory.UseAfterFree, r.Message);
+        r.BundlePath.Should().NotBeNull();
+        File.Exists(r.BundlePath).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("fault-vs-fault")]
+    [InlineData("fault-vs-madvise-dontneed")]
+    public void Fault_path_fix_removes_it(string scenario)
+    {
+        var r = ExploreTestSupport.Explore(output, scenario, "upstream", Seed, Budget, outDir: dir);
+        r.BugFound.Should().BeFalse(r.Message);
+    }
+
+    [Fact]
+    public void Bundle_replays_the_use_after_free_10_times_out_of_10()
+    {
+        var r = ExploreTestSupport.Explore(output, "fault-vs-fault", "seed", Seed, Budget, outDir: dir);
+        r.BugFound.Should().BeTrue();
+        var bundle = TraceBundle.Read(r.BundlePath!);
+        bundle.Category.Should().Be(ViolationCategory.UseAfterFree);
+        IReadOnlyList<StepRecord>? first = null;
+        for (var i = 0; i < 10; i++)
+        {
+            var replay = Replayer.Replay(bundle);
+            replay.SameBug.Should().BeTrue($"replay {i + 1}/10 of {r.BundlePath}: {replay.Message} {replay.Divergence}");
+            replay.Message.Should().Be(r.Message);
+            replay.Steps.Should().NotBeEmpty();
+            if (first is null)
+                first = replay.Steps;
+            else
+                replay.Steps.Should().Equal(first, "the same interleaving, step for step");
+        }
+    }
+
+    [Fact]
+    public void Replay_command_prints_the_interleaving_and_exits_1()
+    {
+        var r = ExploreTestSupport.Explore(output, "fault-vs-fault", "seed", Seed, Budget, outDir: dir);
+        var cli = Cli.CliRunner.Run("replay", r.BundlePath!);
+        output.WriteLine(cli.Out);
+        cli.ExitCode.Should().Be(1, cli.Err);
+        cli.Out.Should().Contain("REPRODUCED").And.Contain("use-after-free").And.Contain("cpu0").And.Contain("cpu1")
+            .And.Contain("device_entry_fault").And.Contain("page_fault");
+    }
+
+    [Fact]
+    public void Replay_on_the_fixed_variant_does_not_reproduce_and_exits_0()
+    {
+        var r = ExploreTestSupport.Explore(output, "fault-vs-fault", "seed", Seed, Budget, outDir: dir);
+        var cli = Cli.CliRunner.Run("replay", r.BundlePath!, "--variant", "upstream");
+        output.WriteLine(cli.Out);
+        cli.ExitCode.Should().Be(0, cli.Out + cli.Err);
+        cli.Out.Should().Contain("NOT REPRODUCED");
+    }
+
+    [Fact]
+    public void Explore_command_with_json_reports_the_bug_and_exits_1()
+    {
+        var cli = Cli.CliRunner.Run("explore", "--scenario", "fault-vs-madvise-dontneed", "--seed", $"{Seed}",
+            "--iterations", $"{Budget}", "--out", dir, "--json");
+        cli.ExitCode.Should().Be(1, cli.Out + cli.Err);
+        cli.Out.Should().Contain("\"bugFound\": true").And.Contain("\"category\": \"use-after-free\"").And.Contain(".hmmtrace.json");
+    }
+}
