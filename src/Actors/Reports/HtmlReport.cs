@@ -94,6 +94,7 @@ public static partial class HtmlReport
             .Append("<span><span class=\"badge down\">ref 2&#8594;1</span> refcount change</span>")
             .Append("<span><span class=\"badge map up\">map 0&#8594;1</span> mapcount change</span>")
             .Append("<span><span class=\"badge rss up\">rss 0&#8594;1</span> rss counter change</span>")
+            .Append("<span><span class=\"badge pgmap up\">pgmap 1&#8594;2</span> pgmap reference change</span>")
             .Append("<button type=\"button\" class=\"toggle\" id=\"wrap-toggle\" hidden>").Append(wrap ? "one line per step" : "show full text").Append("</button>")
             .Append("</div>\n</header>\n");
     }
