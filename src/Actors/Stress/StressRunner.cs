@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Hmm.Spec.Actors.Exploration;
+using Hmm.Spec.Actors.Harness;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hmm.Spec.Actors.Stress;
+
+/// <summary>
+/// Stress testing, what people do without a model checker: the same scenario iteration as the explorer
+/// (<see cref="ScenarioHarness.RunIterationAsync"/>, same world, checks and monitors), run many times on real
+/// thread-pool threads with no Coyote <c>TestingEngine</c> attached. The rewritten assemblies then run
+/// uncontrolled: <c>SchedulingPoint</c> calls return at once, <c>Task.Run</c>/<c>SemaphoreSlim</c> are the
+/// real ones, and a monitor assertion throws instead of being reported to an engine (docs/bug-catalog.md,
+/// "Stress testing"). The OS scheduler alone decides the interleaving.
+/// </summary>
+public sealed class StressRunner(ILogger? logger = null)
+{
+    private readonly ILogger log = logger ?? NullLogger.Instance;
+
+    /// <summary>Runs until <paramref name="runs"/> iterations are done or <paramref name="maxSeconds"/> have passed.</summary>
+    public StressResult Run(ScenarioPlan plan, int runs, double maxSeconds)
+    {
+        var bugs = new Dictionary<string, int>();
+        string? first = null;
+        var clean = 0;
+        var done = 0;
+        var watch = Stopwatch.StartNew();
+        var lastLog = TimeSpan.Zero;
+        while (done < runs && watch.Elapsed.TotalSeconds < maxSeconds)
+        {
+            var message = RunOnce(plan);
+            done++;
+            if (message is null)
+            {
+                clean++;
+            }
+            else
+            {
+                var category = BugCategory.Of(message);
+                bugs[category] = bugs.GetValueOrDefault(category) + 1;
+                first ??= message;
+            }
+            if (watch.Elapsed - lastLog >= TimeSpan.FromSeconds(5))
+            {
+                lastLog = watch.Elapsed;
+                log.LogInformation("stress {Scenario} on {Variant}: {Done}/{Runs} runs, {Bugs} bug(s), {Elapsed:F1} s",
+                    plan.Scenario.Name, plan.Variant.Name, done, runs, done - clean, watch.Elapsed.TotalSeconds);
+            }
+        }
+        watch.Stop();
+        return new StressResult(plan.Scenario.Name, plan.Variant.Name, done, clean, bugs, watch.ElapsedMilliseconds, first);
+    }
+
+    /// <summary>One uncontrolled iteration; the first bug's message, or null when it ran clean.</summary>
+    public static string? RunOnce(ScenarioPlan plan)
+    {
+        var capture = new IterationCapture();
+        try
+        {
+            // The actors are Task.Run bodies on the thread pool; block this (non-pool) caller until they finish.
+            Task.Run(() => ScenarioHarness.RunIterationAsync(plan, capture)).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            // A monitor assertion (a violation, an unmet expectation, a non-linearizable history) surfaces as an
+            // exception outside the engine; a violation the world recorded first is the more precise report.
+            return capture.World?.FirstViolation?.Message ?? Innermost(e).Message;
+        }
+        return capture.World?.FirstViolation?.Message;
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } a)
+            e = a.InnerExceptions[0];
+        return e.InnerException is { } inner && e is System.Reflection.TargetInvocationException ? inner : e;
+    }
+}
