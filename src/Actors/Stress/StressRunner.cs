@@ -67,7 +67,40 @@ public sealed class StressRunner(ILogger? logger = null)
             // exception outside the engine; a violation the world recorded first is the more precise report.
             return capture.World?.FirstViolation?.Message ?? Innermost(e).Message;
         }
-        return capture.World?.FirstViolation?.Message;
+        if (capture.World?.FirstViolation is { } v)
+            return v.Message;
+        // Outside an engine Specification.Monitor is a no-op, so the harness's expectation and linearizability
+        // verdicts never surface: re-check them from the step log's op results and the recorded history.
+        return UnmetExpectation(plan, capture) ?? capture.History?.Check();
+    }
+
+    /// <summary>
+    /// The first op whose recorded result (the harness's "result" note after each op's call step) does not satisfy
+    /// its <c>expect</c>, as the safety monitor would have reported it.
+    /// </summary>
+    private static string? UnmetExpectation(ScenarioPlan plan, IterationCapture capture)
+    {
+        var steps = capture.World?.Steps;
+        if (steps is null)
+            return null;
+        var expects = plan.Scenario.AllOps.Where(o => o.Expect is not null).ToDictionary(o => o.Path);
+        var open = new Dictionary<string, string>(); // actor -> path of its op in flight
+        foreach (var step in steps)
+        {
+            if (step.Kind == Model.StepKind.Call && expects.ContainsKey(step.Resource))
+            {
+                open[step.Actor] = step.Resource;
+            }
+            else if (step.Kind == Model.StepKind.Note && step.Resource == "result" && open.Remove(step.Actor, out var path))
+            {
+                var so = expects[path];
+                using var doc = System.Text.Json.JsonDocument.Parse(step.Detail);
+                var result = Oracle.Ops.OpCodec.ReadResult(doc.RootElement, path);
+                if (!result.Satisfies(so.Expect!))
+                    return $"[expectation] {step.Actor}: {path} {so.Op} returned {result}, expected {so.Expect}";
+            }
+        }
+        return null;
     }
 
     private static Exception Innermost(Exception e)
