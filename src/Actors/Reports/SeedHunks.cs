@@ -132,7 +132,7 @@ public static class SeedHunks
         ["add_mm_rss_vec"] = "mm/memory.c (v4.11)",
         ["tlb_finish_mmu"] = "mm/memory.c (v4.11)",
         ["remap_pfn_range"] = "mm/memory.c (v4.11)",
-        ["anon_vma_prepare"] = "mm/rmap.c (v4.11)",
+        ["anon_vma_prepare"] = "include/linux/rmap.h (v4.11; the slow path __anon_vma_prepare is in mm/rmap.c)",
         ["try_to_unmap_one"] = "mm/rmap.c (v4.11)",
         ["release_pages"] = "mm/swap.c (v4.11)",
         ["truncate_inode_pages"] = "mm/truncate.c (v4.11)",
