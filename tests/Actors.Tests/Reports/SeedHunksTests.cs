@@ -132,6 +132,18 @@ public sealed class SeedHunksTests
         return hunks;
     }
 
-    private static string SeedPath([CallerFilePath] string here = "") =>
-        Path.Combine(Path.GetDirectoryName(here)!, "TestData", "seed-000_f0445c4590ad8e61.patch");
+    /// <summary>
+    /// The seed patch as posted, read from the shared folder that sits beside the repository (as in CI), so the
+    /// hunk table is checked against the real patch without a copy of it in the product.
+    /// </summary>
+    private static string SeedPath([CallerFilePath] string here = "")
+    {
+        for (var dir = Path.GetDirectoryName(here); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            var candidate = Path.Combine(dir, "..", "shared", "seed", "000_f0445c4590ad8e61.txt");
+            if (File.Exists(candidate) && File.Exists(Path.Combine(dir, "Hmm.Spec.sln")))
+                return Path.GetFullPath(candidate);
+        }
+        throw new FileNotFoundException("the seed patch ../shared/seed/000_f0445c4590ad8e61.txt beside the repository");
+    }
 }
