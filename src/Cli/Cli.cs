@@ -25,6 +25,8 @@ public static class Cli
             BenchCommand.Create(context),
             CheckCommand.Create(context),
             HistoryCommand.Create(context),
+            CatalogCommand.Create(context),
+            StressCommand.Create(context),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

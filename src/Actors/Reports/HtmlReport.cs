@@ -94,6 +94,7 @@ public static partial class HtmlReport
             .Append("<span><span class=\"badge down\">ref 2&#8594;1</span> refcount change</span>")
             .Append("<span><span class=\"badge map up\">map 0&#8594;1</span> mapcount change</span>")
             .Append("<span><span class=\"badge rss up\">rss 0&#8594;1</span> rss counter change</span>")
+            .Append("<span><span class=\"badge pgmap up\">pgmap 1&#8594;2</span> pgmap reference change</span>")
             .Append("<button type=\"button\" class=\"toggle\" id=\"wrap-toggle\" hidden>").Append(wrap ? "one line per step" : "show full text").Append("</button>")
             .Append("</div>\n</header>\n");
     }
@@ -121,16 +122,22 @@ public static partial class HtmlReport
             html.Append("<details class=\"prologue\" id=\"prologue\"").Append(holdsViolation ? " open" : "").Append("><summary>")
                 .Append(string.Create(CultureInfo.InvariantCulture, $"Set-up: steps {view.Steps[first].Seq}\u2013{view.Steps[last].Seq} ({last - first + 1} steps) by "))
                 .Append(Escape(who)).Append(", before any actor runs \u2014 click to show</summary>\n");
-            OpenTable(html, lanes, listed, layout, id: null, headClass: "plane");
-            WriteRows(html, view, layout, rows.Take(prologue));
+            var proLanes = SectionLanes(layout, rows.Take(prologue), keep: _ => false);
+            OpenTable(html, proLanes, listed, layout, id: null, headClass: "plane");
+            WriteRows(html, view, layout, rows.Take(prologue), proLanes);
             html.Append("</tbody>\n</table>\n</details>\n");
         }
-        OpenTable(html, lanes, listed, layout, id: "trace", headClass: "lane");
-        WriteRows(html, view, layout, rows.Skip(prologue));
+        // Every actor of the scenario keeps its lane; a set-up lane with no step left after the set-up section
+        // would only be an empty column, so it appears in that section alone.
+        var mainLanes = prologue == 0
+            ? Enumerable.Range(0, lanes.Count).ToArray()
+            : SectionLanes(layout, rows.Skip(prologue), keep: l => listed.Contains(lanes[l]));
+        OpenTable(html, mainLanes, listed, layout, id: "trace", headClass: "lane");
+        WriteRows(html, view, layout, rows.Skip(prologue), mainLanes);
         if (view.Violation is { } unplaced && layout.ViolatingIndex < 0)
-            WriteCallout(html, unplaced, lanes.Count, null);
+            WriteCallout(html, unplaced, mainLanes.Length, null);
         if (view.Steps.Count == 0)
-            html.Append("<tr><td></td><td colspan=\"").Append(lanes.Count).Append("\">(no steps recorded)</td></tr>\n");
+            html.Append("<tr><td></td><td colspan=\"").Append(mainLanes.Length).Append("\">(no steps recorded)</td></tr>\n");
         html.Append("</tbody>\n</table>\n</main>\n");
     }
 
@@ -151,6 +158,22 @@ public static partial class HtmlReport
         return n < rows.Count && steps >= PrologueMinSteps ? n : 0;
     }
 
+    /// <summary>Lane indexes (in lane order) that have a step among <paramref name="rows"/> or that
+    /// <paramref name="keep"/> says to show anyway.</summary>
+    private static int[] SectionLanes(ReportLayout layout, IEnumerable<ReportRow> rows, Func<int, bool> keep)
+    {
+        var used = new bool[layout.Lanes.Count];
+        foreach (var row in rows)
+        {
+            if (row is StepRow s)
+                used[s.Lane] = true;
+            else if (row is FoldRow f)
+                foreach (var b in f.Block)
+                    used[layout.LaneOf(b.Actor)] = true;
+        }
+        return Enumerable.Range(0, used.Length).Where(l => used[l] || keep(l)).ToArray();
+    }
+
     private static int FirstIndex(ReportRow row) => row switch
     {
         StepRow s => s.Index,
@@ -165,17 +188,18 @@ public static partial class HtmlReport
         _ => throw new ArgumentOutOfRangeException(nameof(row)),
     };
 
-    private static void OpenTable(StringBuilder html, IReadOnlyList<string> lanes, HashSet<string> listed, ReportLayout layout,
+    private static void OpenTable(StringBuilder html, int[] section, HashSet<string> listed, ReportLayout layout,
         string? id, string headClass)
     {
+        var lanes = layout.Lanes;
         html.Append("<table class=\"trace\"");
         if (id is not null)
             html.Append(" id=\"").Append(id).Append('"');
-        html.Append(" style=\"--lanes:").Append(lanes.Count).Append("\">\n<colgroup><col class=\"seqcol\">");
-        foreach (var _ in lanes)
+        html.Append(" style=\"--lanes:").Append(section.Length).Append("\">\n<colgroup><col class=\"seqcol\">");
+        foreach (var _ in section)
             html.Append("<col>");
         html.Append("</colgroup>\n<thead><tr><th class=\"seq\">step</th>");
-        for (var l = 0; l < lanes.Count; l++)
+        foreach (var l in section)
         {
             html.Append("<th class=\"").Append(headClass).Append(listed.Contains(lanes[l]) ? "" : " unlisted").Append("\" data-actor=\"")
                 .Append(Escape(lanes[l])).Append("\">").Append(Escape(lanes[l]))
@@ -185,31 +209,30 @@ public static partial class HtmlReport
         html.Append("</tr></thead>\n<tbody>\n");
     }
 
-    private static void WriteRows(StringBuilder html, ReplayView view, ReportLayout layout, IEnumerable<ReportRow> rows)
+    private static void WriteRows(StringBuilder html, ReplayView view, ReportLayout layout, IEnumerable<ReportRow> rows, int[] section)
     {
-        var laneCount = layout.Lanes.Count;
         foreach (var row in rows)
         {
             switch (row)
             {
                 case StepRow s:
-                    WriteStep(html, s, laneCount);
+                    WriteStep(html, s, section);
                     if (s.Violating && view.Violation is { } v)
-                        WriteCallout(html, v, laneCount, s.Step.Seq);
+                        WriteCallout(html, v, section.Length, s.Step.Seq);
                     break;
                 case FoldRow f:
-                    WriteFold(html, view, f, laneCount);
+                    WriteFold(html, view, f, section.Length);
                     break;
             }
         }
     }
 
-    private static void WriteStep(StringBuilder html, StepRow row, int laneCount)
+    private static void WriteStep(StringBuilder html, StepRow row, int[] section)
     {
         var s = row.Step;
         html.Append("<tr class=\"step").Append(row.Violating ? " violating" : "").Append("\" id=\"").Append(StepAnchor(s.Seq))
             .Append("\"><td class=\"seq\"><a href=\"#").Append(StepAnchor(s.Seq)).Append("\">").Append(s.Seq).Append("</a></td>");
-        for (var l = 0; l < laneCount; l++)
+        foreach (var l in section)
         {
             OpenLaneCell(html, row.Held[l]);
             if (l == row.Lane)

@@ -47,6 +47,11 @@ internal sealed class ReportLayout
     internal const int MinFoldRepeats = 3;
 
     public IReadOnlyList<string> Lanes { get; }
+
+    private readonly Dictionary<string, int> _laneOf;
+
+    /// <summary>Index of <paramref name="actor"/>'s lane.</summary>
+    public int LaneOf(string actor) => _laneOf[actor];
     public IReadOnlyList<ReportRow> Rows { get; }
 
     /// <summary>Index into the view's steps of the violating step, or -1 (no violation, or none attributable).</summary>
@@ -59,6 +64,9 @@ internal sealed class ReportLayout
         IReadOnlyList<int> laneStepCounts)
     {
         Lanes = lanes;
+        _laneOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < lanes.Count; i++)
+            _laneOf.TryAdd(lanes[i], i);
         Rows = rows;
         ViolatingIndex = violatingIndex;
         LaneStepCounts = laneStepCounts;

@@ -227,7 +227,7 @@ public sealed partial class KernelWorld
     {
         const string fn = nameof(try_to_unmap);
         var found = 0;
-        foreach (var mm in Mms.Values.Where(m => !m.Exited).ToList())
+        foreach (var mm in Mms.Values.ToList())
         {
             var candidates = mm.PageTableRaw.Where(kv => NamesPage(kv.Value, page.Pfn)).Select(kv => kv.Key).ToList();
             if (candidates.Count == 0)
@@ -357,19 +357,26 @@ public sealed partial class KernelWorld
     /// </summary>
     public void remove_migration_ptes(Page page, Page newpage, MigrationMapping? collected)
     {
-        var targets = new List<(MmStruct Mm, long Address)>();
-        foreach (var mm in Mms.Values.Where(m => !m.Exited).ToList())
+        if (Variant.FinalizeSkipsPteSame && collected is { } c && !IsMigrationEntryFor(c.Vma.Mm.PageTableRaw.GetValueOrDefault(c.Address), page.Pfn))
+            remove_migration_pte(c.Vma.Mm, c.Address, page, newpage, collected);
+        // Walk until no migration entry names the page: a fork of another address space that shares the page
+        // may copy an entry while the walk runs (the kernel's anon_vma ordering makes its walk see those).
+        while (true)
         {
-            foreach (var (addr, pte) in mm.PageTableRaw.ToList())
+            var targets = new List<(MmStruct Mm, long Address)>();
+            foreach (var mm in Mms.Values.ToList())
             {
-                if (IsMigrationEntryFor(pte, page.Pfn))
-                    targets.Add((mm, addr));
+                foreach (var (addr, pte) in mm.PageTableRaw.ToList())
+                {
+                    if (IsMigrationEntryFor(pte, page.Pfn))
+                        targets.Add((mm, addr));
+                }
             }
+            if (targets.Count == 0)
+                return;
+            foreach (var (mm, addr) in targets)
+                remove_migration_pte(mm, addr, page, newpage, collected);
         }
-        if (Variant.FinalizeSkipsPteSame && collected is { } c && !targets.Contains((c.Vma.Mm, c.Address)))
-            targets.Add((c.Vma.Mm, c.Address));
-        foreach (var (mm, addr) in targets)
-            remove_migration_pte(mm, addr, page, newpage, collected);
     }
 
     /// <summary>Is the PTE a migration entry naming <paramref name="pfn"/>? Raw decoding, no step.</summary>

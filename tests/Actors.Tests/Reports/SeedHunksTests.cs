@@ -74,6 +74,18 @@ public sealed class SeedHunksTests
         location.Origin.Should().StartWith(file);
     }
 
+    [Theory]
+    [InlineData("madvise_dontneed")]
+    [InlineData("migrate_to_device")]
+    [InlineData("read")]
+    public void A_scenario_operation_is_named_as_such(string op)
+    {
+        var location = SeedHunks.Lookup(op);
+
+        location.InSeed.Should().BeFalse();
+        location.Origin.Should().Be(SeedHunks.ScenarioOpOrigin);
+    }
+
     [Fact]
     public void An_unknown_function_is_simply_not_in_the_seed()
     {

@@ -1,0 +1,157 @@
+using Hmm.Spec.Actors.Exploration;
+using Hmm.Spec.Model;
+
+namespace Hmm.Spec.Actors.Catalog;
+
+/// <summary>
+/// The known-bug catalog (issue 6, docs/bug-catalog.md): every upstream bug of the seed the model reproduces and
+/// every single-fault mutant, each with the scenario that exposes it. Data only; <see cref="CatalogBenchmark"/>
+/// measures it and tests replay its bundles.
+/// </summary>
+public static class BugCatalog
+{
+    private const string WaitHoldsRef =
+        "the model's b570f37a2ce4 loser holds a page reference while it waits for the unlock, so the lock holder's " +
+        "migration fails its refcount check and the fault livelocks on fix-fault-trylock-wait and upstream too " +
+        "(upstream's wait pins nothing: the PTL keeps the page alive until the waiter is queued)";
+
+    public static IReadOnlyList<CatalogEntry> Entries { get; } =
+    [
+        new()
+        {
+            Id = "seed-fault-uaf-vs-madvise", Kind = CatalogEntryKind.Bug,
+            Title = "fault-path use-after-free: fault vs MADV_DONTNEED (CVE-2022-3523)",
+            Variant = "seed", Scenario = "fault-vs-madvise-dontneed", Category = ViolationCategory.UseAfterFree,
+            FixedBy = "fix-fault-ref", Commit = "16ce101db85d",
+            What = "do_swap_page reads the device entry without the PTL and calls page->pgmap->page_fault holding no page reference.",
+            Exposure = "cpu0 reads a page that lives on the device while cpu1 zaps it with madvise(MADV_DONTNEED): the zap's put_page frees the device page between cpu0's lockless read of the entry and its use of page->pgmap.",
+            Change = "take the PTL, re-check pte_same, get_page while the PTL pins the entry, unlock, call the callback, put_page; migrate_vma tolerates that one reference (fault_page).",
+            DfsFeasible = true,
+        },
+        new()
+        {
+            Id = "seed-fault-uaf-vs-fault", Kind = CatalogEntryKind.Bug,
+            Title = "fault-path use-after-free: fault vs fault on one device page (CVE-2022-3523)",
+            Variant = "seed", Scenario = "fault-vs-fault", Category = ViolationCategory.UseAfterFree,
+            FixedBy = "fix-fault-ref", Commit = "16ce101db85d", BundleStrategy = ExplorationStrategy.Probabilistic,
+            What = "as above: two threads of one process fault the same device page; the one whose migration back wins frees the device page the other is still using.",
+            Exposure = "cpu0 and cpu1 read the same device page; both read the entry locklessly, one migrates the page to RAM and page_free releases it, the other then reads page->pgmap of a free page.",
+            Change = "16ce101db85d: the loser's pte_same re-check under the PTL fails and it retries the fault instead of touching the page.",
+            KnownModelIssue = "on fault-vs-fault the unfair strategies (pct, delay-bounding, the portfolio's pct rounds) usually report a livelock first: the loser of the race refaults without sleeping while a waiter holding a page reference is never scheduled; " + WaitHoldsRef,
+        },
+        new()
+        {
+            Id = "fix-fault-ref-livelock", Kind = CatalogEntryKind.Bug,
+            Title = "fault livelock: several CPUs faulting one device page after 16ce101db85d",
+            Variant = "fix-fault-ref", Scenario = "fault-vs-fault", Category = BugCategory.Livelock,
+            FixedBy = "fix-fault-trylock", Commit = "1afaeb8293c9", BundleStrategy = ExplorationStrategy.Portfolio,
+            What = "each faulting CPU holds an extra reference on the device page across the callback, so each one's migrate_vma sees an unexpected refcount, restores the entry and the fault is retried forever.",
+            Exposure = "cpu0 and cpu1 fault the same device page; the harness's FaultRetryLimit (100 refaults of one access) turns the endless retry into a livelock violation.",
+            Change = "trylock_page under the PTL first; only the lock winner takes the reference and migrates, a loser returns and refaults.",
+            KnownModelIssue = "the retry limit also fires under unfair schedules where a CPU refaults while the other is simply not scheduled, so seed and fix-fault-trylock report the same category here; " + WaitHoldsRef,
+        },
+        new()
+        {
+            Id = "fix-fault-trylock-starvation", Kind = CatalogEntryKind.Bug,
+            Title = "busy retry: a trylock loser starves the lock holder after 1afaeb8293c9",
+            Variant = "fix-fault-trylock", Scenario = "fault-vs-fault", Category = BugCategory.Livelock,
+            FixedBy = "fix-fault-trylock-wait", Commit = "b570f37a2ce4", BundleStrategy = ExplorationStrategy.Portfolio,
+            What = "the loser of trylock_page returns and refaults at once; while the holder is not scheduled the loser spins through do_swap_page.",
+            Exposure = "a strategy that keeps the lock holder descheduled (pct) lets the loser exceed the retry limit: a livelock report. Random scheduling runs the holder soon enough and finds nothing, which is the real-world symptom (a CPU burning time, not a hang).",
+            Change = "the loser waits for the page to be unlocked before it retries.",
+            KnownModelIssue = WaitHoldsRef,
+        },
+        new()
+        {
+            Id = "teardown-uaf-50f44ee7248a", Kind = CatalogEntryKind.Bug,
+            Title = "device-memory release frees the memmap under a faulting CPU",
+            Variant = "seed", Scenario = "device-release-vs-fault", Category = ViolationCategory.UseAfterFree,
+            FixedBy = "fix-teardown-wait", Commit = "50f44ee7248a",
+            What = "devm_memremap_pages_release kills the pgmap reference and removes the memmap without waiting for the pages' references to drain.",
+            Exposure = "cpu0 faults a device page while the driver releases its device memory: the fault reads a struct page whose memmap was already removed.",
+            Change = "release waits for the pgmap reference count to drop to zero before arch_remove_memory.",
+            DfsFeasible = true,
+            KnownModelIssue = "fix-teardown-wait and upstream report a deadlock on this scenario (release waits for a reference held by a CPU that is itself waiting); not yet diagnosed",
+        },
+        new()
+        {
+            Id = "teardown-refzero-ef233450898f", Kind = CatalogEntryKind.Bug,
+            Title = "idle device pages pin nothing: refcount-one free pages",
+            Variant = "fix-teardown-wait", Category = BugCategory.Deadlock,
+            FixedBy = "fix-teardown-refzero", Commit = "ef233450898f+0dc45ca1ce18",
+            What = "free ZONE_DEVICE pages sat at refcount 1 and allocated pages held no pgmap reference of their own, so teardown's wait counted the wrong thing.",
+            Exposure = "none yet: every built-in scenario reports the same result on fix-teardown-wait and fix-teardown-refzero.",
+            Change = "page_free runs at refcount 0 and each allocated device page holds one pgmap reference.",
+            Unreachable = "no built-in scenario separates fix-teardown-wait from fix-teardown-refzero: both report the same deadlock on device-release-vs-fault and mprotect-vs-device-release (the refcount convention is covered by the Model tests)",
+        },
+        new()
+        {
+            Id = "teardown-hang-249881232e14", Kind = CatalogEntryKind.Bug,
+            Title = "device-memory release waits forever for still-mapped pages",
+            Variant = "fix-teardown-refzero", Scenario = "mprotect-vs-device-release", Category = BugCategory.Deadlock,
+            FixedBy = "fix-teardown-evict", Commit = "249881232e14",
+            What = "after the wait fixes, release waits for every device page's reference; a page still mapped by a process is never released, so the wait never ends.",
+            Exposure = "the driver releases its device memory while a process still maps two device pages (mprotect runs concurrently): the release's wait can never finish.",
+            Change = "release first evicts still-mapped device pages to system memory (migrate_device_range), then waits.",
+            DfsFeasible = true,
+            KnownModelIssue = "fix-teardown-evict and upstream report no-struct-page in migration_entry_wait on this scenario (a CPU finds a migration entry naming a device pfn after its memmap was removed); not yet diagnosed",
+        },
+
+        Mutant("finalize-skips-pte-same", "fault-vs-madvise-dontneed", ViolationCategory.Expectation,
+            "the driver's migrate_vma_finalize installs the new entry without re-checking that the PTE is still the migration entry it wrote",
+            "the zap clears the migration entry while cpu0's migration back is in flight; finalize then re-installs the page over the hole, so the final read returns the old value instead of 0"),
+        Mutant("register-memory-ignores-conflict", "catalog-hotplug-overlap", ViolationCategory.Expectation,
+            "register_memory_resource ignores a conflicting resource, so RAM can be hot-added over device memory",
+            "two add_memory calls overlap the device range; each must fail with EEXIST"),
+        Mutant("fork-keeps-write-device-entry", "catalog-fork-cow-device", ViolationCategory.Expectation,
+            "copy_one_pte leaves a write device entry writable in a COW mapping",
+            "parent and child keep write entries to one device page; when it migrates back both map the same RAM page writable, so the child's write shows through in the parent"),
+        Mutant("fork-skips-get-page", "fork-shared-fault-vs-exit", ViolationCategory.BugOn,
+            "copy_one_pte copies a device entry without taking a page reference",
+            "the child's exit drops a reference it never took; the device page is freed while the parent still maps it"),
+        Mutant("fork-skips-dup-rmap", "fork-shared-fault-vs-exit", ViolationCategory.MapcountUnderflow,
+            "copy_one_pte copies a device entry without page_dup_rmap",
+            "the parent's migration unmaps a page whose mapcount never counted the child's mapping"),
+        Mutant("zap-skips-device-entries-with-details", null, ViolationCategory.Leak,
+            "zap_pte_range leaves device entries whenever zap_details is passed (the pre-seed rule for swap entries)",
+            "no scenario op passes zap_details: only unmap_mapping_range (file truncation) does, and the op vocabulary has no truncate; the mutant is caught by Model.Tests ZapTests.Mutant_zap_skips_device_entries_with_details_leaves_them",
+            unreachable: "no scenario op reaches zap_pte_range with details (only unmap_mapping_range, i.e. truncate, passes them)"),
+        Mutant("zap-skips-rss-decrement", "fault-vs-madvise-dontneed", ViolationCategory.RssMismatch,
+            "zap_pte_range clears a device entry without decrementing MM_ANONPAGES",
+            "after the zap and the exit the mm's rss counter is still 1"),
+        Mutant("zap-skips-put-page", "fault-vs-madvise-dontneed", BugCategory.Deadlock,
+            "zap_pte_range clears a device entry without put_page",
+            "the zapped device page keeps a reference forever, so the final device_remove waits for it and nobody can drop it"),
+        Mutant("mprotect-keeps-write-device-entry", null, ViolationCategory.Expectation,
+            "change_pte_range leaves write device entries writable",
+            "the leftover write bit is invisible to every scenario op: the CPU path restores the page with maybe_mkwrite, which checks VM_WRITE, and the model's dmirror refuses a device write to a vma without VM_WRITE before it walks the mirror (the real driver trusts the entry's write bit from hmm_range_fault); caught by Model.Tests MprotectTests.Mutant_mprotect_keeps_write_device_entry_is_caught",
+            unreachable: "no scenario op observes a write device entry left in a read-only vma (an invariant \"write device entries only in VM_WRITE vmas\" would expose it at every quiescent point)"),
+        Mutant("max-swapfiles-not-reduced", "anon-teardown", ViolationCategory.SwapTypeCollision,
+            "MAX_SWAPFILES does not subtract SWP_DEVICE_NUM",
+            "SWP_DEVICE_WRITE and SWP_DEVICE land beyond the 5-bit type field; the quiescent invariant check reports the collision"),
+        Mutant("do-swap-page-ignores-device-entries", "anon-write-vs-cpu-read", ViolationCategory.Expectation,
+            "do_swap_page has no device-entry branch",
+            "a CPU read of a page on the device takes the bad-entry path and gets SIGBUS instead of the device's value"),
+    ];
+
+    public static IEnumerable<CatalogEntry> Bugs => Entries.Where(e => e.Kind == CatalogEntryKind.Bug);
+    public static IEnumerable<CatalogEntry> Mutants => Entries.Where(e => e.Kind == CatalogEntryKind.Mutant);
+
+    /// <summary>Entries a scenario exposes (those with a bundle under <c>traces/</c>).</summary>
+    public static IEnumerable<CatalogEntry> Reachable => Entries.Where(e => e.Scenario is not null);
+
+    public static CatalogEntry? Find(string id) => Entries.FirstOrDefault(e => e.Id == id);
+
+    private static CatalogEntry Mutant(string kebab, string? scenario, string category, string what, string exposure,
+        string? unreachable = null)
+    {
+        var variant = "mutant-" + kebab;
+        var v = KernelVariants.Get(variant);
+        return new CatalogEntry
+        {
+            Id = variant, Kind = CatalogEntryKind.Mutant, Title = v.Description, Variant = variant, Scenario = scenario,
+            Category = category, What = what, Exposure = exposure, Change = "upstream plus this one fault in a seed hunk",
+            Unreachable = unreachable, DfsFeasible = scenario is not null,
+        };
+    }
+}

@@ -1,0 +1,147 @@
+using Hmm.Spec.Actors.Exploration;
+using Hmm.Spec.Actors.Harness;
+using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Actors.Stress;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hmm.Spec.Actors.Catalog;
+
+/// <summary>
+/// Time to the first hit of one entry with one strategy over several seeds. <c>Found</c>: seeds whose exploration
+/// reported the entry's category within the budget; <c>Other</c>: seeds that stopped on a bug of another category
+/// (misses); medians count a miss as infinite (null: half or more missed); worst is null when any seed missed.
+/// </summary>
+public sealed record StrategyTiming(
+    string Strategy,
+    int Seeds,
+    int Found,
+    int Other,
+    string? OtherCategory,
+    double? MedianIterations,
+    int? WorstIterations,
+    double? MedianMs,
+    long? WorstMs);
+
+/// <summary>What <c>upstream</c> (and the fixing variant, for bugs) reports on the entry's scenario: null = clean.</summary>
+public sealed record FixCheck(string Variant, string? Category);
+
+/// <summary>One entry's measurements.</summary>
+public sealed record EntryMeasurement(
+    CatalogEntry Entry,
+    IReadOnlyList<StrategyTiming> Timings,
+    IReadOnlyList<FixCheck> Checks,
+    StressResult? Stress);
+
+/// <summary>Settings of one catalog run.</summary>
+public sealed record CatalogSettings
+{
+    public static readonly IReadOnlyList<string> DefaultStrategies =
+    [
+        ExplorationStrategy.Portfolio, ExplorationStrategy.Pct, ExplorationStrategy.Random,
+        ExplorationStrategy.Probabilistic, ExplorationStrategy.DelayBounding, ExplorationStrategy.Dfs,
+    ];
+
+    public int Seeds { get; init; } = 20;
+    /// <summary>Iterations after which a seed counts as a miss; null: each entry's own budget.</summary>
+    public int? Budget { get; init; }
+    public IReadOnlyList<string> Strategies { get; init; } = DefaultStrategies;
+    /// <summary>Iterations of the fix/upstream checks (random strategy, seed 1).</summary>
+    public int CheckBudget { get; init; } = 100;
+    public int StressRuns { get; init; } = 2000;
+    public double StressSeconds { get; init; } = 10;
+}
+
+/// <summary>
+/// Measures the catalog (docs/bug-catalog.md): for each entry a scenario exposes, iterations and milliseconds to
+/// the first hit per strategy over seeds 0..N-1, the fix/upstream checks, and a stress run for comparison.
+/// </summary>
+public sealed class CatalogBenchmark(ILogger? logger = null)
+{
+    private readonly ILogger log = logger ?? NullLogger.Instance;
+
+    public EntryMeasurement Measure(CatalogEntry entry, CatalogSettings s)
+    {
+        if (entry.Scenario is null)
+            return new EntryMeasurement(entry, [], [], null);
+        var scenario = BuiltinScenarios.Load(entry.Scenario);
+        var plan = ScenarioPlan.Create(scenario, entry.Variant);
+        var budget = s.Budget ?? entry.Budget;
+        var timings = new List<StrategyTiming>();
+        foreach (var strategy in s.Strategies)
+        {
+            if (strategy == ExplorationStrategy.Dfs && !entry.DfsFeasible)
+                continue;
+            // dfs ignores the seed: one run says everything.
+            var seeds = strategy == ExplorationStrategy.Dfs ? 1 : s.Seeds;
+            log.LogInformation("catalog {Entry}: {Strategy}, {Seeds} seed(s), budget {Budget}", entry.Id, strategy, seeds, budget);
+            timings.Add(Time(plan, entry.Category, strategy, seeds, budget));
+        }
+
+        var checks = new List<FixCheck>();
+        foreach (var variant in new[] { entry.FixedBy, "upstream" }.OfType<string>().Distinct())
+            checks.Add(new FixCheck(variant, FirstBug(ScenarioPlan.Create(scenario, variant), s.CheckBudget)));
+
+        StressResult? stress = null;
+        if (s.StressRuns > 0)
+        {
+            log.LogInformation("catalog {Entry}: stress, up to {Runs} runs / {Seconds} s", entry.Id, s.StressRuns, s.StressSeconds);
+            stress = new StressRunner(log).Run(plan, s.StressRuns, s.StressSeconds);
+        }
+        return new EntryMeasurement(entry, timings, checks, stress);
+    }
+
+    /// <summary>The first bug's category on a variant (random strategy, seed 1), or null when clean within the budget.</summary>
+    public static string? FirstBug(ScenarioPlan plan, int budget)
+    {
+        var r = new Explorer().Explore(plan, new ExploreOptions
+        {
+            Strategy = ExplorationStrategy.Random, Seed = 1, Iterations = budget, OutDir = null,
+        });
+        return r.BugFound ? r.Category : null;
+    }
+
+    public static StrategyTiming Time(ScenarioPlan plan, string category, string strategy, int seeds, int budget)
+    {
+        var iterations = new List<double>();
+        var ms = new List<double>();
+        int found = 0, other = 0;
+        string? otherCategory = null;
+        var explorer = new Explorer();
+        for (uint seed = 0; seed < seeds; seed++)
+        {
+            var r = explorer.Explore(plan, new ExploreOptions { Strategy = strategy, Seed = seed, Iterations = budget, OutDir = null });
+            if (r.BugFound && r.Category == category)
+            {
+                found++;
+                iterations.Add(r.Iterations);
+                ms.Add(r.ElapsedMs);
+            }
+            else
+            {
+                if (r.BugFound)
+                {
+                    other++;
+                    otherCategory ??= r.Category;
+                }
+                iterations.Add(double.PositiveInfinity);
+                ms.Add(double.PositiveInfinity);
+            }
+        }
+        var allFound = found == seeds;
+        return new StrategyTiming(strategy, seeds, found, other, otherCategory,
+            Median(iterations), allFound ? (int)iterations.Max() : null,
+            Median(ms), allFound ? (long)ms.Max() : null);
+    }
+
+    /// <summary>The median, a miss being +infinity; null when the median itself is a miss.</summary>
+    public static double? Median(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0)
+            return null;
+        var sorted = values.Order().ToArray();
+        var n = sorted.Length;
+        var m = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return double.IsPositiveInfinity(m) ? null : m;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Hmm.Spec.Actors.Exploration;
+using Hmm.Spec.Actors.Harness;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hmm.Spec.Actors.Stress;
+
+/// <summary>
+/// Stress testing, what people do without a model checker: the same scenario iteration as the explorer
+/// (<see cref="ScenarioHarness.RunIterationAsync"/>, same world, checks and monitors), run many times on real
+/// thread-pool threads with no Coyote <c>TestingEngine</c> attached. The rewritten assemblies then run
+/// uncontrolled: <c>SchedulingPoint</c> calls return at once, <c>Task.Run</c>/<c>SemaphoreSlim</c> are the
+/// real ones, and a monitor assertion throws instead of being reported to an engine (docs/bug-catalog.md,
+/// "Stress testing"). The OS scheduler alone decides the interleaving.
+/// </summary>
+public sealed class StressRunner(ILogger? logger = null)
+{
+    private readonly ILogger log = logger ?? NullLogger.Instance;
+
+    /// <summary>Runs until <paramref name="runs"/> iterations are done or <paramref name="maxSeconds"/> have passed.</summary>
+    public StressResult Run(ScenarioPlan plan, int runs, double maxSeconds)
+    {
+        var bugs = new Dictionary<string, int>();
+        string? first = null;
+        var clean = 0;
+        var done = 0;
+        var watch = Stopwatch.StartNew();
+        var lastLog = TimeSpan.Zero;
+        while (done < runs && watch.Elapsed.TotalSeconds < maxSeconds)
+        {
+            var message = RunOnce(plan);
+            done++;
+            if (message is null)
+            {
+                clean++;
+            }
+            else
+            {
+                var category = BugCategory.Of(message);
+                bugs[category] = bugs.GetValueOrDefault(category) + 1;
+                first ??= message;
+            }
+            if (watch.Elapsed - lastLog >= TimeSpan.FromSeconds(5))
+            {
+                lastLog = watch.Elapsed;
+                log.LogInformation("stress {Scenario} on {Variant}: {Done}/{Runs} runs, {Bugs} bug(s), {Elapsed:F1} s",
+                    plan.Scenario.Name, plan.Variant.Name, done, runs, done - clean, watch.Elapsed.TotalSeconds);
+            }
+        }
+        watch.Stop();
+        return new StressResult(plan.Scenario.Name, plan.Variant.Name, done, clean, bugs, watch.ElapsedMilliseconds, first);
+    }
+
+    /// <summary>One uncontrolled iteration; the first bug's message, or null when it ran clean.</summary>
+    public static string? RunOnce(ScenarioPlan plan)
+    {
+        var capture = new IterationCapture();
+        try
+        {
+            // The actors are Task.Run bodies on the thread pool; block this (non-pool) caller until they finish.
+            Task.Run(() => ScenarioHarness.RunIterationAsync(plan, capture)).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            // A monitor assertion (a violation, an unmet expectation, a non-linearizable history) surfaces as an
+            // exception outside the engine; a violation the world recorded first is the more precise report.
+            return capture.World?.FirstViolation?.Message ?? Innermost(e).Message;
+        }
+        if (capture.World?.FirstViolation is { } v)
+            return v.Message;
+        // Outside an engine Specification.Monitor is a no-op, so the harness's expectation and linearizability
+        // verdicts never surface: re-check them from the step log's op results and the recorded history.
+        return UnmetExpectation(plan, capture) ?? capture.History?.Check();
+    }
+
+    /// <summary>
+    /// The first op whose recorded result (the harness's "result" note after each op's call step) does not satisfy
+    /// its <c>expect</c>, as the safety monitor would have reported it.
+    /// </summary>
+    private static string? UnmetExpectation(ScenarioPlan plan, IterationCapture capture)
+    {
+        var steps = capture.World?.Steps;
+        if (steps is null)
+            return null;
+        var expects = plan.Scenario.AllOps.Where(o => o.Expect is not null).ToDictionary(o => o.Path);
+        var open = new Dictionary<string, string>(); // actor -> path of its op in flight
+        foreach (var step in steps)
+        {
+            if (step.Kind == Model.StepKind.Call && expects.ContainsKey(step.Resource))
+            {
+                open[step.Actor] = step.Resource;
+            }
+            else if (step.Kind == Model.StepKind.Note && step.Resource == "result" && open.Remove(step.Actor, out var path))
+            {
+                var so = expects[path];
+                using var doc = System.Text.Json.JsonDocument.Parse(step.Detail);
+                var result = Oracle.Ops.OpCodec.ReadResult(doc.RootElement, path);
+                if (!result.Satisfies(so.Expect!))
+                    return $"[expectation] {step.Actor}: {path} {so.Op} returned {result}, expected {so.Expect}";
+            }
+        }
+        return null;
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } a)
+            e = a.InnerExceptions[0];
+        return e.InnerException is { } inner && e is System.Reflection.TargetInvocationException ? inner : e;
+    }
+}

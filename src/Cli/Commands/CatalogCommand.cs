@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Hmm.Spec.Actors.Catalog;
+using Hmm.Spec.Actors.Exploration;
+using Hmm.Spec.Oracle.Ops;
+using Microsoft.Extensions.Logging;
+
+namespace Hmm.Spec.Cli.Commands;
+
+/// <summary>
+/// <c>hmm-spec catalog</c>: measures every catalogued bug and mutant (time to first hit per strategy over seeds,
+/// fix/upstream checks, a stress run beside it) and writes the Markdown catalog. Progress goes to stderr.
+/// </summary>
+internal static class CatalogCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per strategy (0..N-1)", DefaultValueFactory = _ => 20 };
+        var budget = new Option<int?>("--budget") { Description = "Iterations after which a seed counts as a miss (default: each entry's own)" };
+        var strategies = new Option<string[]>("--strategies")
+        {
+            Description = $"Strategies to measure (default: {string.Join(" ", CatalogSettings.DefaultStrategies)}; dfs only where the scenario is small)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var entries = new Option<string[]>("--entry") { Description = "Only these catalog entries (repeatable; default: all)" };
+        var stressRuns = new Option<int>("--stress-runs") { Description = "Stress runs per entry (0: skip)", DefaultValueFactory = _ => 2000 };
+        var stressSeconds = new Option<double>("--stress-seconds") { Description = "Time limit of each entry's stress run", DefaultValueFactory = _ => 10 };
+        var checkBudget = new Option<int>("--check-budget") { Description = "Iterations of the fix and upstream checks", DefaultValueFactory = _ => 100 };
+        var outFile = new Option<string?>("--out") { Description = "Write the Markdown here (e.g. docs/bug-catalog.md); default: stdout" };
+        var command = new Command("catalog", "Measure the known-bug catalog and write docs/bug-catalog.md")
+        {
+            seeds, budget, strategies, entries, stressRuns, stressSeconds, checkBudget, outFile,
+        };
+        command.SetAction(parse =>
+        {
+            var n = parse.GetValue(seeds);
+            if (n < 1) throw new InputError("--seeds", $"must be at least 1, found {n}");
+            var b = parse.GetValue(budget);
+            if (b is < 1) throw new InputError("--budget", $"must be at least 1, found {b}");
+            var chosen = parse.GetValue(strategies) is { Length: > 0 } list ? list : CatalogSettings.DefaultStrategies.ToArray();
+            foreach (var st in chosen)
+                ExplorationStrategy.Validate(st);
+            var runs = parse.GetValue(stressRuns);
+            if (runs < 0) throw new InputError("--stress-runs", $"must be at least 0, found {runs}");
+            var cb = parse.GetValue(checkBudget);
+            if (cb < 1) throw new InputError("--check-budget", $"must be at least 1, found {cb}");
+            var ids = parse.GetValue(entries) ?? [];
+            var selected = ids.Length == 0
+                ? BugCatalog.Entries
+                : ids.Select(id => BugCatalog.Find(id) ?? throw new InputError("--entry",
+                    $"unknown catalog entry \"{id}\" (known: {string.Join(", ", BugCatalog.Entries.Select(e => e.Id))})")).ToArray();
+            var settings = new CatalogSettings
+            {
+                Seeds = n, Budget = b, Strategies = chosen, StressRuns = runs, StressSeconds = parse.GetValue(stressSeconds), CheckBudget = cb,
+            };
+
+            var log = ctx.Loggers.CreateLogger("catalog");
+            var bench = new CatalogBenchmark(log);
+            var watch = Stopwatch.StartNew();
+            var rows = selected.Select(e => bench.Measure(e, settings)).ToArray();
+            watch.Stop();
+            var markdown = CatalogMarkdown.Render(rows, settings, "hmm-spec catalog " + string.Join(" ", parse.Tokens.Select(t => t.Value)), watch.Elapsed);
+            if (parse.GetValue(outFile) is { } file)
+            {
+                File.WriteAllText(file, markdown);
+                log.LogInformation("wrote {File} in {Seconds:F0} s", file, watch.Elapsed.TotalSeconds);
+            }
+            else
+            {
+                ctx.Out.Write(markdown);
+            }
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,133 @@
+using Hmm.Spec.Actors.Bundles;
+using Hmm.Spec.Actors.Catalog;
+using Hmm.Spec.Actors.Exploration;
+using Hmm.Spec.Actors.Harness;
+using Hmm.Spec.Actors.Replay;
+using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Actors.Stress;
+using Hmm.Spec.Model;
+using Xunit.Abstractions;
+
+namespace Hmm.Spec.Actors.Tests.Catalog;
+
+/// <summary>
+/// The known-bug catalog: its data is consistent with the variants and scenarios, every checked-in bundle under
+/// traces/ replays its bug with the catalogued category, upstream passes each entry's scenario, every reachable
+/// mutant is found within its budget (fixed strategy and seed), and stress runs see deterministic bugs.
+/// </summary>
+public sealed class CatalogTests(ITestOutputHelper output)
+{
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Hmm.Spec.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException($"no Hmm.Spec.sln above {AppContext.BaseDirectory}");
+    }
+
+    private static string BundlePath(CatalogEntry e) => Path.Combine(RepoRoot(), "traces", e.BundleFile!);
+
+    public static TheoryData<string> ReachableIds() => new(BugCatalog.Reachable.Select(e => e.Id));
+
+    public static TheoryData<string> UpstreamCleanIds() =>
+        new(BugCatalog.Reachable.Where(e => e.KnownModelIssue is null).Select(e => e.Id));
+
+    public static TheoryData<string> MutantIds() =>
+        new(BugCatalog.Mutants.Where(e => e.Scenario is not null).Select(e => e.Id));
+
+    [Fact]
+    public void Catalog_names_existing_variants_and_scenarios_and_covers_every_mutant()
+    {
+        BugCatalog.Entries.Select(e => e.Id).Should().OnlyHaveUniqueItems();
+        foreach (var e in BugCatalog.Entries)
+        {
+            KernelVariants.TryGet(e.Variant, out _).Should().BeTrue(e.Id);
+            if (e.FixedBy is not null)
+                KernelVariants.TryGet(e.FixedBy, out _).Should().BeTrue(e.Id);
+            if (e.Scenario is not null)
+                BuiltinScenarios.Exists(e.Scenario).Should().BeTrue(e.Id);
+            else
+                e.Unreachable.Should().NotBeNullOrWhiteSpace($"{e.Id} has no scenario, so it must say why");
+        }
+        BugCatalog.Bugs.Should().OnlyContain(e => e.FixedBy != null && e.Commit != null);
+        BugCatalog.Mutants.Select(e => e.Variant).Should().BeEquivalentTo(KernelVariants.Mutants.Select(v => v.Name),
+            "every mutant is catalogued");
+        // The catalogued upstream commits of the fault path and teardown.
+        BugCatalog.Bugs.Select(e => e.Commit).Should().Contain(["16ce101db85d", "1afaeb8293c9", "b570f37a2ce4", "50f44ee7248a",
+            "ef233450898f+0dc45ca1ce18", "249881232e14"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(ReachableIds))]
+    public void Checked_in_bundle_replays_the_catalogued_bug(string id)
+    {
+        var e = BugCatalog.Find(id)!;
+        var path = BundlePath(e);
+        File.Exists(path).Should().BeTrue($"{id}: bundle {path} is checked in (hmm-spec explore --scenario {e.Scenario} " +
+                                          $"--variant {e.Variant} --strategy {e.BundleStrategy} --seed {e.BundleSeed} --out traces)");
+        var bundle = TraceBundle.Read(path);
+        bundle.Variant.Should().Be(e.Variant);
+        bundle.Scenario.Name.Should().Be(e.Scenario);
+        bundle.Category.Should().Be(e.Category, "the bundle recorded the catalogued bug");
+
+        var r = Replayer.Replay(bundle);
+        output.WriteLine($"{id}: replay of {path}: reproduced={r.Reproduced} {r.Category} {r.Message} divergence={r.Divergence}");
+        r.Divergence.Should().BeNull();
+        r.SameBug.Should().BeTrue($"{id}: the replay reports {r.Category}: {r.Message}");
+    }
+
+    [Theory]
+    [MemberData(nameof(UpstreamCleanIds))]
+    public void Upstream_passes_the_entry_scenario(string id)
+    {
+        var e = BugCatalog.Find(id)!;
+        var r = new Explorer().Explore(ScenarioPlan.Create(BuiltinScenarios.Load(e.Scenario!), "upstream"),
+            new ExploreOptions { Strategy = ExplorationStrategy.Random, Seed = 1, Iterations = 20, OutDir = null });
+        output.WriteLine($"{id}: {e.Scenario} on upstream, random seed 1: {r.Iterations} iterations, bug={r.BugFound} {r.Message}");
+        r.BugFound.Should().BeFalse(r.Message);
+    }
+
+    [Fact]
+    public void The_fix_removes_the_seed_fault_path_use_after_free()
+    {
+        var e = BugCatalog.Find("seed-fault-uaf-vs-madvise")!;
+        var replay = Replayer.Replay(TraceBundle.Read(BundlePath(e)), e.FixedBy);
+        output.WriteLine($"replayed on {e.FixedBy}: reproduced={replay.Reproduced} {replay.Message}");
+        replay.Category.Should().NotBe(e.Category);
+    }
+
+    [Theory]
+    [MemberData(nameof(MutantIds))]
+    public void Mutant_is_found_within_its_budget(string id)
+    {
+        var e = BugCatalog.Find(id)!;
+        var r = new Explorer().Explore(ScenarioPlan.Create(BuiltinScenarios.Load(e.Scenario!), e.Variant),
+            new ExploreOptions { Strategy = e.BundleStrategy, Seed = e.BundleSeed, Iterations = e.Budget, OutDir = null });
+        output.WriteLine($"{id}: {e.Scenario}, {e.BundleStrategy} seed {e.BundleSeed}: {r.Iterations} iterations, {r.Category} {r.Message}");
+        r.BugFound.Should().BeTrue();
+        r.Category.Should().Be(e.Category, r.Message);
+    }
+
+    [Fact]
+    public void Stress_runs_see_a_deterministic_bug_every_time_and_upstream_never()
+    {
+        var scenario = BuiltinScenarios.Load("catalog-hotplug-overlap");
+        var mutant = new StressRunner().Run(ScenarioPlan.Create(scenario, "mutant-register-memory-ignores-conflict"), 10, 30);
+        output.WriteLine($"mutant: {mutant.Runs} runs, {mutant.Clean} clean, first {mutant.FirstMessage}");
+        mutant.Runs.Should().Be(10);
+        mutant.Hits(ViolationCategory.Expectation).Should().Be(10);
+
+        var upstream = new StressRunner().Run(ScenarioPlan.Create(scenario, "upstream"), 10, 30);
+        upstream.Clean.Should().Be(10, upstream.FirstMessage);
+    }
+
+    [Fact]
+    public void Median_counts_misses_as_infinite()
+    {
+        CatalogBenchmark.Median([1, 2, 3]).Should().Be(2);
+        CatalogBenchmark.Median([1, double.PositiveInfinity, 5, double.PositiveInfinity]).Should().BeNull();
+        CatalogBenchmark.Median([1, 3, 5, double.PositiveInfinity]).Should().Be(4);
+    }
+}
