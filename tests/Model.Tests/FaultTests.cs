@@ -252,16 +252,56 @@ public sealed class FaultTests : ModelTest
         w.Munmap("A", 0, 2).Should().Be(Errno.OK);
     }
 
-    [Theory]
-    [InlineData("seed")]
-    [InlineData("upstream")]
-    public void Seed_check_calls_pfn_to_page_on_an_mmio_pfn_in_a_cow_pfnmap(string variant)
+    [Fact]
+    public void Seed_check_calls_pfn_to_page_on_an_mmio_pfn_in_a_cow_pfnmap()
     {
         // A private VM_PFNMAP mapping is a COW mapping: after fork both PTEs are write-protected, the next write
         // faults on a present PTE, and the seed's new check does pfn_to_page(pte_pfn()) for a pfn without struct page.
-        var w = NewWorld(variant);
+        var w = NewWorld("seed");
         w.MmapPfnMapping("A", 0, 1, 100_000, VmProt.ReadWrite, shared: false).Should().Be(Errno.OK);
         w.Fork("A", "B").Should().Be(Errno.OK);
         ShouldViolate(w, ViolationCategory.NoStructPage, () => w.UserWrite("A", 0, 1));
+    }
+
+    [Theory]
+    [InlineData("fix-drop-addressable-check")]
+    [InlineData("upstream")]
+    public void Without_the_seed_check_a_cow_pfnmap_write_is_handled_by_do_wp_page(string variant)
+    {
+        // do_wp_page: vm_normal_page returns NULL for the special PTE, so the write breaks COW by copying from
+        // the pfn (wp_page_copy) and never calls pfn_to_page on the MMIO pfn.
+        var w = NewWorld(variant);
+        w.MmapPfnMapping("A", 0, 1, 100_000, VmProt.ReadWrite, shared: false).Should().Be(Errno.OK);
+        w.Fork("A", "B").Should().Be(Errno.OK);
+        w.UserWrite("A", 0, 1).Should().Be(Sig.None);
+        w.UserRead("A", 0).Value.Should().Be(1);
+        w.Steps.Should().NotContain(s => s.Function == "handle_pte_fault" && s.Resource.StartsWith("page "));
+    }
+
+    [Fact]
+    public void Addressability_and_migratability_follow_the_pgmap_flags()
+    {
+        var (w, dev) = NewWorldWithDevice();
+        var dpage = w.Memmap.Find(DeviceStart)!;
+        var ram = w.Memmap.Find(0)!;
+        w.Buddy.alloc_page("test").Should().BeSameAs(ram);
+        w.is_addressable_page(ram, "test").Should().BeTrue();
+        w.dev_page_allow_migrate(ram, "test").Should().BeFalse();
+        var p = dev.Alloc();
+        w.is_addressable_page(p, "test").Should().BeFalse();
+        w.dev_page_allow_migrate(p, "test").Should().BeTrue();
+        dev.Pgmap.WriteFlags(MemoryFlags.MEMORY_DEVICE, "test");
+        w.is_addressable_page(p, "test").Should().BeTrue();
+        w.dev_page_allow_migrate(p, "test").Should().BeFalse();
+        _ = dpage;
+        ExpectBroken(w); // pages allocated without mappings
+    }
+
+    [Fact]
+    public void Reading_a_free_device_page_is_use_after_free()
+    {
+        var (w, _) = NewWorldWithDevice();
+        var free = w.Memmap.Find(DeviceStart)!;
+        ShouldViolate(w, ViolationCategory.UseAfterFree, () => free.ReadPgmap("device_entry_fault"));
     }
 }

@@ -65,11 +65,16 @@ public sealed class ProcTests : ModelTest
     public void Smaps_hugetlb_range_classifies_device_pages_by_mapcount()
     {
         var (w, dev) = NewWorldWithDevice();
-        MapAndFill(w, "A", 1);
+        MapAndFill(w, "A", 2);
         dev.PlaceDeviceEntry("A", 0);
         var vma = w.Mms["A"].find_vma(0)!;
         w.smaps_hugetlb_range(vma, 0, new MemSizeStats(), out var shared, out var priv);
         (shared, priv).Should().Be((0, 1));
+        w.smaps_hugetlb_range(vma, 1, new MemSizeStats(), out shared, out priv);
+        (shared, priv).Should().Be((0, 1), "a present page mapped once");
+        w.Mmap("A", 4, 1, VmProt.Read, false);
+        w.smaps_hugetlb_range(w.Mms["A"].find_vma(4)!, 4, new MemSizeStats(), out shared, out priv);
+        (shared, priv).Should().Be((0, 0), "a none PTE names no page");
         w.Fork("A", "B").Should().Be(Errno.OK);
         w.smaps_hugetlb_range(vma, 0, new MemSizeStats(), out shared, out priv);
         (shared, priv).Should().Be((1, 0));

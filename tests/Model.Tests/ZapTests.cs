@@ -164,4 +164,27 @@ public sealed class ZapTests : ModelTest
         dev.FreeCount.Should().Be(7);
         ShouldViolate(w, ViolationCategory.RefcountMismatch, w.CheckInvariants);
     }
+
+    [Fact]
+    public void Without_config_swap_the_macros_accept_migration_and_device_entries()
+    {
+        var (w, dev) = NewWorldWithDevice(config: KernelConfig.Default with { Swap = false });
+        MapAndFill(w, "A", 2);
+        w.swap_out_page("A", 1).Should().BeFalse("no swap without CONFIG_SWAP");
+        dev.PlaceDeviceEntry("A", 0);
+        var mm = w.Mms["A"];
+        var page = w.pfn_to_page(w.pte_pfn(PteOf(w, "A", 1), "test"), "test");
+        page.Lock("test");
+        mm.Ptl.Lock("test");
+        mm.WritePte(1, w.swp_entry_to_pte(w.make_migration_entry(page, false), "test"), "test");
+        w.page_remove_rmap(page, false, "test");
+        mm.Ptl.Unlock("test");
+        w.SwapArea.free_swap_and_cache(w.make_migration_entry(page, false)).Should().BeTrue();
+        w.SwapArea.free_swap_and_cache(SwapEntry.swp_entry(0, 3)).Should().BeFalse();
+        w.Munmap("A", 0, 2).Should().Be(Errno.OK);
+        w.Steps.Should().NotContain(s => s.Detail.Contains("Bad page map"));
+        page.Unlock("test");
+        w.put_page(page, "test");
+        dev.FreeCount.Should().Be(8);
+    }
 }

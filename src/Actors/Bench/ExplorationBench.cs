@@ -26,7 +26,7 @@ public static class ExplorationBench
 {
     public static BenchRow Measure(ScenarioPlan plan, int iterations, uint seed = 1)
     {
-        var options = new ExploreOptions { Strategy = ExplorationStrategy.Random, Iterations = iterations, Seed = seed, OutDir = null };
+        var options = new ExploreOptions { Strategy = ExplorationStrategy.Random, Iterations = iterations, Seed = seed, OutDir = null, RunToCompletion = true };
         var result = new Explorer().Explore(plan, options);
         var ips = result.Iterations / Math.Max(1e-9, result.ElapsedMs / 1000.0);
         var steps = result.SchedulingSteps / (double)Math.Max(1, result.Iterations);

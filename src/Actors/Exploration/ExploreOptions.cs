@@ -14,6 +14,10 @@ public sealed record ExploreOptions
     public int MaxSteps { get; init; } = DefaultMaxSteps;
     /// <summary>Directory for trace bundles; null: do not write one.</summary>
     public string? OutDir { get; init; } = DefaultOutDir;
+    /// <summary>Keep exploring after a bug (benchmarks measure speed over the whole budget); bugs are then counted, not bundled.</summary>
+    public bool RunToCompletion { get; init; }
+    /// <summary>Bug categories to look past (e.g. a known <c>livelock</c> while hunting a <c>use-after-free</c>).</summary>
+    public IReadOnlySet<string> IgnoreCategories { get; init; } = new HashSet<string>();
     /// <summary>How often a long run logs its progress.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

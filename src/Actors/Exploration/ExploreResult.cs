@@ -1,6 +1,6 @@
 namespace Hmm.Spec.Actors.Exploration;
 
-/// <summary>The outcome of exploring one scenario on one variant; <c>SchedulingSteps</c> sums Coyote's steps over the iterations run.</summary>
+/// <summary>The outcome of exploring one scenario on one variant; <c>SchedulingSteps</c> sums Coyote's steps over the iterations run; <c>Seed</c> is the seed of the run that found the bug.</summary>
 public sealed record ExploreResult(
     string Scenario,
     string Variant,
@@ -12,4 +12,8 @@ public sealed record ExploreResult(
     int Iterations,
     long ElapsedMs,
     string? BundlePath,
-    long SchedulingSteps);
+    long SchedulingSteps)
+{
+    /// <summary>Messages of bugs found in ignored categories before the result (oldest first).</summary>
+    public IReadOnlyList<string> Ignored { get; init; } = [];
+}

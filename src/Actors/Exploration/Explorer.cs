@@ -27,19 +27,68 @@ public sealed class Explorer(ILogger? logger = null)
             .WithConsoleLoggingEnabled(false)
             .WithTestingIterations((uint)o.Iterations)
             .WithRandomGeneratorSeed(o.Seed)
-            .WithMaxSchedulingSteps((uint)o.MaxSteps);
+            .WithMaxSchedulingSteps((uint)o.MaxSteps)
+            // FaultLivenessMonitor: a CPU access in flight for half the step budget is a liveness bug.
+            .WithLivenessTemperatureThreshold((uint)Math.Max(1, o.MaxSteps / 2));
+        if (o.RunToCompletion)
+            c = c.WithTestIterationsRunToCompletion(true);
         return ExplorationStrategy.Apply(c, o.Strategy);
     }
 
+    /// <summary>
+    /// Explores up to <c>o.Iterations</c> iterations and stops at the first bug. A bug whose category is in
+    /// <c>o.IgnoreCategories</c> is noted and exploration goes on with the next seed (seed + 1, ...) for the rest
+    /// of the budget, so a known bug does not hide another one.
+    /// </summary>
     public ExploreResult Explore(ScenarioPlan plan, ExploreOptions o)
     {
         ExplorationStrategy.Validate(o.Strategy);
         var name = plan.Scenario.Name;
-        var capture = new IterationCapture();
         var watch = Stopwatch.StartNew();
-        var lastLog = TimeSpan.Zero;
-        var iterations = 0;
+        var ignored = new List<string>();
+        var total = 0;
+        long steps = 0;
+        var seed = o.Seed;
+        while (total < o.Iterations)
+        {
+            var run = o with { Seed = seed, Iterations = o.Iterations - total };
+            var (iterations, report, trace) = RunEngine(plan, run, total, watch);
+            total += iterations;
+            steps += (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps;
+            if (report.NumOfFoundBugs == 0)
+                break;
 
+            var message = report.BugReports.First();
+            var category = BugCategory.Of(message);
+            if (o.IgnoreCategories.Contains(category))
+            {
+                log.LogInformation("{Scenario} on {Variant}: ignoring {Category} at iteration {Iteration} (seed {Seed}): {Message}",
+                    name, plan.Variant.Name, category, total, seed, message);
+                ignored.Add(message);
+                seed++;
+                continue;
+            }
+
+            string? path = null;
+            if (o.OutDir is not null)
+                path = TraceBundle.Create(plan, run, trace, category, message, iterations).WriteTo(o.OutDir);
+            log.LogWarning("{Scenario} on {Variant}: {Category} after {Iterations} iterations ({Elapsed} ms): {Message}",
+                name, plan.Variant.Name, category, total, watch.ElapsedMilliseconds, message);
+            return new ExploreResult(name, plan.Variant.Name, o.Strategy, seed, true, category, message, total,
+                watch.ElapsedMilliseconds, path, steps) { Ignored = ignored };
+        }
+        log.LogInformation("{Scenario} on {Variant}: no bug in {Iterations} iterations ({Elapsed} ms)",
+            name, plan.Variant.Name, total, watch.ElapsedMilliseconds);
+        return new ExploreResult(name, plan.Variant.Name, o.Strategy, o.Seed, false, null, null, total,
+            watch.ElapsedMilliseconds, null, steps) { Ignored = ignored };
+    }
+
+    /// <summary>One TestingEngine run; returns the iterations it ran, its report and its reproducible trace.</summary>
+    private (int Iterations, TestReport Report, string Trace) RunEngine(ScenarioPlan plan, ExploreOptions o, int before, Stopwatch watch)
+    {
+        var capture = new IterationCapture();
+        var lastLog = watch.Elapsed;
+        var iterations = 0;
         using var engine = CoyoteEngine.Create(CreateConfiguration(o), () => ScenarioHarness.RunIterationAsync(plan, capture));
         engine.RegisterStartIterationCallBack(i =>
         {
@@ -47,34 +96,11 @@ public sealed class Explorer(ILogger? logger = null)
             if (watch.Elapsed - lastLog >= o.ProgressInterval)
             {
                 lastLog = watch.Elapsed;
-                log.LogInformation("{Scenario} on {Variant}: iteration {Iteration}/{Budget}, {Elapsed:F1} s",
-                    name, plan.Variant.Name, iterations, o.Iterations, watch.Elapsed.TotalSeconds);
+                log.LogInformation("{Scenario} on {Variant}: iteration {Iteration}, {Elapsed:F1} s",
+                    plan.Scenario.Name, plan.Variant.Name, before + iterations, watch.Elapsed.TotalSeconds);
             }
         });
         engine.Run();
-        watch.Stop();
-
-        var report = engine.TestReport;
-        var steps = (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps;
-        if (report.NumOfFoundBugs == 0)
-        {
-            log.LogInformation("{Scenario} on {Variant}: no bug in {Iterations} iterations ({Elapsed} ms)",
-                name, plan.Variant.Name, iterations, watch.ElapsedMilliseconds);
-            return new ExploreResult(name, plan.Variant.Name, o.Strategy, o.Seed, false, null, null, iterations,
-                watch.ElapsedMilliseconds, null, steps);
-        }
-
-        var message = report.BugReports.First();
-        var category = BugCategory.Of(message);
-        string? path = null;
-        if (o.OutDir is not null)
-        {
-            var bundle = TraceBundle.Create(plan, o, engine.ReproducibleTrace, category, message, iterations);
-            path = bundle.WriteTo(o.OutDir);
-        }
-        log.LogWarning("{Scenario} on {Variant}: {Category} after {Iterations} iterations ({Elapsed} ms): {Message}",
-            name, plan.Variant.Name, category, iterations, watch.ElapsedMilliseconds, message);
-        return new ExploreResult(name, plan.Variant.Name, o.Strategy, o.Seed, true, category, message, iterations,
-            watch.ElapsedMilliseconds, path, steps);
+        return (iterations, engine.TestReport, engine.TestReport.NumOfFoundBugs > 0 ? engine.ReproducibleTrace : "");
     }
 }

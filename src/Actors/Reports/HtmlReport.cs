@@ -94,6 +94,7 @@ public static partial class HtmlReport
             .Append("<span><span class=\"badge down\">ref 2&#8594;1</span> refcount change</span>")
             .Append("<span><span class=\"badge map up\">map 0&#8594;1</span> mapcount change</span>")
             .Append("<span><span class=\"badge rss up\">rss 0&#8594;1</span> rss counter change</span>")
+            .Append("<span><span class=\"badge pgmap up\">pgmap 1&#8594;2</span> pgmap reference change</span>")
             .Append("<button type=\"button\" class=\"toggle\" id=\"wrap-toggle\" hidden>").Append(wrap ? "one line per step" : "show full text").Append("</button>")
             .Append("</div>\n</header>\n");
     }
@@ -101,55 +102,141 @@ public static partial class HtmlReport
     private static void Fact(StringBuilder html, string name, string value) =>
         html.Append("<div><dt>").Append(Escape(name)).Append("</dt><dd>").Append(Escape(value)).Append("</dd></div>");
 
+    /// <summary>A set-up phase (steps before any listed actor runs) at least this long goes into its own
+    /// collapsible table above the trace, so the race is on the first screen.</summary>
+    internal const int PrologueMinSteps = 12;
+
     private static void WriteTrace(StringBuilder html, ReplayView view, ReportLayout layout)
     {
         var lanes = layout.Lanes;
         var listed = view.Actors.ToHashSet(StringComparer.Ordinal);
-        html.Append("<main>\n<table class=\"trace\" id=\"trace\" style=\"--lanes:").Append(lanes.Count).Append("\">\n")
-            .Append("<colgroup><col class=\"seqcol\">");
-        foreach (var _ in lanes)
+        var rows = layout.Rows;
+        var prologue = PrologueLength(rows, listed);
+        html.Append("<main>\n");
+        if (prologue > 0)
+        {
+            var first = FirstIndex(rows[0]);
+            var last = LastIndex(rows[prologue - 1]);
+            var who = string.Join(", ", view.Steps.Skip(first).Take(last - first + 1).Select(s => s.Actor).Distinct(StringComparer.Ordinal));
+            var holdsViolation = layout.ViolatingIndex >= first && layout.ViolatingIndex <= last;
+            html.Append("<details class=\"prologue\" id=\"prologue\"").Append(holdsViolation ? " open" : "").Append("><summary>")
+                .Append(string.Create(CultureInfo.InvariantCulture, $"Set-up: steps {view.Steps[first].Seq}\u2013{view.Steps[last].Seq} ({last - first + 1} steps) by "))
+                .Append(Escape(who)).Append(", before any actor runs \u2014 click to show</summary>\n");
+            var proLanes = SectionLanes(layout, rows.Take(prologue), keep: _ => false);
+            OpenTable(html, proLanes, listed, layout, id: null, headClass: "plane");
+            WriteRows(html, view, layout, rows.Take(prologue), proLanes);
+            html.Append("</tbody>\n</table>\n</details>\n");
+        }
+        // Every actor of the scenario keeps its lane; a set-up lane with no step left after the set-up section
+        // would only be an empty column, so it appears in that section alone.
+        var mainLanes = prologue == 0
+            ? Enumerable.Range(0, lanes.Count).ToArray()
+            : SectionLanes(layout, rows.Skip(prologue), keep: l => listed.Contains(lanes[l]));
+        OpenTable(html, mainLanes, listed, layout, id: "trace", headClass: "lane");
+        WriteRows(html, view, layout, rows.Skip(prologue), mainLanes);
+        if (view.Violation is { } unplaced && layout.ViolatingIndex < 0)
+            WriteCallout(html, unplaced, mainLanes.Length, null);
+        if (view.Steps.Count == 0)
+            html.Append("<tr><td></td><td colspan=\"").Append(mainLanes.Length).Append("\">(no steps recorded)</td></tr>\n");
+        html.Append("</tbody>\n</table>\n</main>\n");
+    }
+
+    /// <summary>Rows before the first step of a listed actor, when there are enough of them to be worth hiding.</summary>
+    private static int PrologueLength(IReadOnlyList<ReportRow> rows, HashSet<string> listed)
+    {
+        var n = 0;
+        var steps = 0;
+        foreach (var row in rows)
+        {
+            if (row is StepRow s && listed.Contains(s.Step.Actor))
+                break;
+            if (row is FoldRow f && f.Block.Any(b => listed.Contains(b.Actor)))
+                break;
+            steps += LastIndex(row) - FirstIndex(row) + 1;
+            n++;
+        }
+        return n < rows.Count && steps >= PrologueMinSteps ? n : 0;
+    }
+
+    /// <summary>Lane indexes (in lane order) that have a step among <paramref name="rows"/> or that
+    /// <paramref name="keep"/> says to show anyway.</summary>
+    private static int[] SectionLanes(ReportLayout layout, IEnumerable<ReportRow> rows, Func<int, bool> keep)
+    {
+        var used = new bool[layout.Lanes.Count];
+        foreach (var row in rows)
+        {
+            if (row is StepRow s)
+                used[s.Lane] = true;
+            else if (row is FoldRow f)
+                foreach (var b in f.Block)
+                    used[layout.LaneOf(b.Actor)] = true;
+        }
+        return Enumerable.Range(0, used.Length).Where(l => used[l] || keep(l)).ToArray();
+    }
+
+    private static int FirstIndex(ReportRow row) => row switch
+    {
+        StepRow s => s.Index,
+        FoldRow f => f.FirstIndex,
+        _ => throw new ArgumentOutOfRangeException(nameof(row)),
+    };
+
+    private static int LastIndex(ReportRow row) => row switch
+    {
+        StepRow s => s.Index,
+        FoldRow f => f.LastIndex,
+        _ => throw new ArgumentOutOfRangeException(nameof(row)),
+    };
+
+    private static void OpenTable(StringBuilder html, int[] section, HashSet<string> listed, ReportLayout layout,
+        string? id, string headClass)
+    {
+        var lanes = layout.Lanes;
+        html.Append("<table class=\"trace\"");
+        if (id is not null)
+            html.Append(" id=\"").Append(id).Append('"');
+        html.Append(" style=\"--lanes:").Append(section.Length).Append("\">\n<colgroup><col class=\"seqcol\">");
+        foreach (var _ in section)
             html.Append("<col>");
         html.Append("</colgroup>\n<thead><tr><th class=\"seq\">step</th>");
-        for (var l = 0; l < lanes.Count; l++)
+        foreach (var l in section)
         {
-            html.Append("<th class=\"lane").Append(listed.Contains(lanes[l]) ? "" : " unlisted").Append("\" data-actor=\"")
+            html.Append("<th class=\"").Append(headClass).Append(listed.Contains(lanes[l]) ? "" : " unlisted").Append("\" data-actor=\"")
                 .Append(Escape(lanes[l])).Append("\">").Append(Escape(lanes[l]))
                 .Append("<small>").Append(layout.LaneStepCounts[l]).Append(layout.LaneStepCounts[l] == 1 ? " step" : " steps")
                 .Append(listed.Contains(lanes[l]) ? "" : ", not an actor").Append("</small></th>");
         }
         html.Append("</tr></thead>\n<tbody>\n");
+    }
 
-        foreach (var row in layout.Rows)
+    private static void WriteRows(StringBuilder html, ReplayView view, ReportLayout layout, IEnumerable<ReportRow> rows, int[] section)
+    {
+        foreach (var row in rows)
         {
             switch (row)
             {
                 case StepRow s:
-                    WriteStep(html, s, lanes.Count);
+                    WriteStep(html, s, section);
                     if (s.Violating && view.Violation is { } v)
-                        WriteCallout(html, v, lanes.Count, s.Step.Seq);
+                        WriteCallout(html, v, section.Length, s.Step.Seq);
                     break;
                 case FoldRow f:
-                    WriteFold(html, view, f, lanes.Count);
+                    WriteFold(html, view, f, section.Length);
                     break;
             }
         }
-        if (view.Violation is { } unplaced && layout.ViolatingIndex < 0)
-            WriteCallout(html, unplaced, lanes.Count, null);
-        if (view.Steps.Count == 0)
-            html.Append("<tr><td></td><td colspan=\"").Append(lanes.Count).Append("\">(no steps recorded)</td></tr>\n");
-        html.Append("</tbody>\n</table>\n</main>\n");
     }
 
-    private static void WriteStep(StringBuilder html, StepRow row, int laneCount)
+    private static void WriteStep(StringBuilder html, StepRow row, int[] section)
     {
         var s = row.Step;
         html.Append("<tr class=\"step").Append(row.Violating ? " violating" : "").Append("\" id=\"").Append(StepAnchor(s.Seq))
             .Append("\"><td class=\"seq\"><a href=\"#").Append(StepAnchor(s.Seq)).Append("\">").Append(s.Seq).Append("</a></td>");
-        for (var l = 0; l < laneCount; l++)
+        foreach (var l in section)
         {
             OpenLaneCell(html, row.Held[l]);
             if (l == row.Lane)
-                WriteBox(html, s);
+                WriteBox(html, s, row.Held[l]);
             html.Append("</td>");
         }
         html.Append("</tr>\n");
@@ -172,17 +259,17 @@ public static partial class HtmlReport
             classes.Add("sem-r");
         if (held.Other.Count > 0)
             classes.Add("olock");
-        html.Append(string.Join(' ', classes)).Append("\" title=\"").Append(Escape(held.Describe())).Append("\">");
+        html.Append(string.Join(' ', classes)).Append("\">");
     }
 
-    private static void WriteBox(StringBuilder html, StepRecord s)
+    private static void WriteBox(StringBuilder html, StepRecord s, HeldLocks held)
     {
         var location = SeedHunks.Lookup(s.Function);
         var kind = KindClass(s.Kind);
         var seedRef = location.InSeed
             ? "seed: " + string.Join("; ", location.Hunks.Select(h => h.Reference))
             : SeedHunks.NotInSeed + (location.Origin is null ? "" : ": " + location.Origin);
-        var title = $"#{s.Seq} {s.Actor} | {s.Function} | {kind} {s.Resource}{(s.Detail.Length > 0 ? ": " + s.Detail : "")} | {seedRef}";
+        var title = $"#{s.Seq} {s.Actor} ({held.Describe()}) | {s.Function} | {kind} {s.Resource}{(s.Detail.Length > 0 ? ": " + s.Detail : "")} | {seedRef}";
 
         html.Append("<div class=\"box k-").Append(kind).Append("\" tabindex=\"0\" data-res=\"").Append(Escape(s.Resource))
             .Append("\" title=\"").Append(Escape(title)).Append("\">")
@@ -222,7 +309,7 @@ public static partial class HtmlReport
     }
 
     /// <summary>"ref" for a refcount resource (<c>page 1027 refcount</c>), "map" for a mapcount one, "rss" for an
-    /// mm counter (<c>rss A anon</c>), else null.</summary>
+    /// mm counter (<c>rss A anon</c>), "pgmap" for a pgmap's reference (<c>pgmap hmm_dmirror0 ref</c>), else null.</summary>
     internal static string? CountLabel(string resource)
     {
         if (resource.EndsWith("refcount", StringComparison.OrdinalIgnoreCase)
@@ -232,6 +319,8 @@ public static partial class HtmlReport
             return "map";
         if (resource.StartsWith("rss ", StringComparison.Ordinal))
             return "rss";
+        if (resource.StartsWith("pgmap ", StringComparison.Ordinal) && resource.EndsWith(" ref", StringComparison.Ordinal))
+            return "pgmap";
         return null;
     }
 

@@ -49,6 +49,10 @@ table.trace col.seqcol { width: 56px; }
 table.trace thead th { position: sticky; top: 0; z-index: 2; background: #eaeef2; border-bottom: 2px solid var(--line); padding: 6px 8px; text-align: left; font-family: var(--mono); font-size: 13px; }
 table.trace thead th small { display: block; font-family: var(--sans); font-weight: 400; color: var(--muted); font-size: 11px; }
 table.trace thead th.unlisted { color: var(--muted); font-style: italic; }
+details.prologue { border-bottom: 1px solid var(--line); }
+details.prologue > summary { padding: 6px 20px; cursor: pointer; color: var(--muted); background: var(--band); }
+details.prologue > summary:hover { color: var(--ink); }
+details.prologue table.trace thead th { position: static; background: #f3f4f6; font-weight: 400; }
 table.trace td { padding: 1px 4px; border-right: 1px solid #eaeef2; vertical-align: top; height: 22px; }
 td.seq { font-family: var(--mono); font-size: 11px; color: var(--muted); text-align: right; padding-right: 8px; }
 td.seq a { text-decoration: none; }
@@ -82,6 +86,7 @@ tr.step:hover td { outline: 1px solid #d0d7de88; }
 .badge.flat { background: #eaeef2; color: #424a53; }
 .badge.map { border: 1px solid currentColor; }
 .badge.rss { border: 1px dashed currentColor; font-weight: 400; }
+.badge.pgmap { border: 1px dotted currentColor; font-weight: 400; }
 .box.hl { outline: 2px solid #fb8f44; }
 tr.violating td { background: var(--bad-bg); }
 tr.violating .box { border: 2px solid var(--bad); border-left-width: 5px; white-space: normal; }
@@ -121,7 +126,7 @@ footer { padding: 8px 20px 20px; color: var(--muted); font-size: 11px; }
     var box = document.getElementById('script-errors');
     if (box) { box.textContent = errors.join('\n'); }
   };
-  var lanes = document.querySelectorAll('table.trace thead th.lane');
+  var lanes = document.querySelectorAll('#trace thead th.lane');
   document.body.dataset.lanes = String(lanes.length);
   document.body.dataset.steps = String(document.querySelectorAll('table.trace tr.step').length);
   var wrap = document.getElementById('wrap-toggle');
@@ -133,7 +138,7 @@ footer { padding: 8px 20px 20px; color: var(--muted); font-size: 11px; }
     });
   }
   var current = null;
-  document.getElementById('trace').addEventListener('click', function (ev) {
+  document.querySelector('main').addEventListener('click', function (ev) {
     if (ev.target.closest('a')) { return; }
     var box = ev.target.closest('.box');
     if (!box) { return; }

@@ -39,13 +39,19 @@ internal sealed record FoldRow(int FirstIndex, int LastIndex, int Period, int Ti
 /// </summary>
 internal sealed class ReportLayout
 {
-    /// <summary>Longest repeated block the layout folds (a fault retry loop is a handful of steps).</summary>
-    internal const int MaxFoldPeriod = 12;
+    /// <summary>Longest repeated block the layout folds: one round of the model's fault retry loop (fault,
+    /// device_entry_fault, migrate_vma collect/unmap/restore, return) is about 50 steps.</summary>
+    internal const int MaxFoldPeriod = 256;
 
     /// <summary>A block folds when it occurs at least this many times in a row.</summary>
     internal const int MinFoldRepeats = 3;
 
     public IReadOnlyList<string> Lanes { get; }
+
+    private readonly Dictionary<string, int> _laneOf;
+
+    /// <summary>Index of <paramref name="actor"/>'s lane.</summary>
+    public int LaneOf(string actor) => _laneOf[actor];
     public IReadOnlyList<ReportRow> Rows { get; }
 
     /// <summary>Index into the view's steps of the violating step, or -1 (no violation, or none attributable).</summary>
@@ -58,6 +64,9 @@ internal sealed class ReportLayout
         IReadOnlyList<int> laneStepCounts)
     {
         Lanes = lanes;
+        _laneOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < lanes.Count; i++)
+            _laneOf.TryAdd(lanes[i], i);
         Rows = rows;
         ViolatingIndex = violatingIndex;
         LaneStepCounts = laneStepCounts;

@@ -28,10 +28,14 @@ internal static class ExploreCommand
         var maxSteps = new Option<int>("--max-steps") { Description = "Scheduling steps per iteration", DefaultValueFactory = _ => ExploreOptions.DefaultMaxSteps };
         var outDir = new Option<string>("--out") { Description = "Directory for trace bundles", DefaultValueFactory = _ => ExploreOptions.DefaultOutDir };
         var json = new Option<bool>("--json") { Description = "Print results as JSON" };
+        var ignore = new Option<string[]>("--ignore")
+        {
+            Description = "Bug category to look past, e.g. livelock (repeatable): exploration notes it and goes on with the next seed",
+        };
 
         var command = new Command("explore", "Explore interleavings of scenarios with Coyote; a bug writes a replayable trace bundle")
         {
-            scenarios, variant, strategy, iterations, seed, maxSteps, outDir, json,
+            scenarios, variant, strategy, iterations, seed, maxSteps, outDir, json, ignore,
         };
         command.SetAction(parse =>
         {
@@ -43,6 +47,7 @@ internal static class ExploreCommand
                 Seed = parse.GetValue(seed),
                 MaxSteps = Positive(parse.GetValue(maxSteps), "--max-steps"),
                 OutDir = parse.GetValue(outDir),
+                IgnoreCategories = (parse.GetValue(ignore) ?? []).Select(CheckCategory).ToHashSet(),
             };
             ExplorationStrategy.Validate(options.Strategy);
             var variantName = parse.GetValue(variant) ?? (names.Length == 0 ? ScenarioPlan.DefaultVariant : null);
@@ -62,6 +67,11 @@ internal static class ExploreCommand
         return command;
     }
 
+    private static string CheckCategory(string category) =>
+        System.Text.RegularExpressions.Regex.IsMatch(category, "^[a-z0-9-]+$")
+            ? category
+            : throw new InputError("--ignore", $"\"{category}\" is not a bug category (e.g. livelock, use-after-free)");
+
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new InputError(option, $"must be at least 1, found {value}");
 
@@ -80,6 +90,8 @@ internal static class ExploreCommand
             {
                 w.WriteLine($"{r.Scenario} [{r.Variant}]: no bug in {r.Iterations} iteration(s), {r.ElapsedMs} ms");
             }
+            foreach (var m in r.Ignored)
+                w.WriteLine($"  ignored: {m}");
         }
     }
 
@@ -97,6 +109,7 @@ internal static class ExploreCommand
             ["iterations"] = r.Iterations,
             ["elapsedMs"] = r.ElapsedMs,
             ["bundle"] = r.BundlePath,
+            ["ignored"] = r.Ignored,
         });
         w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));
     }

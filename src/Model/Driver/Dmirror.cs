@@ -1,4 +1,5 @@
 using Hmm.Spec.Model.Hotplug;
+using Hmm.Spec.Model.Locking;
 
 namespace Hmm.Spec.Model;
 
@@ -20,7 +21,16 @@ public sealed partial class Dmirror
         _w = world;
         Resource = resource;
         Pgmap = pgmap;
+        DeviceLock = new RwSemaphore(world, "dmirror device");
     }
+
+    /// <summary>
+    /// The device's lifetime lock: ioctls (MIGRATE, READ, WRITE) hold it for read, unbind for write, so that
+    /// unbind does not run in the middle of an ioctl (the kernel gets this from the open file's reference on the
+    /// device). CPU faults do not take it: they reach the driver through the pgmap, which is the race the
+    /// teardown fixes are about.
+    /// </summary>
+    public RwSemaphore DeviceLock { get; }
 
     public const string DeviceName = "hmm_dmirror0";
 

@@ -61,7 +61,7 @@ public sealed partial class Dmirror
     private void EvictOne(Page page)
     {
         const string fn = "migrate_device_range";
-        var mappings = _w.try_to_unmap(page);
+        _w.try_to_unmap(page);
         var ok = _w.page_mapcount(page, fn) == 0 && _w.migrate_vma_check_page(page, faultPage: null);
         Page? dpage = null;
         if (ok)
@@ -75,8 +75,7 @@ public sealed partial class Dmirror
             }
         }
         var target = dpage ?? page;
-        foreach (var mapping in mappings)
-            _w.remove_migration_pte(mapping, target);
+        _w.remove_migration_ptes(page, target, collected: null);
         page.Unlock(fn);
         _w.NoteRefDropped(page, "migrate_device_range");
         _w.put_page(page, fn);

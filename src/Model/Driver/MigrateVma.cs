@@ -21,18 +21,16 @@ public sealed class MigratePfn(long address)
     public bool Write { get; set; }
     /// <summary>MIGRATE_PFN_LOCKED: the source page is locked (by collect, or by the faulting caller).</summary>
     public bool Locked { get; set; }
-    /// <summary>The migration entry collect installed (the value finalize re-checks with pte_same).</summary>
+    /// <summary>The migration entry collect installed at <see cref="Address"/>.</summary>
     public Pte MigrationPte { get; set; }
-    /// <summary>Further mappings try_to_unmap replaced by migration entries (other address spaces after fork).</summary>
-    public List<MigrationMapping> OtherMappings { get; } = [];
     /// <summary>The destination page chosen by alloc_and_copy (locked), or null.</summary>
     public Page? Dst { get; set; }
     /// <summary>alloc_and_copy could not allocate a destination for this slot (the driver's error marker).</summary>
     public bool AllocFailed { get; set; }
 }
 
-/// <summary>One PTE that holds a migration entry for a slot's page, and the entry written there.</summary>
-public readonly record struct MigrationMapping(Vma Vma, long Address, Pte MigrationPte, bool Write);
+/// <summary>Where collect wrote a slot's migration entry (what mutant FinalizeSkipsPteSame installs at blindly).</summary>
+public readonly record struct MigrationMapping(Vma Vma, long Address, bool Write);
 
 /// <summary>struct migrate_vma_ops (2017): the driver's two callbacks.</summary>
 public interface IMigrateVmaOps
@@ -205,17 +203,19 @@ public sealed partial class KernelWorld
             if (slot.Src is not { } page || !slot.Migrate)
                 continue;
             if (page_mapcount(page, fn) > 0)
-                slot.OtherMappings.AddRange(try_to_unmap(page));
+                try_to_unmap(page);
             if (page_mapcount(page, fn) > 0 || !migrate_vma_check_page(page, migrate.FaultPage))
             {
                 slot.Migrate = false;
                 migrate.Cpages--;
                 Record(StepKind.Note, fn, $"page {page.Pfn}", "pinned or still mapped: restore");
-                remove_migration_ptes(migrate, slot, page);
+                remove_migration_ptes(page, page, Collected(migrate, slot));
                 release_collected_page(migrate, slot);
             }
         }
     }
+
+    private static MigrationMapping Collected(MigrateVma migrate, MigratePfn slot) => new(migrate.Vma, slot.Address, slot.Write);
 
     /// <summary>
     /// try_to_unmap(page, TTU_MIGRATION) for an anonymous page (mm/rmap.c): walk the page's mappings (the model
@@ -223,11 +223,11 @@ public sealed partial class KernelWorld
     /// under each mm's PTL, replace a present PTE or device entry naming the page with a migration entry
     /// (write as the mapping was, soft-dirty kept); page_remove_rmap and put_page for each. The page is locked.
     /// </summary>
-    public List<MigrationMapping> try_to_unmap(Page page)
+    public int try_to_unmap(Page page)
     {
         const string fn = nameof(try_to_unmap);
-        var found = new List<MigrationMapping>();
-        foreach (var mm in Mms.Values.Where(m => !m.Exited).ToList())
+        var found = 0;
+        foreach (var mm in Mms.Values.ToList())
         {
             var candidates = mm.PageTableRaw.Where(kv => NamesPage(kv.Value, page.Pfn)).Select(kv => kv.Key).ToList();
             if (candidates.Count == 0)
@@ -240,7 +240,6 @@ public sealed partial class KernelWorld
                     var pte = mm.ReadPte(addr, fn);
                     if (!NamesPage(pte, page.Pfn))
                         continue;
-                    var vma = mm.find_vma(addr) ?? throw Violation(ViolationCategory.BugOn, fn, $"PTE {mm.Name}:{addr} outside any vma");
                     bool write, softDirty;
                     if (pte_present(pte))
                     {
@@ -258,7 +257,7 @@ public sealed partial class KernelWorld
                     mm.WritePte(addr, migPte, fn);
                     page_remove_rmap(page, false, fn);
                     put_page(page, fn);
-                    found.Add(new MigrationMapping(vma, addr, migPte, write));
+                    found++;
                 }
             }
             finally
@@ -328,7 +327,7 @@ public sealed partial class KernelWorld
                 put_page(unused, fn);
                 slot.Dst = null;
             }
-            remove_migration_ptes(migrate, slot, newpage);
+            remove_migration_ptes(page, newpage, Collected(migrate, slot));
             release_collected_page(migrate, slot);
             if (newpage != page)
             {
@@ -351,42 +350,73 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// remove_migration_ptes(page, newpage): every migration entry the migration installed for the slot (the one
-    /// collect wrote, and those try_to_unmap wrote in other address spaces) is replaced by <paramref name="newpage"/>.
+    /// remove_migration_ptes(page, newpage) (mm/migrate.c): the rmap walk over <paramref name="page"/>'s mappings
+    /// finds every migration entry that still names it — the one collect wrote, those try_to_unmap wrote, and any
+    /// copy a fork made meanwhile — and replaces each with <paramref name="newpage"/>. Mutant
+    /// FinalizeSkipsPteSame also installs at the address collect used even when its entry is gone.
     /// </summary>
-    public void remove_migration_ptes(MigrateVma migrate, MigratePfn slot, Page newpage)
+    public void remove_migration_ptes(Page page, Page newpage, MigrationMapping? collected)
     {
-        remove_migration_pte(new MigrationMapping(migrate.Vma, slot.Address, slot.MigrationPte, slot.Write), newpage);
-        foreach (var other in slot.OtherMappings)
-            remove_migration_pte(other, newpage);
+        if (Variant.FinalizeSkipsPteSame && collected is { } c && !IsMigrationEntryFor(c.Vma.Mm.PageTableRaw.GetValueOrDefault(c.Address), page.Pfn))
+            remove_migration_pte(c.Vma.Mm, c.Address, page, newpage, collected);
+        // Walk until no migration entry names the page: a fork of another address space that shares the page
+        // may copy an entry while the walk runs (the kernel's anon_vma ordering makes its walk see those).
+        while (true)
+        {
+            var targets = new List<(MmStruct Mm, long Address)>();
+            foreach (var mm in Mms.Values.ToList())
+            {
+                foreach (var (addr, pte) in mm.PageTableRaw.ToList())
+                {
+                    if (IsMigrationEntryFor(pte, page.Pfn))
+                        targets.Add((mm, addr));
+                }
+            }
+            if (targets.Count == 0)
+                return;
+            foreach (var (mm, addr) in targets)
+                remove_migration_pte(mm, addr, page, newpage, collected);
+        }
+    }
+
+    /// <summary>Is the PTE a migration entry naming <paramref name="pfn"/>? Raw decoding, no step.</summary>
+    private bool IsMigrationEntryFor(Pte pte, long pfn)
+    {
+        if (!pte.IsSwap)
+            return false;
+        var e = SwapEntry.swp_entry(pte.ArchSwapType, pte.ArchSwapOffset);
+        return Swp.is_migration_entry(e) && e.Offset == pfn;
     }
 
     /// <summary>
-    /// remove_migration_pte (mm/migrate.c, one step of remove_migration_ptes' rmap walk): under the PTL, only if
-    /// the PTE still holds our migration entry (pte_same; mutant FinalizeSkipsPteSame installs regardless), map
-    /// <paramref name="newpage"/>: a device entry (write per the migration entry) for an un-addressable page, else
-    /// a present PTE (old, writable if the entry was a write entry and the VMA is writable; soft-dirty kept);
-    /// get_page and page_add_anon_rmap for the new mapping.
+    /// remove_migration_pte (mm/migrate.c, one step of the rmap walk): under the PTL, re-check that the PTE is
+    /// still a migration entry for <paramref name="page"/> (page_vma_mapped_walk; the pte_same-style re-check that
+    /// finalize relies on — a zap or munmap in between leaves nothing to replace), then map
+    /// <paramref name="newpage"/>: a device entry for an un-addressable page, else a present PTE (old,
+    /// writable if the migration entry is a write entry and the VMA is writable; soft-dirty kept); get_page and
+    /// page_add_anon_rmap for the new mapping. Mutant FinalizeSkipsPteSame skips the re-check.
     /// </summary>
-    public void remove_migration_pte(MigrationMapping mapping, Page newpage)
+    public void remove_migration_pte(MmStruct mm, long address, Page page, Page newpage, MigrationMapping? collected)
     {
         const string fn = nameof(remove_migration_pte);
-        var vma = mapping.Vma;
-        var mm = vma.Mm;
         mm.Ptl.Lock(fn);
         try
         {
-            var cur = mm.ReadPte(mapping.Address, fn);
-            if (!Variant.FinalizeSkipsPteSame && !pte_same(cur, mapping.MigrationPte))
+            var cur = mm.ReadPte(address, fn);
+            var ours = cur.IsSwap && is_migration_entry(pte_to_swp_entry(cur, fn)) && pte_to_swp_entry(cur, fn).Offset == page.Pfn;
+            if (!ours && !Variant.FinalizeSkipsPteSame)
             {
-                Record(StepKind.Note, fn, $"pte {mm.Name}:{mapping.Address}", "no longer our migration entry: leave it");
+                Record(StepKind.Note, fn, $"pte {mm.Name}:{address}", "no longer a migration entry for this page: leave it");
                 return;
             }
-            var softDirty = pte_swp_soft_dirty(mapping.MigrationPte, fn);
+            var vma = mm.find_vma(address) ?? collected?.Vma
+                ?? throw Violation(ViolationCategory.BugOn, fn, $"migration entry {mm.Name}:{address} outside any vma");
+            var write = ours ? is_write_migration_entry(pte_to_swp_entry(cur, fn)) : collected!.Value.Write;
+            var softDirty = ours && pte_swp_soft_dirty(cur, fn);
             Pte pte;
             if (is_zone_device_page(newpage) && !is_addressable_page(newpage, fn))
             {
-                pte = swp_entry_to_pte(make_device_entry(newpage, mapping.Write), fn);
+                pte = swp_entry_to_pte(make_device_entry(newpage, write), fn);
                 if (softDirty)
                     pte = pte_swp_mksoft_dirty(pte, fn);
             }
@@ -395,12 +425,12 @@ public sealed partial class KernelWorld
                 pte = pte_mkold(mk_pte(newpage, vma.PageProt), fn);
                 if (softDirty)
                     pte = pte.Set(Pte._PAGE_SOFT_DIRTY);
-                if (mapping.Write)
+                if (write)
                     pte = maybe_mkwrite(pte, vma, fn);
             }
             get_page(newpage, fn);
-            page_add_anon_rmap(newpage, vma, mapping.Address, fn);
-            mm.WritePte(mapping.Address, pte, fn);
+            page_add_anon_rmap(newpage, vma, address, fn);
+            mm.WritePte(address, pte, fn);
         }
         finally
         {

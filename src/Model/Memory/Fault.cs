@@ -40,11 +40,14 @@ public sealed partial class KernelWorld
 
         // Seed: catch mapping of un-addressable memory; this should never happen.
         var entry = vmf.OrigPte;
-        var page = pfn_to_page(pte_pfn(entry, fn), fn);
-        if (!is_addressable_page(page, fn))
+        if (Variant.HandlePteFaultChecksAddressable)
         {
-            print_bad_pte(vmf.Vma, vmf.Address, entry, page, fn);
-            return VmFault.VM_FAULT_SIGBUS;
+            var page = pfn_to_page(pte_pfn(entry, fn), fn);
+            if (!is_addressable_page(page, fn))
+            {
+                print_bad_pte(vmf.Vma, vmf.Address, entry, page, fn);
+                return VmFault.VM_FAULT_SIGBUS;
+            }
         }
 
         var mm = vmf.Mm;

@@ -1,4 +1,5 @@
 using Hmm.Spec.Model.Hotplug;
+using Microsoft.Coyote.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Hmm.Spec.Model;
@@ -169,24 +170,21 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// True when other tasks may run while one blocks (a Coyote test with several actors): kernel waits then
-    /// block for real and the scheduler reports a deadlock if nothing wakes them. False (the default, sequential
-    /// use) turns a wait that is not already satisfied into a <c>deadlock</c> violation instead of a hang.
-    /// </summary>
-    public bool WaitsMayBlock { get; set; }
-
-    /// <summary>
-    /// wait_for_completion on the pgmap ref's release (see <see cref="WaitsMayBlock"/>).
+    /// wait_for_completion on the pgmap ref's release. Under Coyote the task is paused until the ref drains
+    /// (Operation.PauseUntil): other tasks run, and if none can drop the references the scheduler reports a
+    /// deadlock. Outside Coyote nothing else runs, so a ref that has not drained never will: that is raised as a
+    /// <c>deadlock</c> violation instead of hanging.
     /// </summary>
     private void wait_for_pgmap_drain(DevPagemap pgmap, string function)
     {
-        if (pgmap.RefState == PercpuRefState.Drained)
-            return;
-        if (!WaitsMayBlock)
+        var res = $"pgmap {pgmap.Name} ref";
+        Record(StepKind.Note, function, res, $"wait_for_completion ({pgmap.RefCountRaw} reference(s) left)");
+        Operation.PauseUntil(() => pgmap.RefState == PercpuRefState.Drained);
+        if (pgmap.RefState != PercpuRefState.Drained)
         {
             Violation(ViolationCategory.Deadlock, function,
-                $"release of {pgmap.Name} waits for {pgmap.RefCountRaw} page reference(s) that no other task can drop");
+                $"release of {pgmap.Name} waits for {pgmap.RefCountRaw} page reference(s) that nothing drops");
         }
-        pgmap.WaitForDrain(function);
+        Record(StepKind.Read, function, res, "drained");
     }
 }

@@ -29,6 +29,9 @@ public sealed class MmStruct
     /// <summary>Set by exit_mmap: the address space is gone.</summary>
     public bool Exited { get; internal set; }
 
+    /// <summary>False while a fork is still building this mm: the child exists only once fork returns.</summary>
+    public bool Born { get; internal set; } = true;
+
     public IReadOnlyList<Vma> Vmas => _vmas;
 
     /// <summary>find_vma(mm, addr) restricted to a VMA containing addr (the callers check vm_start &lt;= addr).</summary>

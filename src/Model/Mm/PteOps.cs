@@ -170,6 +170,9 @@ public sealed partial class KernelWorld
         return page;
     }
 
+    /// <summary>page_to_pfn: arithmetic on the memmap address, no access.</summary>
+    public static long page_to_pfn(Page page) => page.Pfn;
+
     /// <summary>pfn_to_page.</summary>
     public Page pfn_to_page(long pfn, [CallerMemberName] string function = "") => Memmap.pfn_to_page(pfn, function);
 }

@@ -19,42 +19,60 @@ public sealed partial class KernelWorld
             ?? throw new ArgumentException($"device range [{Layout.DeviceStartPfn}, +{Layout.DevicePages}) refused: {error}");
     }
 
-    private Dmirror? LiveDevice => _dmirror is { Released: false } d ? d : null;
+    /// <summary>
+    /// Runs a dmirror ioctl on <paramref name="mm"/> under the device lock (read); <paramref name="none"/> when
+    /// the mm is unknown or exited, or there is no live device.
+    /// </summary>
+    private T Ioctl<T>(string mm, string name, T none, Func<Dmirror, MmStruct, T> op)
+    {
+        if (_dmirror is not { } d || FindMm(mm) is null)
+            return none;
+        d.DeviceLock.DownRead(name);
+        try
+        {
+            return !d.Released && FindMm(mm) is { } m ? op(d, m) : none;
+        }
+        finally
+        {
+            d.DeviceLock.UpRead(name);
+        }
+    }
 
     /// <summary>MIGRATE to device of [page, page+pages): pages moved (0 for an unknown mm or without a device).</summary>
-    public int MigrateToDevice(string mm, int page, int pages)
-    {
-        if (FindMm(mm) is not { } m || LiveDevice is not { } d || pages <= 0)
-            return 0;
-        return d.dmirror_migrate_to_device(m, page, pages);
-    }
+    public int MigrateToDevice(string mm, int page, int pages) =>
+        pages <= 0 ? 0 : Ioctl(mm, "dmirror_ioctl", 0, (d, m) => d.dmirror_migrate_to_device(m, page, pages));
 
     /// <summary>Migration of the range's device pages back to system memory: pages moved.</summary>
-    public int MigrateToSystem(string mm, int page, int pages)
-    {
-        if (FindMm(mm) is not { } m || LiveDevice is not { } d || pages <= 0)
-            return 0;
-        return d.dmirror_migrate_to_system(m, page, pages);
-    }
+    public int MigrateToSystem(string mm, int page, int pages) =>
+        pages <= 0 ? 0 : Ioctl(mm, "dmirror_ioctl", 0, (d, m) => d.dmirror_migrate_to_system(m, page, pages));
 
     /// <summary>Device read of one page through the mirror: EFAULT on a hole/PROT_NONE/no vma, EINVAL without mm or device.</summary>
-    public DeviceOutcome DeviceRead(string mm, int page)
-    {
-        if (FindMm(mm) is not { } m || LiveDevice is not { } d)
-            return new DeviceOutcome(0, Errno.EINVAL);
-        return d.dmirror_read(m, page);
-    }
+    public DeviceOutcome DeviceRead(string mm, int page) =>
+        Ioctl(mm, "dmirror_ioctl", new DeviceOutcome(0, Errno.EINVAL), (d, m) => d.dmirror_read(m, page));
 
     /// <summary>Device write of one page: EPERM to a read-only mapping, EFAULT on a hole/PROT_NONE.</summary>
-    public Errno DeviceWrite(string mm, int page, long value)
-    {
-        if (FindMm(mm) is not { } m || LiveDevice is not { } d)
-            return Errno.EINVAL;
-        return d.dmirror_write(m, page, value);
-    }
+    public Errno DeviceWrite(string mm, int page, long value) =>
+        Ioctl(mm, "dmirror_ioctl", Errno.EINVAL, (d, m) => d.dmirror_write(m, page, value));
 
-    /// <summary>Release (unbind) the driver's device memory; EINVAL without a device or when already released.</summary>
-    public Errno DeviceRemove() => LiveDevice is { } d ? d.dmirror_release() : Errno.EINVAL;
+    /// <summary>
+    /// Release (unbind) the driver's device memory, after in-flight ioctls (device lock for write); EINVAL
+    /// without a device or when already released.
+    /// </summary>
+    public Errno DeviceRemove()
+    {
+        const string fn = "dmirror_device_remove";
+        if (_dmirror is not { } d)
+            return Errno.EINVAL;
+        d.DeviceLock.DownWrite(fn);
+        try
+        {
+            return d.dmirror_release();
+        }
+        finally
+        {
+            d.DeviceLock.UpWrite(fn);
+        }
+    }
 
     /// <summary>
     /// Hot-add RAM at [startPfn, startPfn+pages) (add_memory under lock_device_hotplug, as the ACPI memory

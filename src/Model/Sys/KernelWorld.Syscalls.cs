@@ -14,7 +14,7 @@ public sealed partial class KernelWorld
     private MmStruct? FindOrCreateMm(string name)
     {
         if (_mms.TryGetValue(name, out var mm))
-            return mm.Exited ? null : mm;
+            return mm.Exited || !mm.Born ? null : mm;
         return CreateMm(name);
     }
 
@@ -175,9 +175,10 @@ public sealed partial class KernelWorld
                 return Errno.EINVAL;
             if (MmNameUsed(child))
                 return Errno.EEXIST;
-            var c = new MmStruct(this, child);
+            // The name is taken at once; the child becomes visible (Born) only when fork returns.
+            var c = new MmStruct(this, child) { Born = false };
+            _mms[child] = c;
             c.MmapSem.DownWrite("dup_mmap");
-            _mms[child] = c; // published with its mmap_sem held for write
             try
             {
                 dup_mmap(c, parent);
@@ -185,6 +186,7 @@ public sealed partial class KernelWorld
             finally
             {
                 c.MmapSem.UpWrite("dup_mmap");
+                c.Born = true;
             }
             return Errno.OK;
         }

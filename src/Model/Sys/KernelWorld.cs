@@ -161,7 +161,7 @@ public sealed partial class KernelWorld
 
     /// <summary>The live mm named <paramref name="name"/>, or null (unknown or exited).</summary>
     public MmStruct? FindMm(string name) =>
-        _mms.TryGetValue(name, out var mm) && !mm.Exited ? mm : null;
+        _mms.TryGetValue(name, out var mm) && !mm.Exited && mm.Born ? mm : null;
 
     internal MmStruct CreateMm(string name)
     {

@@ -19,6 +19,13 @@ public sealed record KernelVariant
     /// <summary>16ce101db85d: migrate_vma tolerates the faulting thread's extra reference on <c>fault_page</c>.</summary>
     public bool MigrationToleratesFaultPageRef => Fault != FaultProtocol.Lockless;
 
+    /// <summary>
+    /// The seed's "Catch mapping of un-addressable memory" check in handle_pte_fault: pfn_to_page(pte_pfn()) on
+    /// every present-PTE fault, including special PTEs of VM_PFNMAP mappings whose pfn has no struct page. Mel
+    /// Gorman's review of v3 asked for it to be removed or made debug-only; later revisions dropped it.
+    /// </summary>
+    public bool HandlePteFaultChecksAddressable { get; init; } = true;
+
     // ---- Device-memory teardown (kernel/memremap.c devm_memremap_pages_release) ----
 
     /// <summary>50f44ee7248a: release waits for the pgmap ref to drain before removing the memory.</summary>

@@ -33,6 +33,13 @@ public static class KernelVariants
         Fault = FaultProtocol.TrylockWaitForUnlock,
     };
 
+    public static KernelVariant FixDropAddressableCheck { get; } = Seed with
+    {
+        Name = "fix-drop-addressable-check",
+        Description = "seed without handle_pte_fault's pfn_to_page/is_addressable_page check (removed after the v3 review)",
+        HandlePteFaultChecksAddressable = false,
+    };
+
     public static KernelVariant FixTeardownWait { get; } = Seed with
     {
         Name = "fix-teardown-wait",
@@ -63,6 +70,7 @@ public static class KernelVariants
         Description = "seed + every upstream fix (fault path and teardown)",
         Commit = null,
         Fault = FaultProtocol.TrylockWaitForUnlock,
+        HandlePteFaultChecksAddressable = false,
     };
 
     private static KernelVariant Mutant(string kebab, string description, Func<KernelVariant, KernelVariant> apply) =>
@@ -96,7 +104,7 @@ public static class KernelVariants
 
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
-        Seed, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixTeardownWait, FixTeardownRefzero,
+        Seed, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixTeardownWait, FixTeardownRefzero,
         FixTeardownEvict, Upstream, .. Mutants,
     ];
 

@@ -7,15 +7,28 @@ namespace Hmm.Spec.Oracle.Checking;
 /// so each can be checked alone. The state is a product over (address-space family, page) — a family being
 /// the address spaces linked by fork — plus the device (residency, removal) and the iomem resource map.
 /// An op's footprint is the set of parts it reads or writes; partitions are the connected components.
+/// Whole-address-space ops (mmap, munmap, mprotect, madvise, fork, exit, smaps) touch every page of the family.
 /// </summary>
 internal static class Partitioner
 {
-    public static List<int[]> Split(OpTable table, IReadOnlyList<Op> setup)
+    /// <summary>
+    /// One partition: its ops, and the part of the state they can see: per family, the page indexes they
+    /// touch, or null for the whole family.
+    /// </summary>
+    internal sealed record Partition(int[] Ops, Dictionary<string, HashSet<int>?> Visible);
+
+    private const int Whole = -1;
+
+    public static (List<Partition> Partitions, Func<string, string> FamilyOf) Split(OpTable table, IReadOnlyList<Op> setup)
     {
         var families = new UnionFind<string>();
-        foreach (var op in setup.Concat(table.Ops.Select(o => o.Op)))
+        foreach (var op in setup)
         {
             if (op.Kind == OpKind.Fork) families.Union(op.Mm!, op.Child!);
+        }
+        foreach (var rec in table.Ops)
+        {
+            if (rec.Op.Kind == OpKind.Fork) families.Union(rec.Op.Mm!, rec.Op.Child!);
         }
         // Families whose pages may be device-resident: their accesses also depend on device_remove.
         var deviceFamilies = new HashSet<string>();
@@ -24,86 +37,104 @@ internal static class Partitioner
             if (op.Kind == OpKind.MigrateToDevice) deviceFamilies.Add(families.Find(op.Mm!));
         }
 
-        var keys = new UnionFind<string>();
-        var firstKey = new string[table.Ops.Length];
-        var wholeFamilies = new HashSet<string>();
-        var pageKeys = new Dictionary<string, List<string>>();
+        // Keys are small integers: 0 = device, 1 = iomem, then one per (family, page) and per (family, whole).
+        var keyOf = new Dictionary<(string Family, int Page), int>();
+        var parts = new List<(string Family, int Page)> { ("", 0), ("", 0) };
+        int Key(string family, int page)
+        {
+            if (!keyOf.TryGetValue((family, page), out var k))
+            {
+                keyOf[(family, page)] = k = parts.Count;
+                parts.Add((family, page));
+            }
+            return k;
+        }
+        const int device = 0, iomem = 1;
+
+        var uf = new IntUnionFind();
+        var firstKey = new int[table.Ops.Length];
+        var familyCache = new Dictionary<string, string>();
+        string FamilyOf(string mm)
+        {
+            if (!familyCache.TryGetValue(mm, out var f)) familyCache[mm] = f = families.Find(mm);
+            return f;
+        }
+
         for (var i = 0; i < table.Ops.Length; i++)
         {
             var op = table.Ops[i].Op;
-            var footprint = Footprint(op, families, deviceFamilies, wholeFamilies, pageKeys);
-            firstKey[i] = footprint[0];
-            foreach (var k in footprint.Skip(1)) keys.Union(footprint[0], k);
-            keys.Find(footprint[0]);
+            int first;
+            switch (op.Kind)
+            {
+                case OpKind.DeviceRemove:
+                    first = device;
+                    uf.Union(device, iomem);
+                    break;
+                case OpKind.HotplugAdd:
+                    first = iomem;
+                    break;
+                case OpKind.Read or OpKind.Write or OpKind.Pagemap:
+                {
+                    var f = FamilyOf(op.Mm!);
+                    first = Key(f, op.Page!.Value);
+                    if (deviceFamilies.Contains(f)) uf.Union(first, device);
+                    break;
+                }
+                case OpKind.DeviceRead or OpKind.DeviceWrite:
+                    first = Key(FamilyOf(op.Mm!), op.Page!.Value);
+                    uf.Union(first, device);
+                    break;
+                case OpKind.MigrateToDevice or OpKind.MigrateToSystem:
+                {
+                    var f = FamilyOf(op.Mm!);
+                    first = device;
+                    for (var p = op.Page!.Value; p < op.Page.Value + (op.Pages ?? 1); p++) uf.Union(Key(f, p), device);
+                    break;
+                }
+                default:
+                {
+                    var f = FamilyOf(op.Mm!);
+                    first = Key(f, Whole);
+                    if (deviceFamilies.Contains(f)) uf.Union(first, device);
+                    if (op.Kind == OpKind.MmapPfn) uf.Union(first, iomem);
+                    break;
+                }
+            }
+            firstKey[i] = first;
         }
-        foreach (var family in wholeFamilies)
+        // A whole-family key joins every page key of its family.
+        for (var k = 2; k < parts.Count; k++)
         {
-            if (!pageKeys.TryGetValue(family, out var list)) continue;
-            foreach (var k in list) keys.Union(WholeKey(family), k);
+            var (family, page) = parts[k];
+            if (page != Whole && keyOf.TryGetValue((family, Whole), out var whole)) uf.Union(k, whole);
         }
 
-        var groups = new Dictionary<string, List<int>>();
+        var groups = new Dictionary<int, List<int>>();
         for (var i = 0; i < table.Ops.Length; i++)
         {
-            var root = keys.Find(firstKey[i]);
+            var root = uf.Find(firstKey[i]);
             if (!groups.TryGetValue(root, out var g)) groups[root] = g = new List<int>();
             g.Add(i);
         }
-        return groups.Values.Select(g => g.ToArray()).OrderByDescending(g => g.Length).ToList();
-    }
-
-    private static string WholeKey(string family) => $"mm {family}/*";
-
-    private static List<string> Footprint(Op op, UnionFind<string> families, HashSet<string> deviceFamilies,
-        HashSet<string> wholeFamilies, Dictionary<string, List<string>> pageKeys)
-    {
-        var keys = new List<string>(4);
-        string Page(string family, int page)
+        var visible = new Dictionary<int, Dictionary<string, HashSet<int>?>>();
+        for (var k = 2; k < parts.Count; k++)
         {
-            var k = $"mm {family}/{page}";
-            if (!pageKeys.TryGetValue(family, out var list)) pageKeys[family] = list = new List<string>();
-            list.Add(k);
-            return k;
+            var (family, page) = parts[k];
+            var root = uf.Find(k);
+            if (!visible.TryGetValue(root, out var v)) visible[root] = v = new Dictionary<string, HashSet<int>?>();
+            if (page == Whole) v[family] = null;
+            else if (!v.TryGetValue(family, out var set)) v[family] = new HashSet<int> { page };
+            else set?.Add(page);
         }
-
-        switch (op.Kind)
-        {
-            case OpKind.DeviceRemove:
-                keys.Add("device");
-                keys.Add("iomem");
-                return keys;
-            case OpKind.HotplugAdd:
-                keys.Add("iomem");
-                return keys;
-        }
-
-        var f = families.Find(op.Mm!);
-        switch (op.Kind)
-        {
-            case OpKind.Read or OpKind.Write or OpKind.Pagemap:
-                keys.Add(Page(f, op.Page!.Value));
-                if (deviceFamilies.Contains(f)) keys.Add("device");
-                break;
-            case OpKind.DeviceRead or OpKind.DeviceWrite:
-                keys.Add(Page(f, op.Page!.Value));
-                keys.Add("device");
-                break;
-            case OpKind.MigrateToDevice or OpKind.MigrateToSystem:
-                for (var p = op.Page!.Value; p < op.Page.Value + (op.Pages ?? 1); p++) keys.Add(Page(f, p));
-                keys.Add("device");
-                break;
-            default:
-                wholeFamilies.Add(f);
-                keys.Add(WholeKey(f));
-                if (deviceFamilies.Contains(f)) keys.Add("device");
-                if (op.Kind == OpKind.MmapPfn) keys.Add("iomem");
-                break;
-        }
-        return keys;
+        var partitions = groups
+            .Select(g => new Partition(g.Value.ToArray(), visible.TryGetValue(g.Key, out var v) ? v : new Dictionary<string, HashSet<int>?>()))
+            .OrderByDescending(p => p.Ops.Length)
+            .ToList();
+        return (partitions, families.Find);
     }
 }
 
-/// <summary>Disjoint sets with path halving.</summary>
+/// <summary>Disjoint sets over names, with path compression.</summary>
 internal sealed class UnionFind<T> where T : notnull
 {
     private readonly Dictionary<T, T> _parent = new();
@@ -131,5 +162,43 @@ internal sealed class UnionFind<T> where T : notnull
         var ra = Find(a);
         var rb = Find(b);
         if (!EqualityComparer<T>.Default.Equals(ra, rb)) _parent[ra] = rb;
+    }
+}
+
+/// <summary>Disjoint sets over 0..n, growing on demand.</summary>
+internal sealed class IntUnionFind
+{
+    private int[] _parent = new int[64];
+    private int _count;
+
+    private void Ensure(int x)
+    {
+        if (x >= _parent.Length) Array.Resize(ref _parent, Math.Max(_parent.Length * 2, x + 1));
+        while (_count <= x)
+        {
+            _parent[_count] = _count;
+            _count++;
+        }
+    }
+
+    public int Find(int x)
+    {
+        Ensure(x);
+        var root = x;
+        while (_parent[root] != root) root = _parent[root];
+        while (_parent[x] != root)
+        {
+            var next = _parent[x];
+            _parent[x] = root;
+            x = next;
+        }
+        return root;
+    }
+
+    public void Union(int a, int b)
+    {
+        var ra = Find(a);
+        var rb = Find(b);
+        if (ra != rb) _parent[ra] = rb;
     }
 }

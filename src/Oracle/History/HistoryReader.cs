@@ -34,9 +34,8 @@ public static class HistoryReader
     /// <summary>Parses a whole history held in memory (UTF-8).</summary>
     public static History Parse(ReadOnlyMemory<byte> utf8, string fileName)
     {
-        HistoryHeader? header = null;
-        var events = new List<HistoryEvent>();
-        var validator = new HistoryValidator();
+        // Split into lines; the header is the first non-blank one.
+        var lines = new List<(int Start, int End, int No)>();
         var span = utf8.Span;
         int lineNo = 0, start = 0;
         while (start <= span.Length)
@@ -44,49 +43,51 @@ public static class HistoryReader
             var nl = span[start..].IndexOf((byte)'\n');
             var end = nl < 0 ? span.Length : start + nl;
             lineNo++;
-            var line = utf8[start..end];
+            if (!IsBlank(span[start..end])) lines.Add((start, end, lineNo));
+            if (nl < 0) break;
             start = end + 1;
-            if (IsBlank(line.Span))
-            {
-                if (nl < 0) break;
-                continue;
-            }
-            var place = $"line {lineNo}";
+        }
+        if (lines.Count == 0)
+            throw new InputError(fileName, "empty history: expected a header line {\"format\": \"hmm-history\", \"version\": 1, ...}");
+
+        var header = ParseLine(utf8, lines[0], fileName, root => ReadHeader(root));
+
+        // Event lines: the fast parser runs on all of them in parallel; lines it declines (and all errors)
+        // go through the strict reader in file order, so the first problem reported is the first in the file.
+        var fast = new HistoryEvent?[lines.Count];
+        Parallel.For(1, lines.Count, new ParallelOptions { MaxDegreeOfParallelism = lines.Count > 20_000 ? -1 : 1 },
+            i => fast[i] = FastEventParser.TryParse(utf8.Span[lines[i].Start..lines[i].End]));
+        var events = new List<HistoryEvent>(lines.Count - 1);
+        var validator = new HistoryValidator();
+        for (var i = 1; i < lines.Count; i++)
+        {
+            var e = fast[i] ?? ParseLine(utf8, lines[i], fileName, ReadEvent);
+            var problem = validator.Accept(e);
+            if (problem is not null) throw new InputError($"line {lines[i].No}", problem).Within(fileName);
+            events.Add(e);
+        }
+        return new History(header, events);
+    }
+
+    private static T ParseLine<T>(ReadOnlyMemory<byte> utf8, (int Start, int End, int No) line, string fileName, Func<JsonElement, T> read)
+    {
+        try
+        {
+            JsonDocument doc;
             try
             {
-                JsonDocument doc;
-                try
-                {
-                    doc = JsonDocument.Parse(line);
-                }
-                catch (JsonException ex)
-                {
-                    throw new InputError("", $"invalid JSON: {ex.Message}");
-                }
-                using (doc)
-                {
-                    if (header is null)
-                    {
-                        header = ReadHeader(doc.RootElement);
-                    }
-                    else
-                    {
-                        var e = ReadEvent(doc.RootElement);
-                        var problem = validator.Accept(e);
-                        if (problem is not null) throw new InputError("", problem);
-                        events.Add(e);
-                    }
-                }
+                doc = JsonDocument.Parse(utf8[line.Start..line.End]);
             }
-            catch (InputError err)
+            catch (JsonException ex)
             {
-                throw err.Within(place).Within(fileName);
+                throw new InputError("", $"invalid JSON: {ex.Message}");
             }
-            if (nl < 0) break;
+            using (doc) return read(doc.RootElement);
         }
-        if (header is null)
-            throw new InputError(fileName, "empty history: expected a header line {\"format\": \"hmm-history\", \"version\": 1, ...}");
-        return new History(header, events);
+        catch (InputError err)
+        {
+            throw err.Within($"line {line.No}").Within(fileName);
+        }
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> line)
@@ -162,6 +163,15 @@ public static class HistoryReader
         return new HistoryHeader(version, variant, config, machine, setup);
     }
 
+    private static int NonNegative(JsonElement e, string field)
+    {
+        var v = e.GetProperty(field);
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var n))
+            throw new InputError(field, $"expected an integer, found {OpCodec.Describe(v)}");
+        if (n < 0) throw new InputError(field, $"must be at least 0, found {n}");
+        return n;
+    }
+
     private static HistoryEvent ReadEvent(JsonElement e)
     {
         if (e.ValueKind != JsonValueKind.Object)
@@ -196,8 +206,8 @@ public static class HistoryReader
         } : null;
         if (type is null)
             throw new InputError("type", $"expected \"invoke\", \"ok\", \"fail\" or \"info\", found {OpCodec.Describe(typeEl)}");
-        var process = OpCodec.OptInt(e, "process", "", 0)!.Value;
-        var id = OpCodec.OptInt(e, "id", "", 0)!.Value;
+        var process = NonNegative(e, "process");
+        var id = NonNegative(e, "id");
         Op? op = null;
         OpResult? result = null;
         if (type == EventType.Invoke)

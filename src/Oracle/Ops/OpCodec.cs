@@ -30,6 +30,9 @@ public static class OpCodec
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    /// <summary>Fields (besides "op") that an op of <paramref name="kind"/> must have, and those it may have.</summary>
+    public static (IReadOnlyList<string> Required, IReadOnlyList<string> Optional) FieldsOf(OpKind kind) => Shape(kind);
+
     /// <summary>
     /// Reads an op object. <paramref name="extraAllowed"/> names fields the caller handles itself
     /// (a scenario's "expect"); they are ignored here.

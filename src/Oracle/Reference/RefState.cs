@@ -25,46 +25,47 @@ public readonly record struct PageMap(Prot Prot, MapKind Kind, int Slot, long Sh
     public const int SlotZero = -1;
 }
 
-/// <summary>A private page's contents and residency; <see cref="MapCount"/> counts the address spaces mapping it.</summary>
-public readonly record struct Frame(long Value, bool OnDevice, int MapCount);
+/// <summary>Where a private page's data lives. <see cref="Either"/>: after a partial migration the reference does
+/// not track which pages moved; an observation (pagemap) resolves it.</summary>
+public enum Residency : byte
+{
+    System,
+    Device,
+    Either,
+}
+
+/// <summary>
+/// A private page's contents and residency; <see cref="MapCount"/> counts the address spaces mapping it.
+/// <see cref="Tentative"/>: the frame exists only if a migration chose to populate an untouched page (value 0);
+/// otherwise the page is still untouched or the zero page.
+/// </summary>
+public readonly record struct Frame(long Value, Residency Residency, int MapCount, bool Tentative = false)
+{
+    public bool MayBeOnDevice => Residency != Residency.System;
+    public bool MayBeOnSystem => Residency != Residency.Device;
+}
 
 /// <summary>An address space: exited or not, and its mapped pages by page index.</summary>
 public sealed class MmState : IEquatable<MmState>
 {
-    public static readonly MmState Fresh = new(false, ImmutableSortedDictionary<int, PageMap>.Empty);
+    public static readonly MmState Fresh = new(false, SortedArrayMap<int, PageMap>.Empty);
 
-    public MmState(bool exited, ImmutableSortedDictionary<int, PageMap> pages)
+    public MmState(bool exited, SortedArrayMap<int, PageMap> pages)
     {
         Exited = exited;
         Pages = pages;
     }
 
     public bool Exited { get; }
-    public ImmutableSortedDictionary<int, PageMap> Pages { get; }
+    public SortedArrayMap<int, PageMap> Pages { get; }
 
-    private int _hash;
+    public MmState WithPages(SortedArrayMap<int, PageMap> pages) => new(Exited, pages);
 
-    public MmState WithPages(ImmutableSortedDictionary<int, PageMap> pages) => new(Exited, pages);
-
-    public bool Equals(MmState? other)
-    {
-        if (ReferenceEquals(this, other)) return true;
-        if (other is null || other.Exited != Exited || other.Pages.Count != Pages.Count
-            || other.GetHashCode() != GetHashCode()) return false;
-        return RefState.SameEntries(Pages, other.Pages);
-    }
+    public bool Equals(MmState? other) =>
+        ReferenceEquals(this, other) || other is not null && other.Exited == Exited && other.Pages.Equals(Pages);
 
     public override bool Equals(object? obj) => Equals(obj as MmState);
-
-    public override int GetHashCode()
-    {
-        if (_hash != 0) return _hash;
-        var h = new HashCode();
-        h.Add(Exited);
-        foreach (var (k, v) in Pages) { h.Add(k); h.Add(v); }
-        var r = h.ToHashCode();
-        return _hash = r == 0 ? 1 : r;
-    }
+    public override int GetHashCode() => HashCode.Combine(Exited, Pages.GetHashCode());
 }
 
 /// <summary>
@@ -74,16 +75,16 @@ public sealed class MmState : IEquatable<MmState>
 public sealed class RefState : IEquatable<RefState>
 {
     public static readonly RefState Empty = new(
-        ImmutableSortedDictionary<string, MmState>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableSortedDictionary<int, Frame>.Empty,
-        ImmutableSortedDictionary<long, long>.Empty,
+        SortedArrayMap<string, MmState>.Empty,
+        SortedArrayMap<int, Frame>.Empty,
+        SortedArrayMap<long, long>.Empty,
         ImmutableList<(long Start, long End)>.Empty,
         deviceGone: false, nextObject: 1);
 
     public RefState(
-        ImmutableSortedDictionary<string, MmState> mms,
-        ImmutableSortedDictionary<int, Frame> frames,
-        ImmutableSortedDictionary<long, long> shm,
+        SortedArrayMap<string, MmState> mms,
+        SortedArrayMap<int, Frame> frames,
+        SortedArrayMap<long, long> shm,
         ImmutableList<(long Start, long End)> hotplugged,
         bool deviceGone,
         int nextObject)
@@ -96,11 +97,11 @@ public sealed class RefState : IEquatable<RefState>
         NextObject = nextObject;
     }
 
-    public ImmutableSortedDictionary<string, MmState> Mms { get; }
+    public SortedArrayMap<string, MmState> Mms { get; }
     /// <summary>Private pages' contents by frame id.</summary>
-    public ImmutableSortedDictionary<int, Frame> Frames { get; }
+    public SortedArrayMap<int, Frame> Frames { get; }
     /// <summary>Populated shmem pages: key (object &lt;&lt; 32 | page) to contents.</summary>
-    public ImmutableSortedDictionary<long, long> Shm { get; }
+    public SortedArrayMap<long, long> Shm { get; }
     /// <summary>System-RAM ranges added by hotplug_add, [Start, End).</summary>
     public ImmutableList<(long Start, long End)> Hotplugged { get; }
     /// <summary>device_remove has released the device memory.</summary>
@@ -111,9 +112,9 @@ public sealed class RefState : IEquatable<RefState>
     private int _hash;
 
     public RefState With(
-        ImmutableSortedDictionary<string, MmState>? mms = null,
-        ImmutableSortedDictionary<int, Frame>? frames = null,
-        ImmutableSortedDictionary<long, long>? shm = null,
+        SortedArrayMap<string, MmState>? mms = null,
+        SortedArrayMap<int, Frame>? frames = null,
+        SortedArrayMap<long, long>? shm = null,
         ImmutableList<(long Start, long End)>? hotplugged = null,
         bool? deviceGone = null,
         int? nextObject = null) =>
@@ -143,13 +144,93 @@ public sealed class RefState : IEquatable<RefState>
         return expect;
     }
 
+    /// <summary>
+    /// The same state with frame ids numbered in order of first use (address spaces by name, pages ascending),
+    /// so that states reached by different orders of independent allocations compare equal.
+    /// </summary>
+    public RefState Canonical()
+    {
+        var expected = 1;
+        Dictionary<int, int>? renumber = null;
+        foreach (var m in Mms.Values)
+        {
+            foreach (var pm in m.Pages.Values)
+            {
+                if (pm.Kind != MapKind.Private || pm.Slot <= 0) continue;
+                if (renumber is null)
+                {
+                    if (pm.Slot == expected) { expected++; continue; }
+                    if (pm.Slot < expected) continue;   // a frame seen before (shared after fork)
+                    renumber = new Dictionary<int, int>();
+                    for (var id = 1; id < expected; id++) renumber[id] = id;
+                }
+                if (!renumber.ContainsKey(pm.Slot)) renumber[pm.Slot] = renumber.Count + 1;
+            }
+        }
+        if (renumber is null) return this;
+        var ids = new int[Frames.Count];
+        var values = new Frame[Frames.Count];
+        var n = 0;
+        foreach (var (id, f) in Frames) { ids[n] = renumber[id]; values[n++] = f; }
+        Array.Sort(ids, values);
+        var frames = SortedArrayMap<int, Frame>.FromSorted(ids, values);
+        var mms = Mms;
+        foreach (var (name, m) in Mms)
+        {
+            var pages = m.Pages;
+            foreach (var (p, pm) in m.Pages)
+            {
+                if (pm.Kind == MapKind.Private && pm.Slot > 0 && renumber[pm.Slot] != pm.Slot)
+                    pages = pages.SetItem(p, pm with { Slot = renumber[pm.Slot] });
+            }
+            if (!ReferenceEquals(pages, m.Pages)) mms = mms.SetItem(name, new MmState(m.Exited, pages));
+        }
+        return With(mms: mms, frames: frames);
+    }
+
+    /// <summary>
+    /// The part of this state a partition sees: <paramref name="visibility"/> says, per address space, whether
+    /// it is visible and which page indexes (null: all). Frames are shared only between the same page index of
+    /// address spaces of one fork family, so projecting whole families by page index keeps map counts exact;
+    /// they are recounted anyway.
+    /// </summary>
+    public RefState Project(Func<string, (bool Visible, HashSet<int>? Pages)> visibility)
+    {
+        var mms = SortedArrayMap<string, MmState>.Empty;
+        var used = new Dictionary<int, int>();
+        foreach (var (name, m) in Mms)
+        {
+            var (visible, only) = visibility(name);
+            if (!visible) continue;
+            var pages = m.Pages;
+            if (only is not null)
+            {
+                foreach (var (p, _) in m.Pages)
+                {
+                    if (!only.Contains(p)) pages = pages.Remove(p);
+                }
+            }
+            foreach (var pm in pages.Values)
+            {
+                if (pm.Kind == MapKind.Private && pm.Slot > 0) used[pm.Slot] = used.GetValueOrDefault(pm.Slot) + 1;
+            }
+            mms = mms.SetItem(name, ReferenceEquals(pages, m.Pages) ? m : new MmState(m.Exited, pages));
+        }
+        var frames = SortedArrayMap<int, Frame>.Empty;
+        foreach (var (id, f) in Frames)
+        {
+            if (used.TryGetValue(id, out var count)) frames = frames.SetItem(id, f with { MapCount = count });
+        }
+        return With(mms: mms, frames: frames).Canonical();
+    }
+
     /// <summary>Pages of system RAM this state certainly or possibly occupies (zero-page slots counted).</summary>
     public int SystemPagesUpperBound()
     {
         var n = Shm.Count;
         foreach (var f in Frames.Values)
         {
-            if (!f.OnDevice) n++;
+            if (f.MayBeOnSystem) n++;
         }
         foreach (var mm in Mms.Values)
         {
@@ -165,9 +246,8 @@ public sealed class RefState : IEquatable<RefState>
     {
         if (ReferenceEquals(this, other)) return true;
         if (other is null || other.GetHashCode() != GetHashCode() || other.DeviceGone != DeviceGone
-            || other.Mms.Count != Mms.Count || other.Frames.Count != Frames.Count || other.Shm.Count != Shm.Count
             || other.Hotplugged.Count != Hotplugged.Count) return false;
-        return SameEntries(Mms, other.Mms) && SameEntries(Frames, other.Frames) && SameEntries(Shm, other.Shm)
+        return Mms.Equals(other.Mms) && Frames.Equals(other.Frames) && Shm.Equals(other.Shm)
                && Hotplugged.SequenceEqual(other.Hotplugged);
     }
 
@@ -178,25 +258,11 @@ public sealed class RefState : IEquatable<RefState>
         if (_hash != 0) return _hash;
         var h = new HashCode();
         h.Add(DeviceGone);
-        foreach (var (k, v) in Mms) { h.Add(k); h.Add(v.GetHashCode()); }
-        foreach (var (k, v) in Frames) { h.Add(k); h.Add(v); }
-        foreach (var (k, v) in Shm) { h.Add(k); h.Add(v); }
+        h.Add(Mms.GetHashCode());
+        h.Add(Frames.GetHashCode());
+        h.Add(Shm.GetHashCode());
         foreach (var r in Hotplugged) h.Add(r);
         var result = h.ToHashCode();
         return _hash = result == 0 ? 1 : result;
-    }
-
-    internal static bool SameEntries<TKey, TValue>(ImmutableSortedDictionary<TKey, TValue> a, ImmutableSortedDictionary<TKey, TValue> b)
-        where TKey : notnull
-    {
-        using var ea = a.GetEnumerator();
-        using var eb = b.GetEnumerator();
-        while (ea.MoveNext())
-        {
-            if (!eb.MoveNext()) return false;
-            if (!EqualityComparer<TKey>.Default.Equals(ea.Current.Key, eb.Current.Key)
-                || !EqualityComparer<TValue>.Default.Equals(ea.Current.Value, eb.Current.Value)) return false;
-        }
-        return !eb.MoveNext();
     }
 }

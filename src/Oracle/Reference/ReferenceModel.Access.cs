@@ -40,13 +40,13 @@ public sealed partial class ReferenceModel
             return;
         }
         var f = s.Frames[pm.Slot];
-        if (!f.OnDevice)
+        if (!f.MayBeOnDevice)
         {
             c.Offer(OpResult.OfValue(f.Value), s);
             return;
         }
         // A CPU access to a device page faults; the driver migrates it back to system memory, contents intact.
-        c.Offer(OpResult.OfValue(f.Value), SetFrame(s, pm.Slot, f with { OnDevice = false }));
+        c.Offer(OpResult.OfValue(f.Value), SetFrame(s, pm.Slot, f with { Residency = Residency.System }));
         if (LowMemory(s)) c.Offer(Bus, s);
     }
 
@@ -69,25 +69,30 @@ public sealed partial class ReferenceModel
                 c.Offer(OpResult.Success, s.With(shm: s.Shm.SetItem(pm.ShmKey, value)));
                 return;
         }
-        c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, stayOnDevice: false));
+        c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, byDevice: false));
         if (NeedsNewPage(s, pm) && LowMemory(s)) c.Offer(Bus, s);
     }
 
     /// <summary>Whether writing this private page needs a fresh system page (first touch, COW, or migration back).</summary>
     private static bool NeedsNewPage(RefState s, PageMap pm) =>
-        pm.Slot <= 0 || s.Frames[pm.Slot] is var f && (f.MapCount > 1 || f.OnDevice);
+        pm.Slot <= 0 || s.Frames[pm.Slot] is var f && (f.MapCount > 1 || f.MayBeOnDevice || f.Tentative);
 
     /// <summary>
     /// A write to a private page: first touch allocates; a frame shared with another process after fork is
-    /// copied (COW); an exclusive frame is written in place. A device frame is first migrated back, unless
-    /// <paramref name="stayOnDevice"/> (the device writes its own exclusive page in place).
+    /// copied (COW); an exclusive frame is written in place. A device frame is first migrated back; with
+    /// <paramref name="byDevice"/> an exclusive device frame may instead be written in place on the device
+    /// (if its entry was writable), so it ends on either side.
     /// </summary>
-    private static RefState WritePrivate(RefState s, string mm, MmState m, int page, PageMap pm, long value, bool stayOnDevice)
+    private static RefState WritePrivate(RefState s, string mm, MmState m, int page, PageMap pm, long value, bool byDevice)
     {
         if (pm.Slot <= 0) return NewFrame(s, mm, m, page, pm, value);
         var f = s.Frames[pm.Slot];
-        if (f.MapCount == 1) return SetFrame(s, pm.Slot, f with { Value = value, OnDevice = stayOnDevice && f.OnDevice });
-        var s1 = f.OnDevice ? SetFrame(s, pm.Slot, f with { OnDevice = false }) : s;
+        if (f.MapCount == 1)
+        {
+            var residency = byDevice && f.MayBeOnDevice ? Residency.Either : Residency.System;
+            return SetFrame(s, pm.Slot, f with { Value = value, Residency = residency, Tentative = false });
+        }
+        var s1 = f.MayBeOnDevice ? SetFrame(s, pm.Slot, f with { Residency = Residency.System }) : s;
         return NewFrame(s1, mm, m, page, pm, value);
     }
 
@@ -151,10 +156,7 @@ public sealed partial class ReferenceModel
             c.Offer(OpResult.Success, s.With(shm: s.Shm.SetItem(pm.ShmKey, value)));
             return;
         }
-        c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, stayOnDevice: false));
-        // An exclusive device page may be written in place on the device (its entry was writable).
-        if (pm.Slot > 0 && s.Frames[pm.Slot] is { OnDevice: true, MapCount: 1 })
-            c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, stayOnDevice: true));
+        c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, byDevice: true));
         if (NeedsNewPage(s, pm) && LowMemory(s)) c.Offer(OpResult.OfError(Outcomes.ENOMEM), s);
     }
 }

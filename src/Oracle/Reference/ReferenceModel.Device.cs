@@ -1,4 +1,3 @@
-using System.Numerics;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Reference;
@@ -6,9 +5,7 @@ namespace Hmm.Spec.Oracle.Reference;
 // docs/reference-model.md, "Migration", "Device removal", "Hotplug".
 public sealed partial class ReferenceModel
 {
-    /// <summary>Above this many candidate pages a migration's outcomes are limited to prefixes of the range.</summary>
-    public const int MaxEnumeratedCandidates = 16;
-
+    /// <summary>A page a migration may move; <see cref="Definite"/> pages move whenever nothing concurrent interferes.</summary>
     private readonly record struct Candidate(int Page, bool Definite);
 
     private void MigrateToDevice(RefState s, Op op, StepContext c)
@@ -26,15 +23,15 @@ public sealed partial class ReferenceModel
             if (!m.Pages.TryGetValue(p, out var pm) || pm.Kind != MapKind.Private) continue;
             if (pm.Slot <= 0)
             {
-                // An untouched or zero page may be migrated (the driver allocates a zeroed device page) or skipped.
+                // An untouched or zero page may be migrated (the driver fills a device page with zeros) or skipped.
                 candidates.Add(new Candidate(p, false));
                 continue;
             }
             var f = s.Frames[pm.Slot];
-            if (f.OnDevice) continue;
-            candidates.Add(new Candidate(p, f.MapCount == 1 && pm.Prot != Prot.None));
+            if (!f.MayBeOnSystem) continue;
+            candidates.Add(new Candidate(p, f.Residency == Residency.System && !f.Tentative && f.MapCount == 1 && pm.Prot != Prot.None));
         }
-        OfferSubsets(s, op.Mm!, m, candidates, toDevice: true, c);
+        OfferMigration(s, op.Mm!, candidates, Residency.Device, c);
     }
 
     private void MigrateToSystem(RefState s, Op op, StepContext c)
@@ -49,62 +46,50 @@ public sealed partial class ReferenceModel
         var candidates = new List<Candidate>();
         for (var p = from; p < from + (op.Pages ?? 1); p++)
         {
-            if (m.Pages.TryGetValue(p, out var pm) && pm.Kind == MapKind.Private && pm.Slot > 0 && s.Frames[pm.Slot].OnDevice)
-                candidates.Add(new Candidate(p, true));
+            if (m.Pages.TryGetValue(p, out var pm) && pm.Kind == MapKind.Private && pm.Slot > 0 && s.Frames[pm.Slot] is { MayBeOnDevice: true } f)
+                candidates.Add(new Candidate(p, f.Residency == Residency.Device));
         }
-        OfferSubsets(s, op.Mm!, m, candidates, toDevice: false, c);
+        OfferMigration(s, op.Mm!, candidates, Residency.System, c);
     }
 
     /// <summary>
-    /// Concurrent activity may make any eligible page fail its refcount check or page lock, so any subset of
-    /// the candidates may move; <c>migrated</c> is the size of the subset. Run alone (setup), every definite
-    /// candidate moves.
+    /// Concurrent activity (a fault holding a reference, a locked page) may make any candidate fail its
+    /// refcount check, so <c>migrated</c> may be anything from 0 to the number of candidates. Which pages moved
+    /// is not recorded: with 0 nothing moved, with all of them every candidate moved, otherwise every candidate
+    /// is left on <see cref="Residency.Either"/> side (a later pagemap resolves it). Run alone (setup, result
+    /// unknown) definite candidates move and the others are left undecided.
     /// </summary>
-    private static void OfferSubsets(RefState s, string mm, MmState m, List<Candidate> candidates, bool toDevice, StepContext c)
+    private static void OfferMigration(RefState s, string mm, List<Candidate> candidates, Residency target, StepContext c)
     {
         var n = candidates.Count;
         if (c.Explaining)
         {
-            c.OfferIf(_ => false, $"{{\"migrated\": 0..{n}}}", s);
+            c.OfferIf(_ => false, n == 0 ? "{\"migrated\": 0}" : $"{{\"migrated\": 0..{n}}}", s);
             return;
         }
-        int? wanted = c.Observed is { Migrated: { } k } && c.Observed == OpResult.OfMigrated(k) ? k : null;
-        if (c.Observed is not null && wanted is null) return;
-        if (wanted > n) return;
-        var definite = 0;
-        for (var i = 0; i < n; i++)
+        if (c.Observed is null)
         {
-            if (candidates[i].Definite) definite |= 1 << Math.Min(i, 30);
-        }
-
-        if (n > MaxEnumeratedCandidates)
-        {
-            for (var size = 0; size <= n; size++)
-            {
-                if (wanted is { } w && w != size) continue;
-                c.Offer(OpResult.OfMigrated(size), Move(s, mm, m, candidates.Take(size), toDevice));
-            }
+            c.Offer(OpResult.OfMigrated(0), Move(s, mm, candidates, cand => c.Sequential && cand.Definite ? target : Residency.Either));
             return;
         }
-        for (var mask = 0; mask < 1 << n; mask++)
-        {
-            var size = BitOperations.PopCount((uint)mask);
-            if (wanted is { } w && w != size) continue;
-            if (c.Sequential && (mask & definite) != definite) continue;
-            var chosen = candidates.Where((_, i) => (mask & (1 << i)) != 0);
-            c.Offer(OpResult.OfMigrated(size), Move(s, mm, m, chosen, toDevice));
-        }
+        if (c.Observed is not { Migrated: { } k } || c.Observed != OpResult.OfMigrated(k) || k > n) return;
+        if (k == 0) c.Offer(c.Observed, s);
+        else if (k == n) c.Offer(c.Observed, Move(s, mm, candidates, _ => target));
+        else c.Offer(c.Observed, Move(s, mm, candidates, _ => Residency.Either));
     }
 
-    private static RefState Move(RefState s, string mm, MmState m, IEnumerable<Candidate> chosen, bool toDevice)
+    /// <summary>Sets each candidate's residency; a page that certainly moved (not <see cref="Residency.Either"/>) certainly exists.</summary>
+    private static RefState Move(RefState s, string mm, IEnumerable<Candidate> chosen, Func<Candidate, Residency> residency)
     {
         foreach (var cand in chosen)
         {
-            m = s.Mms[mm];
+            var m = s.Mms[mm];
             var pm = m.Pages[cand.Page];
+            var r = residency(cand);
+            var certain = r != Residency.Either;
             s = pm.Slot <= 0
-                ? NewFrame(s, mm, m, cand.Page, pm, 0, onDevice: toDevice)
-                : SetFrame(s, pm.Slot, s.Frames[pm.Slot] with { OnDevice = toDevice });
+                ? NewFrame(s, mm, m, cand.Page, pm, 0, r, tentative: !certain)
+                : SetFrame(s, pm.Slot, s.Frames[pm.Slot] is var f ? f with { Residency = r, Tentative = f.Tentative && !certain } : default);
         }
         return s;
     }
@@ -121,7 +106,7 @@ public sealed partial class ReferenceModel
         var frames = s.Frames;
         foreach (var (id, f) in s.Frames)
         {
-            if (f.OnDevice) frames = frames.SetItem(id, f with { OnDevice = false });
+            if (f.MayBeOnDevice) frames = frames.SetItem(id, f with { Residency = Residency.System });
         }
         c.Offer(OpResult.Success, s.With(frames: frames, deviceGone: true));
     }

@@ -22,6 +22,7 @@ public sealed partial class ReferenceModel
         {
             switch (pm.Kind)
             {
+                case MapKind.Private when pm.Slot > 0 && s.Frames[pm.Slot].Tentative: zero++; break;
                 case MapKind.Private when pm.Slot > 0: frames++; break;
                 case MapKind.Private when pm.Slot == PageMap.SlotZero: zero++; break;
                 case MapKind.Shared when s.Shm.ContainsKey(pm.ShmKey): shm++; break;
@@ -101,9 +102,21 @@ public sealed partial class ReferenceModel
         var f = s.Frames[pm.Slot];
         var exclusive = f.MapCount == 1;
         // A device page: a swap entry of type SWP_DEVICE_WRITE or SWP_DEVICE (the reference does not track
-        // whether the entry is writable), never present; PM_MMAP_EXCLUSIVE from its map count.
-        Allow(f.OnDevice
-            ? new PagemapShape(false, true, Setting.SwpDeviceWrite, Setting.SwpDevice, exclusive, false)
-            : new PagemapShape(true, false, 0, 0, exclusive, false));
+        // whether the entry is writable), never present; PM_MMAP_EXCLUSIVE from its map count. When the
+        // residency is undecided, the observation decides it (each shape has its own successor).
+        if (f.MayBeOnDevice)
+        {
+            var onDevice = f.Residency == Residency.Device ? s : SetFrame(s, pm.Slot, f with { Residency = Residency.Device, Tentative = false });
+            c.OfferIf(new PagemapShape(false, true, Setting.SwpDeviceWrite, Setting.SwpDevice, exclusive, false).Matches,
+                new PagemapShape(false, true, Setting.SwpDeviceWrite, Setting.SwpDevice, exclusive, false).ToString(), onDevice);
+        }
+        if (f.MayBeOnSystem)
+        {
+            var onSystem = f.Residency == Residency.System ? s : SetFrame(s, pm.Slot, f with { Residency = Residency.System });
+            var shape = new PagemapShape(true, false, 0, 0, f.Tentative ? null : exclusive, false);
+            c.OfferIf(shape.Matches, shape.ToString(), onSystem);
+            // A tentative frame may still be an untouched page.
+            if (f.Tentative) c.OfferIf(NotMapped.Matches, NotMapped.ToString(), onSystem);
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Reference;
@@ -91,19 +90,20 @@ public sealed partial class ReferenceModel(ModelSetting setting)
     private static RefState SetPage(RefState s, string mm, MmState m, int page, PageMap pm) =>
         s.With(mms: s.Mms.SetItem(mm, m.WithPages(m.Pages.SetItem(page, pm))));
 
-    private static ImmutableSortedDictionary<int, Frame> Unmap(ImmutableSortedDictionary<int, Frame> frames, int id)
+    private static SortedArrayMap<int, Frame> Unmap(SortedArrayMap<int, Frame> frames, int id)
     {
         var f = frames[id];
         return f.MapCount <= 1 ? frames.Remove(id) : frames.SetItem(id, f with { MapCount = f.MapCount - 1 });
     }
 
     /// <summary>Gives <paramref name="page"/> of <paramref name="mm"/> a new private frame holding <paramref name="value"/>.</summary>
-    private static RefState NewFrame(RefState s, string mm, MmState m, int page, PageMap pm, long value, bool onDevice = false)
+    private static RefState NewFrame(RefState s, string mm, MmState m, int page, PageMap pm, long value,
+        Residency residency = Residency.System, bool tentative = false)
     {
         var frames = pm.Slot > 0 ? Unmap(s.Frames, pm.Slot) : s.Frames;
         var s1 = s.With(frames: frames);
         var id = s1.FreeFrameId();
-        s1 = s1.With(frames: frames.Add(id, new Frame(value, onDevice, 1)));
+        s1 = s1.With(frames: frames.Add(id, new Frame(value, residency, 1, tentative)));
         return SetPage(s1, mm, m, page, pm with { Slot = id });
     }
 

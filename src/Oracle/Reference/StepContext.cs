@@ -35,14 +35,14 @@ public sealed class StepContext
     public void Offer(OpResult result, RefState next)
     {
         _allowed?.Add(OpCodec.Format(result));
-        if (Observed is null || Observed == result) _into.Add(next);
+        if (Observed is null || Observed == result) _into.Add(next.Canonical());
     }
 
     /// <summary>Offers every result matching <paramref name="match"/>, described by <paramref name="description"/>.</summary>
     public void OfferIf(Func<OpResult, bool> match, string description, RefState next)
     {
         _allowed?.Add(description);
-        if (Observed is null || match(Observed)) _into.Add(next);
+        if (Observed is null || match(Observed)) _into.Add(next.Canonical());
     }
 
     /// <summary>Offers "some error": the reference does not fix which errno an invalid request gets.</summary>

@@ -9,12 +9,20 @@ namespace Hmm.Spec.Actors.Tests.Exploration;
 /// The seed's known race (CVE-2022-3523, fixed upstream by 16ce101db85d): do_swap_page reads the device entry
 /// without the PTL and calls page->pgmap->page_fault holding no reference, so another thread's migration back
 /// or zap can free the page first. Exploration must report it as a use-after-free, and its bundle must replay.
+/// The seed era has a second, known bug on the same path: a CPU waiting on a migration entry holds a page
+/// reference (v4.11 __migration_entry_wait), which fails a concurrent migrate_vma's refcount check, so two CPUs
+/// faulting one device page can retry forever (the FIXME in migrate_vma_check_page, fixed upstream by
+/// ffa65753c431). These tests look past that <c>livelock</c> so that it does not hide the use-after-free.
 /// </summary>
 public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
 {
     private const uint Seed = 1;
     private const int Budget = 1000;
+    private const string KnownLivelock = "livelock";
     private readonly string dir = Directory.CreateTempSubdirectory("hmm-seed-").FullName;
+
+    private Hmm.Spec.Actors.Exploration.ExploreResult ExploreSeed(string scenario) =>
+        ExploreTestSupport.Explore(output, scenario, "seed", Seed, Budget, outDir: dir, ignore: KnownLivelock);
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
@@ -23,7 +31,7 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
     [InlineData("fault-vs-madvise-dontneed")]
     public void Seed_reports_use_after_free(string scenario)
     {
-        var r = ExploreTestSupport.Explore(output, scenario, "seed", Seed, Budget, outDir: dir);
+        var r = ExploreSeed(scenario);
         r.BugFound.Should().BeTrue($"seed {Seed} must find the seed's race in {scenario}");
         r.Category.Should().Be(ViolationCategory.UseAfterFree, r.Message);
         r.BundlePath.Should().NotBeNull();
@@ -42,7 +50,7 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Bundle_replays_the_use_after_free_10_times_out_of_10()
     {
-        var r = ExploreTestSupport.Explore(output, "fault-vs-fault", "seed", Seed, Budget, outDir: dir);
+        var r = ExploreSeed("fault-vs-fault");
         r.BugFound.Should().BeTrue();
         var bundle = TraceBundle.Read(r.BundlePath!);
         bundle.Category.Should().Be(ViolationCategory.UseAfterFree);
@@ -63,7 +71,7 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Replay_command_prints_the_interleaving_and_exits_1()
     {
-        var r = ExploreTestSupport.Explore(output, "fault-vs-fault", "seed", Seed, Budget, outDir: dir);
+        var r = ExploreSeed("fault-vs-fault");
         var cli = Cli.CliRunner.Run("replay", r.BundlePath!);
         output.WriteLine(cli.Out);
         cli.ExitCode.Should().Be(1, cli.Err);
@@ -74,7 +82,7 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Replay_on_the_fixed_variant_does_not_reproduce_and_exits_0()
     {
-        var r = ExploreTestSupport.Explore(output, "fault-vs-fault", "seed", Seed, Budget, outDir: dir);
+        var r = ExploreSeed("fault-vs-fault");
         var cli = Cli.CliRunner.Run("replay", r.BundlePath!, "--variant", "upstream");
         output.WriteLine(cli.Out);
         cli.ExitCode.Should().Be(0, cli.Out + cli.Err);
@@ -85,7 +93,7 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
     public void Explore_command_with_json_reports_the_bug_and_exits_1()
     {
         var cli = Cli.CliRunner.Run("explore", "--scenario", "fault-vs-madvise-dontneed", "--seed", $"{Seed}",
-            "--iterations", $"{Budget}", "--out", dir, "--json");
+            "--iterations", $"{Budget}", "--out", dir, "--json", "--ignore", KnownLivelock);
         cli.ExitCode.Should().Be(1, cli.Out + cli.Err);
         cli.Out.Should().Contain("\"bugFound\": true").And.Contain("\"category\": \"use-after-free\"").And.Contain(".hmmtrace.json");
     }

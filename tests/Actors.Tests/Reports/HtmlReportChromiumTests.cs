@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Hmm.Spec.Actors.Bundles;
+using Hmm.Spec.Actors.Replay;
 using Hmm.Spec.Actors.Reports;
+using Hmm.Spec.Model;
 using Xunit.Abstractions;
 
 namespace Hmm.Spec.Actors.Tests.Reports;
@@ -32,6 +35,33 @@ public sealed class HtmlReportChromiumTests(ITestOutputHelper output)
             dom.Should().Contain($"data-actor=\"{lane}\"");
         dom.Should().Contain("class=\"step violating\"").And.Contain("use-after-free")
             .And.Contain("page 1027 was freed to the driver at step 30");
+    }
+
+    /// <summary>The real thing: explore the seed's fault-vs-madvise race (fixed seed), replay its bundle, and open
+    /// the replay's report in Chromium: both actors' lanes and the use-after-free at its step.</summary>
+    [Fact]
+    public void The_report_of_a_replayed_seed_use_after_free_opens_in_chromium()
+    {
+        using var dir = new TempDir();
+        var found = Exploration.ExploreTestSupport.Explore(output, "fault-vs-madvise-dontneed", "seed", seed: 1, iterations: 1000,
+            outDir: dir.Path);
+        found.BugFound.Should().BeTrue("the seed's race must be found to report it");
+        var replay = Replayer.Replay(TraceBundle.Read(found.BundlePath!));
+        replay.Reproduced.Should().BeTrue(replay.Divergence);
+        var view = ReplayReport.ViewOf(replay);
+        view.Violation!.Category.Should().Be(ViolationCategory.UseAfterFree);
+        view.Violation.StepSeq.Should().NotBeNull("the world recorded the violation as a step");
+        var page = Path.Combine(dir.Path, "replay.html");
+        File.WriteAllText(page, HtmlReport.Render(view));
+
+        var dom = RunChromium(dir.Path, "--dump-dom", page);
+
+        var body = Regex.Match(dom, "<body[^>]*>").Value;
+        body.Should().Contain("data-rendered=\"ok\"").And.NotContain("data-errors");
+        body.Should().Contain($"data-lanes=\"{view.Actors.Count}\"");
+        foreach (var actor in view.Actors)
+            dom.Should().Contain($"<th class=\"lane\" data-actor=\"{actor}\">");
+        dom.Should().Contain($"<tr class=\"step violating\" id=\"s{view.Violation.StepSeq}\">").And.Contain("use-after-free");
     }
 
     /// <summary>Screenshots the folded 2,000-step livelock page and checks a real image came out. Set

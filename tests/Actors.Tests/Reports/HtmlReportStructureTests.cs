@@ -178,6 +178,36 @@ public sealed class HtmlReportStructureTests
     }
 
     [Fact]
+    public void A_long_set_up_phase_goes_into_a_closed_section_above_the_trace()
+    {
+        var view = SampleViews.SeedUseAfterFree();
+        var prologue = Enumerable.Range(0, 15)
+            .Select(i => new StepRecord(-100 + i, "main", "devm_memremap_pages", StepKind.Write, $"page {1024 + i} pgmap", "pgmap hmm_dmirror0"));
+        var html = HtmlReport.Render(view with { Steps = [.. prologue, .. view.Steps] });
+
+        var section = Regex.Match(html, "<details class=\"prologue\" id=\"prologue\">.*?</details>", RegexOptions.Singleline).Value;
+        section.Should().Contain("steps -100\u20138 (23 steps) by main, setup, before any actor runs");
+        Regex.Matches(section, "<tr class=\"step").Should().HaveCount(23);
+        Regex.Matches(section, "<th class=\"plane[^\"]*\" data-actor=\"([^\"]*)\">").Select(m => m.Groups[1].Value)
+            .Should().Equal("main", "setup");
+        LaneHeaders(html).Should().Equal(["cpu0", "cpu1", "final"], "set-up lanes without a step after the set-up stay in its section");
+        html.IndexOf("id=\"s9\"", StringComparison.Ordinal).Should().BeGreaterThan(html.IndexOf("</details>", StringComparison.Ordinal),
+            "cpu0's first step opens the main trace");
+    }
+
+    [Fact]
+    public void A_set_up_phase_holding_the_violation_starts_open()
+    {
+        var view = SampleViews.SeedUseAfterFree();
+        var html = HtmlReport.Render(view with
+        {
+            Actors = ["final"],
+        });
+
+        html.Should().Contain("<details class=\"prologue\" id=\"prologue\" open>");
+    }
+
+    [Fact]
     public void A_failed_trylock_does_not_shade_the_lane()
     {
         var steps = new[]

@@ -32,7 +32,10 @@ public sealed class ModelStepsReportTests
 
         var html = HtmlReport.Render(view);
 
-        HtmlReportStructureTests.LaneHeaders(html).Should().Equal("main", "setup", "cpu0", "cpu1"); // "main": steps of KernelWorld.Create itself
+        // "main": steps of KernelWorld.Create itself; with setup it forms the collapsed set-up section.
+        HtmlReportStructureTests.LaneHeaders(html).Should().Equal("cpu0", "cpu1");
+        Regex.Matches(html, "<th class=\"plane[^\"]*\" data-actor=\"([^\"]*)\">").Select(m => m.Groups[1].Value)
+            .Should().Equal("main", "setup");
         var ptlLock = steps.First(s => s.Actor == "cpu1" && s.Kind == StepKind.Lock && s.Resource == "ptl A");
         HtmlReportStructureTests.Row(html, ptlLock.Seq).Should().Contain("<td class=\"ptl sem-w\"", "munmap holds mmap_sem for write and the PTL");
         steps.Should().Contain(s => s.Kind == StepKind.Write && s.Resource.EndsWith(" refcount"));

@@ -10,7 +10,14 @@ namespace Hmm.Spec.Model.Tests.Device;
 public sealed class FinalizePteSameTests : DeviceTestBase
 {
     /// <summary>Runs the migration of pages 0..1 to the device with page 0 zapped after collect.</summary>
-    private static void MigrateWithZapAfterCollect(KernelWorld w)
+    private static void MigrateWithZapAfterCollect(KernelWorld w) =>
+        MigrateWithActionAfterCollect(w, () =>
+        {
+            w.MadviseDontneed("A", 0, 1).Should().Be(Errno.OK);
+            PteOf(w, "A", 0).IsNone.Should().BeTrue("the zap cleared the migration entry");
+        });
+
+    private static void MigrateWithActionAfterCollect(KernelWorld w, Action between)
     {
         MapAndFill(w, pages: 2);
         var mm = w.Mms["A"];
@@ -29,8 +36,7 @@ public sealed class FinalizePteSameTests : DeviceTestBase
         }
         migrate.Cpages.Should().Be(2);
 
-        w.MadviseDontneed("A", 0, 1).Should().Be(Errno.OK);
-        PteOf(w, "A", 0).IsNone.Should().BeTrue("the zap cleared the migration entry");
+        between();
 
         mm.MmapSem.DownRead("test");
         try
@@ -64,6 +70,27 @@ public sealed class FinalizePteSameTests : DeviceTestBase
         w.Buddy.FreeCount.Should().Be(16);
         w.DeviceRemove().Should().Be(Errno.OK);
         w.CheckLeaks();
+    }
+
+    [Theory]
+    [InlineData("seed")]
+    [InlineData("upstream")]
+    public void A_fork_between_collect_and_finalize_gets_the_new_page_too(string variant)
+    {
+        var w = NewWorld(variant);
+        MigrateWithActionAfterCollect(w, () => w.Fork("A", "B").Should().Be(Errno.OK));
+        for (var i = 0; i < 2; i++)
+        {
+            IsDeviceEntry(w, "A", i).Should().BeTrue();
+            IsDeviceEntry(w, "B", i).Should().BeTrue("the child's copy of the migration entry was found by the rmap walk");
+            w.is_write_device_entry(w.pte_to_swp_entry(PteOf(w, "B", i), "test")).Should().BeFalse("fork made the COW copies read-only");
+            w.DeviceRead("B", i).Should().Be(new DeviceOutcome(100 + i, Errno.OK));
+        }
+        w.UserWrite("B", 0, 7).Should().Be(Sig.None);
+        w.UserRead("A", 0).Should().Be(new AccessOutcome(100, Sig.None));
+        w.Exit("B").Should().Be(Errno.OK);
+        w.Exit("A").Should().Be(Errno.OK);
+        w.Device!.PagesInUse.Should().Be(0);
     }
 
     [Fact]

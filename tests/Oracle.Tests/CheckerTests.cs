@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Hmm.Spec.Oracle.Checking;
+using Hmm.Spec.Oracle.Generation;
+using Hmm.Spec.Oracle.History;
+using Hmm.Spec.Oracle.Ops;
+using Hmm.Spec.Oracle.Reporting;
+
+namespace Hmm.Spec.Oracle.Tests;
+
+public class CheckerTests
+{
+    private static readonly Op MapA = new() { Kind = OpKind.Mmap, Mm = "A", Page = 0, Pages = 4, Prot = Prot.ReadWrite };
+
+    /// <summary>30 crashed writers (info: pending forever) and a read of a value nobody wrote: 2^30 subsets to rule out.</summary>
+    private static History.History Explosive()
+    {
+        var r = new HistoryRecorder(new HistoryHeader(1, null, null, null, [MapA]));
+        for (var p = 0; p < 30; p++)
+        {
+            var id = r.Invoke(p, new Op { Kind = OpKind.Write, Mm = "A", Page = 0, Value = p + 1 });
+            r.Complete(id, EventType.Info, null);
+        }
+        var read = r.Invoke(30, new Op { Kind = OpKind.Read, Mm = "A", Page = 0 });
+        r.Ok(read, OpResult.OfValue(-1));
+        return r.ToHistory();
+    }
+
+    [Fact]
+    public void Time_budget_yields_unknown_close_to_the_budget()
+    {
+        var budget = TimeSpan.FromMilliseconds(700);
+        var clock = Stopwatch.StartNew();
+        var result = LinearizabilityChecker.Check(Explosive(), new CheckOptions(Budget: budget, Parallel: false));
+        clock.Stop();
+        result.Verdict.Should().Be(Verdict.Unknown);
+        result.Message.Should().Contain("time budget");
+        clock.Elapsed.Should().BeGreaterThanOrEqualTo(budget);
+        // 10% is the documented target; the test allows for a busy shared machine.
+        clock.Elapsed.Should().BeLessThan(budget + TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
+    public void State_budget_yields_unknown()
+    {
+        var result = LinearizabilityChecker.Check(Explosive(), new CheckOptions(Parallel: false, MaxStates: 5000));
+        result.Verdict.Should().Be(Verdict.Unknown);
+        result.Message.Should().Contain("state budget");
+    }
+
+    [Fact]
+    public void Runner_exit_code_3_on_unknown_and_json_says_so()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            HistoryWriter.Write(Explosive(), path);
+            var output = new StringWriter();
+            CheckRunner.Run(path, json: true, timeoutSeconds: 0.3, output, new StringWriter()).Should().Be(3);
+            output.ToString().Should().Contain("\"verdict\": \"unknown\"");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Read_write_history_is_split_per_page_and_parallel_agrees_with_sequential()
+    {
+        var h = HistoryGenerator.Generate(WorkloadKind.ReadWrite, 3000, 8, seed: 5);
+        var sequential = LinearizabilityChecker.Check(h, CheckOptions.Sequential);
+        var parallel = LinearizabilityChecker.Check(h, CheckOptions.Default);
+        sequential.Verdict.Should().Be(Verdict.Linearizable);
+        parallel.Verdict.Should().Be(Verdict.Linearizable);
+        sequential.Partitions.Should().Be(64);
+        sequential.Operations.Should().Be(3000);
+    }
+
+    [Theory]
+    [InlineData(WorkloadKind.ReadWrite)]
+    [InlineData(WorkloadKind.Contended)]
+    [InlineData(WorkloadKind.Mixed)]
+    public void Generated_histories_are_linearizable(WorkloadKind kind)
+    {
+        for (var seed = 0; seed < 5; seed++)
+        {
+            var h = HistoryGenerator.Generate(kind, 400, 6, seed);
+            var result = LinearizabilityChecker.Check(h, CheckOptions.Sequential);
+            result.Verdict.Should().Be(Verdict.Linearizable, $"{kind} seed {seed}: {result.Explain()}");
+        }
+    }
+
+    [Fact]
+    public void Broken_history_is_rejected_with_evidence()
+    {
+        var h = HistoryGenerator.Generate(WorkloadKind.Broken, 2000, 4, seed: 3);
+        var result = LinearizabilityChecker.Check(h, CheckOptions.Default);
+        result.Verdict.Should().Be(Verdict.NotLinearizable);
+        result.FirstUnlinearizable!.Result.Should().Be(OpResult.OfValue(-1));
+        result.Reason.Should().MatchRegex(@"^read of A:\d+ returned \{""value"":-1\}, but every allowed state gives");
+        result.LongestPartial.Should().NotBeEmpty();
+        result.LastLinearized!.Id.Should().Be(result.LongestPartial![^1]);
+    }
+
+    [Fact]
+    public void Evidence_names_the_longest_partial_linearization_in_order()
+    {
+        var r = new HistoryRecorder(new HistoryHeader(1, null, null, null, [MapA]));
+        var w1 = r.Invoke(0, new Op { Kind = OpKind.Write, Mm = "A", Page = 0, Value = 1 });
+        r.Ok(w1, OpResult.Success);
+        var w2 = r.Invoke(0, new Op { Kind = OpKind.Write, Mm = "A", Page = 0, Value = 2 });
+        r.Ok(w2, OpResult.Success);
+        var rd = r.Invoke(1, new Op { Kind = OpKind.Read, Mm = "A", Page = 0 });
+        r.Ok(rd, OpResult.OfValue(1));
+        var result = LinearizabilityChecker.Check(r.ToHistory(), CheckOptions.Sequential);
+        result.Verdict.Should().Be(Verdict.NotLinearizable);
+        result.LongestPartial.Should().Equal(w1, w2);
+        result.FirstUnlinearizable!.Id.Should().Be(rd);
+        result.LastLinearized!.Id.Should().Be(w2);
+        result.Reason.Should().Be("read of A:0 returned {\"value\":1}, but every allowed state gives {\"value\":2}");
+    }
+
+    [Fact]
+    public void In_memory_history_breaking_the_rules_is_malformed_not_a_crash()
+    {
+        var events = new List<HistoryEvent>
+        {
+            new(EventType.Invoke, 0, 0, new Op { Kind = OpKind.Read, Mm = "A" }, null),   // no page
+        };
+        var result = LinearizabilityChecker.Check(new History.History(HistoryHeader.Empty, events));
+        result.Verdict.Should().Be(Verdict.Malformed);
+        result.Message.Should().Contain("event 0").And.Contain("needs field \"page\"");
+
+        var twice = new List<HistoryEvent>
+        {
+            new(EventType.Invoke, 0, 0, new Op { Kind = OpKind.Read, Mm = "A", Page = 0 }, null),
+            new(EventType.Ok, 0, 0, null, OpResult.OfValue(0)),
+            new(EventType.Ok, 0, 0, null, OpResult.OfValue(0)),
+        };
+        LinearizabilityChecker.Check(new History.History(HistoryHeader.Empty, twice)).Message.Should().Contain("second completion");
+    }
+
+    [Fact]
+    public void Deep_sequential_history_needs_no_recursion()
+    {
+        // 50k sequential ops on one page: one partition, a 50k-deep linearization.
+        var r = new HistoryRecorder(new HistoryHeader(1, null, null, null, [MapA]));
+        for (var i = 0; i < 50_000; i++)
+        {
+            var id = r.Invoke(i % 2, i % 2 == 0 ? new Op { Kind = OpKind.Write, Mm = "A", Page = 0, Value = i } : new Op { Kind = OpKind.Read, Mm = "A", Page = 0 });
+            r.Ok(id, i % 2 == 0 ? OpResult.Success : OpResult.OfValue(i - 1));
+        }
+        LinearizabilityChecker.Check(r.ToHistory(), CheckOptions.Sequential).Verdict.Should().Be(Verdict.Linearizable);
+    }
+}
