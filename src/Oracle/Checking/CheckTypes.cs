@@ -16,7 +16,7 @@ public enum Verdict
 /// Budget and execution options. <see cref="Parallel"/> = false checks partitions one after another on the
 /// calling thread (required inside Coyote iterations). <see cref="MaxStates"/> bounds the memo cache (memory).
 /// </summary>
-public sealed record CheckOptions(TimeSpan? Budget = null, bool Parallel = true, long MaxStates = 20_000_000)
+public sealed record CheckOptions(TimeSpan? Budget = null, bool Parallel = true, long MaxStates = 500_000)
 {
     public static CheckOptions Default { get; } = new();
     /// <summary>One thread, no time budget: for Coyote iterations and tests.</summary>

@@ -43,6 +43,10 @@ public sealed record ModelSetting(MachineSpec? Machine, bool Migration, bool Mem
     public int MaxSwapfiles => (1 << MaxSwapfilesShift) - DeviceNum - MigrationNum - HwpoisonNum;
     /// <summary>SWP_DEVICE_WRITE = MAX_SWAPFILES + SWP_HWPOISON_NUM + SWP_MIGRATION_NUM (30 by default).</summary>
     public int SwpDeviceWrite => MaxSwapfiles + HwpoisonNum + MigrationNum;
+    /// <summary>SWP_MIGRATION_READ = MAX_SWAPFILES + SWP_HWPOISON_NUM (28 by default); SWP_MIGRATION_WRITE is the next.</summary>
+    public int SwpMigrationRead => MaxSwapfiles + HwpoisonNum;
+    public int SwpMigrationWrite => SwpMigrationRead + 1;
+
     /// <summary>SWP_DEVICE (read-only device entry) = SWP_DEVICE_WRITE + 1 (31 by default).</summary>
     public int SwpDevice => SwpDeviceWrite + 1;
 

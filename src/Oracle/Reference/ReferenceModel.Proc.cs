@@ -101,6 +101,15 @@ public sealed partial class ReferenceModel
         }
         var f = s.Frames[pm.Slot];
         var exclusive = f.MapCount == 1;
+        // A migration in flight (to the device, or back on a CPU fault or by the driver) is visible to a
+        // /proc walk: the pte is then a migration entry (SWP_MIGRATION_READ/WRITE, 28/29 by default) and the
+        // page's map count is already dropped. The sequential reference cannot tell whether one is in flight,
+        // so it admits this shape for any populated private page when pages can migrate at all.
+        if (Setting.HasDevice && Setting.Migration)
+        {
+            var migrating = new PagemapShape(false, true, Setting.SwpMigrationRead, Setting.SwpMigrationWrite, null, false);
+            c.OfferIf(migrating.Matches, migrating.ToString(), s);
+        }
         // A device page: a swap entry of type SWP_DEVICE_WRITE or SWP_DEVICE (the reference does not track
         // whether the entry is writable), never present; PM_MMAP_EXCLUSIVE from its map count. When the
         // residency is undecided, the observation decides it (each shape has its own successor).
