@@ -177,16 +177,22 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// migrate_vma_check_page (2017; 16ce101db85d adds fault_page): the caller's reference (+1 for the fault
-    /// page's holder once tolerated) and a ZONE_DEVICE page's idle reference are expected; more references than
-    /// that plus page_mapcount mean the page is pinned.
+    /// migrate_vma_check_page. The 2017 code (seed) accepts an un-addressable device page whatever its count
+    /// ("return is_device_private_page(page)": a thread waiting on the migration entry holds a reference that
+    /// cannot be told from a pin); the 2022 code that 16ce101db85d builds on counts for device pages too, with the
+    /// caller's reference, the page's idle reference and, for <c>fault_page</c>, the faulting thread's. More
+    /// references than that plus page_mapcount mean the page is pinned.
     /// </summary>
     public bool migrate_vma_check_page(Page page, Page? faultPage)
     {
         const string fn = nameof(migrate_vma_check_page);
         var extra = 1 + (page == faultPage ? 1 : 0);
         if (is_zone_device_page(page))
+        {
+            if (!Variant.MigrationToleratesFaultPageRef)
+                return !is_addressable_page(page, fn);
             extra += DevicePageIdleRefcount;
+        }
         return page_ref_count(page, fn) - extra <= page_mapcount(page, fn);
     }
 
