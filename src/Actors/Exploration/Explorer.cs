@@ -58,7 +58,7 @@ public sealed class Explorer(ILogger? logger = null)
             if (report.NumOfFoundBugs == 0)
                 break;
 
-            var message = report.BugReports.First();
+            var message = BugCategory.Tagged(report.BugReports.First());
             var category = BugCategory.Of(message);
             if (o.IgnoreCategories.Contains(category))
             {

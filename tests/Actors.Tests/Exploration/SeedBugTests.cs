@@ -1,3 +1,4 @@
+using Hmm.Spec.Actors.Tests.Cli;
 using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Replay;
 using Hmm.Spec.Model;
@@ -87,6 +88,24 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(cli.Out);
         cli.ExitCode.Should().Be(0, cli.Out + cli.Err);
         cli.Out.Should().Contain("NOT REPRODUCED");
+    }
+
+    [Fact]
+    public void A_trace_that_no_longer_fits_is_an_incompatible_bundle_not_a_fix()
+    {
+        var r = ExploreSeed("fault-vs-fault");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(r.BundlePath!))!;
+        var steps = root["coyote_trace"]!["Steps"]!.AsArray();
+        // Re-route one scheduling decision of the actors' phase to an operation that does not exist.
+        var i = steps.Count / 2;
+        var step = steps[i]!.GetValue<string>();
+        steps[i] = System.Text.RegularExpressions.Regex.Replace(step, @"next\([^)]*\)", "next(97:1)");
+        var tampered = Path.Combine(dir, "tampered.hmmtrace.json");
+        File.WriteAllText(tampered, root.ToJsonString());
+
+        var cli = Cli.CliRunner.Run("replay", tampered);
+        output.WriteLine(cli.Err);
+        cli.ShouldBeBadInput(tampered, "incompatible bundle", "scheduling decisions");
     }
 
     [Fact]
