@@ -1,3 +1,5 @@
+using Hmm.Spec.Oracle.Ops;
+
 namespace Hmm.Spec.Actors.Reports;
 
 /// <summary>One hunk of the seed patch (000_f0445c4590ad8e61) and the symbol it adds or changes.</summary>
@@ -121,7 +123,29 @@ public static class SeedHunks
         ["do_mmap"] = "mm/mmap.c (v4.11)",
         ["mmap_region"] = "mm/mmap.c (v4.11)",
         ["exit_mmap"] = "mm/mmap.c (v4.11)",
-        ["madvise_dontneed"] = "mm/madvise.c (v4.11)",
+        ["sys_madvise"] = "mm/madvise.c (v4.11)",
+        ["sys_mmap"] = "arch/x86/kernel/sys_x86_64.c (v4.11)",
+        ["sys_munmap"] = "mm/mmap.c (v4.11)",
+        ["sys_mprotect"] = "mm/mprotect.c (v4.11)",
+        ["split_vma"] = "mm/mmap.c (v4.11)",
+        ["do_page_fault"] = "arch/x86/mm/fault.c (v4.11)",
+        ["add_mm_rss_vec"] = "mm/memory.c (v4.11)",
+        ["tlb_finish_mmu"] = "mm/memory.c (v4.11)",
+        ["remap_pfn_range"] = "mm/memory.c (v4.11)",
+        ["anon_vma_prepare"] = "include/linux/rmap.h (v4.11; the slow path __anon_vma_prepare is in mm/rmap.c)",
+        ["try_to_unmap_one"] = "mm/rmap.c (v4.11)",
+        ["release_pages"] = "mm/swap.c (v4.11)",
+        ["truncate_inode_pages"] = "mm/truncate.c (v4.11)",
+        ["memmap_init_zone"] = "mm/page_alloc.c (v4.11)",
+        ["__add_pages"] = "mm/memory_hotplug.c (v4.11)",
+        ["__add_section"] = "mm/memory_hotplug.c (v4.11)",
+        ["online_pages"] = "mm/memory_hotplug.c (v4.11)",
+        ["smaps_pte_range"] = "fs/proc/task_mmu.c (v4.11)",
+        ["pagemap_pmd_range"] = "fs/proc/task_mmu.c (v4.11)",
+        ["remove_migration_pte"] = "mm/migrate.c (v4.11)",
+        ["migrate_page_move_mapping"] = "mm/migrate.c (v4.11)",
+        ["cpu_load"] = "the CPU's own load through the page tables (hardware; a fault enters do_page_fault)",
+        ["cpu_store"] = "the CPU's own store through the page tables (hardware; a fault enters do_page_fault)",
         ["mprotect_fixup"] = "mm/mprotect.c (v4.11)",
         ["change_protection"] = "mm/mprotect.c (v4.11)",
         ["get_page"] = "include/linux/mm.h (v4.11)",
@@ -156,6 +180,13 @@ public static class SeedHunks
         ("dmirror_", "lib/test_hmm.c (the kernel's HMM test driver, modelled as the reference driver)"),
     ];
 
+    /// <summary>Scenario operations: the harness's call into the syscall/driver facade, named by the op.</summary>
+    private static readonly HashSet<string> ScenarioOps =
+        OpKinds.AllWireNames.ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Origin given to a scenario operation's step.</summary>
+    public const string ScenarioOpOrigin = "a scenario operation (the harness calling the syscall/driver facade), not kernel code";
+
     /// <summary>Where <paramref name="function"/> comes from. Accepts decorated names such as
     /// <c>do_swap_page/retry</c> or <c>zap_pte_range (details)</c> by looking at the leading C identifier.</summary>
     public static SeedLocation Lookup(string function)
@@ -163,6 +194,8 @@ public static class SeedHunks
         var key = LeadingIdentifier(function);
         if (BySymbol.TryGetValue(key, out var hunks))
             return new SeedLocation(function, hunks, null);
+        if (ScenarioOps.Contains(function))
+            return new SeedLocation(function, [], ScenarioOpOrigin);
         if (Surrounding.TryGetValue(key, out var origin))
             return new SeedLocation(function, [], origin);
         foreach (var (prefix, prefixOrigin) in SurroundingPrefixes)

@@ -87,8 +87,10 @@ public sealed class RefState : IEquatable<RefState>
         SortedArrayMap<long, long> shm,
         ImmutableList<(long Start, long End)> hotplugged,
         bool deviceGone,
-        int nextObject)
+        int nextObject,
+        int hiddenSystemPages = 0)
     {
+        HiddenSystemPages = hiddenSystemPages;
         Mms = mms;
         Frames = frames;
         Shm = shm;
@@ -108,6 +110,8 @@ public sealed class RefState : IEquatable<RefState>
     public bool DeviceGone { get; }
     /// <summary>Next shmem object id (a counter; not part of equality).</summary>
     public int NextObject { get; }
+    /// <summary>System pages held by the parts of the state a partition does not see (not part of equality).</summary>
+    public int HiddenSystemPages { get; }
 
     private int _hash;
 
@@ -119,7 +123,7 @@ public sealed class RefState : IEquatable<RefState>
         bool? deviceGone = null,
         int? nextObject = null) =>
         new(mms ?? Mms, frames ?? Frames, shm ?? Shm, hotplugged ?? Hotplugged, deviceGone ?? DeviceGone,
-            nextObject ?? NextObject);
+            nextObject ?? NextObject, HiddenSystemPages);
 
     public bool TryGetLive(string? mm, out MmState state)
     {
@@ -221,13 +225,15 @@ public sealed class RefState : IEquatable<RefState>
         {
             if (used.TryGetValue(id, out var count)) frames = frames.SetItem(id, f with { MapCount = count });
         }
-        return With(mms: mms, frames: frames).Canonical();
+        var projected = With(mms: mms, frames: frames);
+        return new RefState(projected.Mms, projected.Frames, Shm, Hotplugged, DeviceGone, NextObject,
+            SystemPagesUpperBound() - projected.SystemPagesUpperBound()).Canonical();
     }
 
     /// <summary>Pages of system RAM this state certainly or possibly occupies (zero-page slots counted).</summary>
     public int SystemPagesUpperBound()
     {
-        var n = Shm.Count;
+        var n = Shm.Count + HiddenSystemPages;
         foreach (var f in Frames.Values)
         {
             if (f.MayBeOnSystem) n++;

@@ -74,6 +74,18 @@ public sealed class SeedHunksTests
         location.Origin.Should().StartWith(file);
     }
 
+    [Theory]
+    [InlineData("madvise_dontneed")]
+    [InlineData("migrate_to_device")]
+    [InlineData("read")]
+    public void A_scenario_operation_is_named_as_such(string op)
+    {
+        var location = SeedHunks.Lookup(op);
+
+        location.InSeed.Should().BeFalse();
+        location.Origin.Should().Be(SeedHunks.ScenarioOpOrigin);
+    }
+
     [Fact]
     public void An_unknown_function_is_simply_not_in_the_seed()
     {
@@ -120,6 +132,18 @@ public sealed class SeedHunksTests
         return hunks;
     }
 
-    private static string SeedPath([CallerFilePath] string here = "") =>
-        Path.Combine(Path.GetDirectoryName(here)!, "TestData", "seed-000_f0445c4590ad8e61.patch");
+    /// <summary>
+    /// The seed patch as posted, read from the shared folder that sits beside the repository (as in CI), so the
+    /// hunk table is checked against the real patch without a copy of it in the product.
+    /// </summary>
+    private static string SeedPath([CallerFilePath] string here = "")
+    {
+        for (var dir = Path.GetDirectoryName(here); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            var candidate = Path.Combine(dir, "..", "shared", "seed", "000_f0445c4590ad8e61.txt");
+            if (File.Exists(candidate) && File.Exists(Path.Combine(dir, "Hmm.Spec.sln")))
+                return Path.GetFullPath(candidate);
+        }
+        throw new FileNotFoundException("the seed patch ../shared/seed/000_f0445c4590ad8e61.txt beside the repository");
+    }
 }

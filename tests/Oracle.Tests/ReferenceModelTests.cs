@@ -1,0 +1,91 @@
+using Hmm.Spec.Oracle.Checking;
+using Hmm.Spec.Oracle.History;
+using Hmm.Spec.Oracle.Ops;
+using Hmm.Spec.Oracle.Reference;
+
+namespace Hmm.Spec.Oracle.Tests;
+
+/// <summary>Rules of docs/reference-model.md that the corpus does not pin down on its own.</summary>
+public class ReferenceModelTests
+{
+    private static Op Map(int pages) => new() { Kind = OpKind.Mmap, Mm = "A", Page = 0, Pages = pages, Prot = Prot.ReadWrite };
+    private static Op Write(int page, long value) => new() { Kind = OpKind.Write, Mm = "A", Page = page, Value = value };
+
+    /// <summary>A history of ops run one after another by process 0 with the given results.</summary>
+    private static History.History Sequential(HistoryHeader header, params (Op Op, OpResult Result)[] steps)
+    {
+        var r = new HistoryRecorder(header);
+        foreach (var (op, result) in steps) r.Ok(r.Invoke(0, op), result);
+        return r.ToHistory();
+    }
+
+    [Fact]
+    public void Swap_types_follow_swap_h_for_the_default_config()
+    {
+        var s = ModelSetting.Default;
+        (s.MaxSwapfiles, s.SwpMigrationRead, s.SwpMigrationWrite, s.SwpDeviceWrite, s.SwpDevice).Should().Be((27, 28, 29, 30, 31));
+        var noMigration = ModelSetting.From(HistoryHeader.Empty with { Config = new Dictionary<string, bool> { ["CONFIG_MIGRATION"] = false } }, 1);
+        (noMigration.MaxSwapfiles, noMigration.SwpDeviceWrite, noMigration.SwpDevice).Should().Be((29, 30, 31));
+        var noDevice = ModelSetting.From(HistoryHeader.Empty with { Config = new Dictionary<string, bool> { ["device_unaddressable"] = false } }, 1);
+        noDevice.HasDevice.Should().BeFalse();
+        noDevice.MaxSwapfiles.Should().Be(29);
+    }
+
+    [Fact]
+    public void Out_of_memory_signal_is_allowed_only_when_ram_is_nearly_exhausted()
+    {
+        var steps = new[] { (Write(2, 7), OpResult.OfSignal(Outcomes.SIGBUS)) };
+        var tight = new HistoryHeader(1, null, null, new MachineSpec(3, 4, 1024), [Map(4), Write(0, 1), Write(1, 1)]);
+        LinearizabilityChecker.Check(Sequential(tight, steps), CheckOptions.Sequential).Verdict.Should().Be(Verdict.Linearizable);
+        var roomy = tight with { Machine = new MachineSpec(64, 4, 1024) };
+        LinearizabilityChecker.Check(Sequential(roomy, steps), CheckOptions.Sequential).Verdict.Should().Be(Verdict.NotLinearizable);
+    }
+
+    [Fact]
+    public void Partial_migration_leaves_residency_to_the_next_observation()
+    {
+        var header = new HistoryHeader(1, null, null, new MachineSpec(64, 8, 1024), [Map(2), Write(0, 1), Write(1, 2)]);
+        var migrate = (new Op { Kind = OpKind.MigrateToDevice, Mm = "A", Page = 0, Pages = 2 }, OpResult.OfMigrated(1));
+        var onDevice = new OpResult { Present = false, SwapEntry = true, SwapType = 30, Exclusive = true, File = false };
+        var onSystem = new OpResult { Present = true, SwapEntry = false, Exclusive = true, File = false };
+        var pagemap0 = new Op { Kind = OpKind.Pagemap, Mm = "A", Page = 0 };
+
+        // Either page may be the one that moved; once observed on the device, page 0 stays there until moved.
+        foreach (var seen in new[] { onDevice, onSystem })
+        {
+            LinearizabilityChecker.Check(Sequential(header, migrate, (pagemap0, seen), (pagemap0, seen)), CheckOptions.Sequential)
+                .Verdict.Should().Be(Verdict.Linearizable);
+        }
+        LinearizabilityChecker.Check(Sequential(header, migrate, (pagemap0, onDevice), (pagemap0, onSystem)), CheckOptions.Sequential)
+            .Verdict.Should().Be(Verdict.NotLinearizable);
+        // Migration never changes contents, whichever page moved.
+        LinearizabilityChecker.Check(Sequential(header, migrate, (new Op { Kind = OpKind.Read, Mm = "A", Page = 1 }, OpResult.OfValue(1))), CheckOptions.Sequential)
+            .Verdict.Should().Be(Verdict.NotLinearizable);
+    }
+
+    [Fact]
+    public void Fork_family_links_partitions_and_pages_stay_separate_otherwise()
+    {
+        var header = new HistoryHeader(1, null, null, null, [Map(4)]);
+        var r = new HistoryRecorder(header);
+        r.Ok(r.Invoke(0, Write(0, 1)), OpResult.Success);
+        r.Ok(r.Invoke(1, Write(1, 1)), OpResult.Success);
+        LinearizabilityChecker.Check(r.ToHistory(), CheckOptions.Sequential).Partitions.Should().Be(2);
+        r.Ok(r.Invoke(2, new Op { Kind = OpKind.Fork, Mm = "A", Child = "B" }), OpResult.Success);
+        r.Ok(r.Invoke(1, new Op { Kind = OpKind.Read, Mm = "B", Page = 1 }), OpResult.OfValue(1));
+        LinearizabilityChecker.Check(r.ToHistory(), CheckOptions.Sequential).Partitions.Should().Be(1);
+    }
+
+    [Fact]
+    public void Step_offers_every_allowed_outcome_without_guessing()
+    {
+        var model = new ReferenceModel(ModelSetting.Default);
+        var start = model.Initial([Map(1)]);
+        var into = new List<RefState>();
+        // A result-less (info) madvise over a hole may end either way; both successors are kept.
+        model.Step(start[0], new Op { Kind = OpKind.MadviseDontneed, Mm = "A", Page = 0, Pages = 2 }, null, into);
+        into.Should().HaveCount(2);
+        model.Explain(start, new Op { Kind = OpKind.Read, Mm = "A", Page = 0 }, OpResult.OfValue(5))
+            .Should().Be("read of A:0 returned {\"value\":5}, but every allowed state gives {\"value\":0}");
+    }
+}
