@@ -43,15 +43,16 @@ public static class ExplorationBench
         return new BenchRow(plan.Scenario.Name, plan.Variant.Name, result.Iterations, ips, steps, floorIps);
     }
 
-    public static TimeToBugRow TimeToBug(ScenarioPlan plan, string strategy, int seeds, int budget)
+    /// <summary>Iterations and time until a bug of <paramref name="category"/>, looking past <paramref name="ignore"/>.</summary>
+    public static TimeToBugRow TimeToBug(ScenarioPlan plan, string strategy, int seeds, int budget, string category, IReadOnlySet<string> ignore)
     {
         var iterations = new List<int>();
         var ms = new List<long>();
         var explorer = new Explorer();
         for (uint s = 0; s < seeds; s++)
         {
-            var r = explorer.Explore(plan, new ExploreOptions { Strategy = strategy, Iterations = budget, Seed = s, OutDir = null });
-            if (r.BugFound)
+            var r = explorer.Explore(plan, new ExploreOptions { Strategy = strategy, Iterations = budget, Seed = s * 1000, OutDir = null, IgnoreCategories = ignore });
+            if (r.BugFound && r.Category == category)
             {
                 iterations.Add(r.Iterations);
                 ms.Add(r.ElapsedMs);

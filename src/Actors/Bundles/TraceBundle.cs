@@ -29,6 +29,8 @@ public sealed record TraceBundle
     public required string CoyoteTrace { get; init; }
     public required string Category { get; init; }
     public required string Message { get; init; }
+    /// <summary>The file it was read from (null for a bundle built in memory), for messages.</summary>
+    public string? FilePath { get; init; }
 
     public static TraceBundle Create(ScenarioPlan plan, ExploreOptions o, string coyoteTrace, string category, string message, int iteration) => new()
     {
@@ -110,7 +112,7 @@ public sealed record TraceBundle
         }
         try
         {
-            return Parse(text);
+            return Parse(text) with { FilePath = path };
         }
         catch (JsonException e)
         {

@@ -48,7 +48,7 @@ public static class BugCatalog
             What = "each faulting CPU holds an extra reference on the device page across the callback, so each one's migrate_vma sees an unexpected refcount, restores the entry and the fault is retried forever.",
             Exposure = "cpu0 and cpu1 fault the same device page; the harness's FaultRetryLimit (100 refaults of one access) turns the endless retry into a livelock violation.",
             Change = "trylock_page under the PTL first; only the lock winner takes the reference and migrates, a loser returns and refaults.",
-            KnownModelIssue = "the retry limit also fires under unfair schedules where a CPU refaults while the other is simply not scheduled, so seed and fix-fault-trylock report the same category here; " + WaitHoldsRef,
+            KnownModelIssue = "the livelock report also fires when a CPU keeps refaulting only because the other CPU is not scheduled (pct, delay-bounding), so fix-fault-trylock reports the same category here under unfair strategies; " + WaitHoldsRef,
         },
         new()
         {
@@ -71,7 +71,6 @@ public static class BugCatalog
             Exposure = "cpu0 faults a device page while the driver releases its device memory: the fault reads a struct page whose memmap was already removed.",
             Change = "release waits for the pgmap reference count to drop to zero before arch_remove_memory.",
             DfsFeasible = true,
-            KnownModelIssue = "fix-teardown-wait and upstream report a deadlock on this scenario (release waits for a reference held by a CPU that is itself waiting); not yet diagnosed",
         },
         new()
         {
@@ -94,7 +93,6 @@ public static class BugCatalog
             Exposure = "the driver releases its device memory while a process still maps two device pages (mprotect runs concurrently): the release's wait can never finish.",
             Change = "release first evicts still-mapped device pages to system memory (migrate_device_range), then waits.",
             DfsFeasible = true,
-            KnownModelIssue = "fix-teardown-evict and upstream report no-struct-page in migration_entry_wait on this scenario (a CPU finds a migration entry naming a device pfn after its memmap was removed); not yet diagnosed",
         },
 
         Mutant("finalize-skips-pte-same", "fault-vs-madvise-dontneed", ViolationCategory.Expectation,

@@ -61,6 +61,14 @@ public static class CatalogMarkdown
         sb.AppendLine("`hmm-spec stress` runs the same scenario iteration on real thread-pool threads with no Coyote engine attached " +
                       "(the rewritten code then runs uncontrolled: scheduling points return at once, the OS decides the interleaving). " +
                       "Hits are runs that reported the entry's category.").AppendLine();
+        sb.AppendLine("How the uncontrolled runs work (checked by running them, see `StressRunner`): the Model and Actors assemblies " +
+                      "are rewritten by Coyote, but with no `TestingEngine` attached the rewritten `Task.Run`, `SemaphoreSlim` " +
+                      "and `SchedulingPoint` calls fall through to the ordinary runtime: actors really run in parallel on pool " +
+                      "threads and nothing is serialized. `Specification.Monitor` is then a no-op, so the stress runner re-checks " +
+                      "what the monitors would have reported: the world's first violation, each op's `expect` (from the step " +
+                      "log's result notes) and the history's linearizability. A clean stress run therefore means the OS " +
+                      "scheduler never produced the bad interleaving, not that checks were off: deterministic bugs (the mutants " +
+                      "whose setup or final ops fail) are hit in every run.").AppendLine();
         sb.AppendLine("| entry | runs | hits | other bugs | clean | seconds |");
         sb.AppendLine("|---|---:|---:|---|---:|---:|");
         foreach (var r in rows.Where(r => r.Stress is not null))

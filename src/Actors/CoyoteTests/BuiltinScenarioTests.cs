@@ -28,6 +28,15 @@ public static class BuiltinScenarioTests
     public static Task AnonWriteVsCpuRead() => Run("anon-write-vs-cpu-read");
 
     [Test]
+    public static Task CatalogFaultNoRam() => Run("catalog-fault-no-ram");
+
+    [Test]
+    public static Task CatalogForkCowDevice() => Run("catalog-fork-cow-device");
+
+    [Test]
+    public static Task CatalogHotplugOverlap() => Run("catalog-hotplug-overlap");
+
+    [Test]
     public static Task DeviceReleaseVsFault() => Run("device-release-vs-fault");
 
     [Test]
@@ -41,6 +50,9 @@ public static class BuiltinScenarioTests
 
     [Test]
     public static Task FaultVsMunmap() => Run("fault-vs-munmap");
+
+    [Test]
+    public static Task PfnmapCowWriteAfterFork() => Run("pfnmap-cow-write-after-fork");
 
     [Test]
     public static Task ForkOnDeviceBothWrite() => Run("fork-on-device-both-write");

@@ -13,11 +13,15 @@ public static partial class BugCategory
     public const string Deadlock = "deadlock", Livelock = "livelock";
 
     [GeneratedRegex(@"^\[([a-z0-9-]+)\]")]
-    private static partial Regex Tagged();
+    private static partial Regex TagPattern();
+
+    /// <summary>The message with its category tag in front (Coyote's own reports carry none).</summary>
+    public static string Tagged(string message) =>
+        TagPattern().IsMatch(message) ? message : $"[{Of(message)}] {message}";
 
     public static string Of(string message)
     {
-        var m = Tagged().Match(message);
+        var m = TagPattern().Match(message);
         if (m.Success)
             return m.Groups[1].Value;
         if (message.Contains("Deadlock", StringComparison.OrdinalIgnoreCase))

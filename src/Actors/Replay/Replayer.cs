@@ -22,7 +22,7 @@ public static class Replayer
             foreach (var (symbol, on) in bundle.Config)
             {
                 if (plan.ConfigSymbols[symbol] != on)
-                    throw new InputError($"config.{symbol}", "the bundle's config disagrees with its embedded scenario");
+                    throw new InputError($"{bundle.FilePath ?? "bundle"}: config.{symbol}", "the bundle's config disagrees with its embedded scenario");
             }
         }
 
@@ -37,12 +37,34 @@ public static class Replayer
             report = engine.TestReport;
             if (report.InternalErrors.Count > 0)
                 divergence = report.InternalErrors.First();
+            // Coyote stops following a trace silently when the program asks for a decision the trace does not
+            // have: compare how far the replay got with the number of recorded decisions.
+            var executed = Math.Max(report.MaxExploredFairSteps, report.MaxExploredUnfairSteps);
+            var recorded = RecordedDecisions(bundle.CoyoteTrace);
+            if (report.NumOfFoundBugs == 0 && executed < recorded)
+                divergence ??= $"the replay followed {executed} of the trace's {recorded} scheduling decisions, then the run no longer matched it";
         }
 
         var steps = capture.World?.Steps.ToArray() ?? [];
+        if (report.NumOfFoundBugs == 0 && divergence is not null && variantOverride is null)
+        {
+            // Same scenario, variant and model version, yet the schedule no longer fits: the model changed its
+            // scheduling points without a model-version bump, or the bundle was edited. Say so; do not guess.
+            throw new InputError($"{bundle.FilePath ?? "bundle"}: coyote_trace",
+                $"incompatible bundle: {divergence} (model version {ModelInfo.ModelVersion}; was the model changed without bumping HmmModelVersion?)");
+        }
         if (report.NumOfFoundBugs == 0)
             return new ReplayResult(bundle, plan.Variant.Name, false, null, null, steps, divergence);
-        var message = report.BugReports.First();
+        var message = BugCategory.Tagged(report.BugReports.First());
         return new ReplayResult(bundle, plan.Variant.Name, true, BugCategory.Of(message), message, steps, divergence);
+    }
+
+    /// <summary>How many scheduling decisions Coyote's reproducible trace holds.</summary>
+    private static int RecordedDecisions(string trace)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(trace);
+        return doc.RootElement.TryGetProperty("Steps", out var steps) && steps.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? steps.GetArrayLength()
+            : 0;
     }
 }

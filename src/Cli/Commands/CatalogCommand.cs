@@ -29,7 +29,7 @@ internal static class CatalogCommand
         var outFile = new Option<string?>("--out") { Description = "Write the Markdown here (e.g. docs/bug-catalog.md); default: stdout" };
         var command = new Command("catalog", "Measure the known-bug catalog and write docs/bug-catalog.md")
         {
-            seeds, budget, strategies, entries, stressRuns, stressSeconds, checkBudget, outFile,
+            seeds, budget, strategies, entries, stressRuns, stressSeconds, checkBudget, outFile, SwapTypesCommand(ctx),
         };
         command.SetAction(parse =>
         {
@@ -59,7 +59,7 @@ internal static class CatalogCommand
             var watch = Stopwatch.StartNew();
             var rows = selected.Select(e => bench.Measure(e, settings)).ToArray();
             watch.Stop();
-            var markdown = CatalogMarkdown.Render(rows, settings, "hmm-spec catalog " + string.Join(" ", parse.Tokens.Select(t => t.Value)), watch.Elapsed);
+            var markdown = CatalogMarkdown.Render(rows, settings, "hmm-spec " + string.Join(" ", parse.Tokens.Select(t => t.Value)), watch.Elapsed);
             if (parse.GetValue(outFile) is { } file)
             {
                 File.WriteAllText(file, markdown);
@@ -68,6 +68,38 @@ internal static class CatalogCommand
             else
             {
                 ctx.Out.Write(markdown);
+            }
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>hmm-spec catalog swap-types</c>: the model's swap-type arithmetic (<c>SwapTypes</c>) for every CONFIG
+    /// combination: usable swap files (MAX_SWAPFILES) with and without the seed, the special types and any collision
+    /// (docs/review-answers.md).
+    /// </summary>
+    private static Command SwapTypesCommand(CliContext ctx)
+    {
+        var command = new Command("swap-types", "Usable swap files and special swap types for every CONFIG combination (the model's SwapTypes)");
+        command.SetAction(_ =>
+        {
+            var w = ctx.Out;
+            var seed = Hmm.Spec.Model.KernelVariants.Seed;
+            var unreduced = Hmm.Spec.Model.KernelVariants.Get("mutant-max-swapfiles-not-reduced");
+            w.WriteLine("| MIGRATION | MEMORY_FAILURE | DEVICE_UNADDRESSABLE | SWAP | MAX_SWAPFILES (seed) | without DEVICE_UNADDRESSABLE | cost | special types (seed) | collisions (seed) | collisions if not reduced |");
+            w.WriteLine("|---|---|---|---|---:|---:|---:|---|---|---|");
+            foreach (var c in Hmm.Spec.Model.KernelConfig.AllCombinations())
+            {
+                var t = new Hmm.Spec.Model.SwapTypes(c, seed);
+                var off = new Hmm.Spec.Model.SwapTypes(c with { DeviceUnaddressable = false }, seed);
+                var bad = new Hmm.Spec.Model.SwapTypes(c, unreduced);
+                static string Yn(bool b) => b ? "y" : "n";
+                w.WriteLine($"| {Yn(c.Migration)} | {Yn(c.MemoryFailure)} | {Yn(c.DeviceUnaddressable)} | {Yn(c.Swap)} | {t.MAX_SWAPFILES} | " +
+                            $"{off.MAX_SWAPFILES} | {off.MAX_SWAPFILES - t.MAX_SWAPFILES} | " +
+                            $"{(t.SpecialTypes.Count == 0 ? "-" : string.Join(", ", t.SpecialTypes.Select(s => $"{s.Name}={s.Type}")))} | " +
+                            $"{(t.Collisions().Count == 0 ? "none" : string.Join("; ", t.Collisions()))} | " +
+                            $"{(bad.Collisions().Count == 0 ? "none" : string.Join("; ", bad.Collisions()))} |");
             }
             return Cli.ExitOk;
         });

@@ -1,3 +1,4 @@
+using Hmm.Spec.Actors.Tests.Cli;
 using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Replay;
 using Hmm.Spec.Model;
@@ -80,6 +81,26 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Replay_html_writes_one_page_with_both_lanes_and_the_violation()
+    {
+        var r = ExploreSeed("fault-vs-fault");
+        var page = Path.Combine(dir, "uaf.html");
+        var cli = Cli.CliRunner.Run("replay", r.BundlePath!, "--html", page);
+        cli.ExitCode.Should().Be(1, cli.Err);
+        File.Exists(page + ".tmp").Should().BeFalse("the page is moved into place whole");
+        var html = File.ReadAllText(page);
+        html.Should().Contain("cpu0").And.Contain("cpu1").And.Contain("use-after-free").And.Contain("device_entry_fault");
+    }
+
+    [Fact]
+    public void Replay_html_to_an_unwritable_place_is_bad_input()
+    {
+        var r = ExploreSeed("fault-vs-fault");
+        var cli = Cli.CliRunner.Run("replay", r.BundlePath!, "--html", Path.Combine(dir, "no-such-dir", "x.html"));
+        cli.ShouldBeBadInput("--html");
+    }
+
+    [Fact]
     public void Replay_on_the_fixed_variant_does_not_reproduce_and_exits_0()
     {
         var r = ExploreSeed("fault-vs-fault");
@@ -87,6 +108,24 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(cli.Out);
         cli.ExitCode.Should().Be(0, cli.Out + cli.Err);
         cli.Out.Should().Contain("NOT REPRODUCED");
+    }
+
+    [Fact]
+    public void A_trace_that_no_longer_fits_is_an_incompatible_bundle_not_a_fix()
+    {
+        var r = ExploreSeed("fault-vs-fault");
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(r.BundlePath!))!;
+        var steps = root["coyote_trace"]!["Steps"]!.AsArray();
+        // Re-route one scheduling decision of the actors' phase to an operation that does not exist.
+        var i = steps.Count / 2;
+        var step = steps[i]!.GetValue<string>();
+        steps[i] = System.Text.RegularExpressions.Regex.Replace(step, @"next\([^)]*\)", "next(97:1)");
+        var tampered = Path.Combine(dir, "tampered.hmmtrace.json");
+        File.WriteAllText(tampered, root.ToJsonString());
+
+        var cli = Cli.CliRunner.Run("replay", tampered);
+        output.WriteLine(cli.Err);
+        cli.ShouldBeBadInput(tampered, "incompatible bundle", "scheduling decisions");
     }
 
     [Fact]
