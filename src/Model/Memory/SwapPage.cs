@@ -81,7 +81,14 @@ public sealed partial class KernelWorld
         }
         if (Variant.Fault == FaultProtocol.TrylockWaitForUnlock)
         {
-            // b570f37a2ce4: the loser pins the page, waits for the lock holder, then retries the fault.
+            // b570f37a2ce4: the loser waits for the lock holder, then retries the fault. Upstream it calls
+            // softleaf_entry_wait_on_locked (ffa65753c431's migration_entry_wait_on_locked, renamed) with the PTL
+            // held: no reference. Without ffa65753c431 the only wait is a pinned wait_on_page_locked.
+            if (Variant.MigrationWaitWithoutRef)
+            {
+                migration_entry_wait_on_locked(page, mm.Ptl, fn);
+                return 0;
+            }
             get_page(page, fn);
             NoteRefHeld(page, "do_swap_page wait for unlock");
             mm.Ptl.Unlock(fn);
@@ -152,6 +159,7 @@ public sealed partial class KernelWorld
     /// <summary>
     /// migration_entry_wait (mm/migrate.c v4.11): under the PTL re-read the entry; if it is still a migration
     /// entry, pin the page (get_page_unless_zero), drop the PTL, wait_on_page_locked, put_page. The fault is retried.
+    /// With ffa65753c431 the pin is gone: migration_entry_wait_on_locked queues under the PTL and sleeps unpinned.
     /// </summary>
     public void migration_entry_wait(MmStruct mm, long address)
     {
@@ -170,6 +178,11 @@ public sealed partial class KernelWorld
             return;
         }
         var page = migration_entry_to_page(entry, fn);
+        if (Variant.MigrationWaitWithoutRef)
+        {
+            migration_entry_wait_on_locked(page, mm.Ptl, fn);
+            return;
+        }
         if (!get_page_unless_zero(page, fn))
         {
             mm.Ptl.Unlock(fn);
@@ -180,5 +193,19 @@ public sealed partial class KernelWorld
         page.WaitUnlocked(fn);
         NoteRefDropped(page, "migration_entry_wait");
         put_page(page, fn);
+    }
+
+    /// <summary>
+    /// migration_entry_wait_on_locked (mm/filemap.c, ffa65753c431; softleaf_entry_wait_on_locked since
+    /// b570f37a2ce4), entered with <paramref name="ptl"/> held over an entry naming <paramref name="page"/>:
+    /// whoever frees the page must first take that PTL to clear the entry, so the page is alive while the waiter
+    /// queues. Then the PTL is dropped and the waiter sleeps without touching the page again; the caller retries
+    /// the fault.
+    /// </summary>
+    private void migration_entry_wait_on_locked(Page page, Locking.KernelSpinLock ptl, string function)
+    {
+        var waiter = page.QueueUnlockWaiter(function);
+        ptl.Unlock(function);
+        waiter?.Sleep(function);
     }
 }

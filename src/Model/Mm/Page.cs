@@ -18,6 +18,9 @@ public sealed class Page
     private long _contents;
     private bool _locked;
     private DevPagemap? _pgmap;
+    /// <summary>Sleepers queued for the next unlock_page (the hashed page wait queue; it outlives the page).</summary>
+    /// <remarks>Created by the first sleeper, so paths that never queue one run exactly as before.</remarks>
+    private volatile System.Collections.Concurrent.ConcurrentQueue<PageUnlockWaiter>? _unlockWaiters;
 
     internal Page(KernelWorld world, long pfn, Zone zone, DevPagemap? pgmap, int initialRefcount, PageState state)
     {
@@ -220,6 +223,40 @@ public sealed class Page
         _locked = false;
         _w.Record(StepKind.Unlock, function, Res("PG_locked"), "1 -> 0 (unlock_page)");
         _pgLock.Release();
+        // wake_up_page(page, PG_locked): every sleeper queued by QueueUnlockWaiter. The release above is a full
+        // barrier between clearing PG_locked and looking for sleepers (pairs with QueueUnlockWaiter's barrier).
+        if (_unlockWaiters is { } sleepers)
+        {
+            while (sleepers.TryDequeue(out var waiter))
+                waiter.Wake();
+        }
+    }
+
+    /// <summary>
+    /// The queueing half of migration_entry_wait_on_locked (mm/filemap.c, ffa65753c431): the caller holds the PTL
+    /// of an entry naming this page, which keeps the page alive without a reference. Reads PG_locked; when set,
+    /// queues a sleeper that the next unlock_page wakes, else returns null (nothing to wait for). The caller then
+    /// drops the PTL and sleeps on the returned waiter, which never touches the page again.
+    /// </summary>
+    public PageUnlockWaiter? QueueUnlockWaiter(string function)
+    {
+        _w.Point(StepKind.Read, Res("PG_locked"));
+        CheckLive(function, "PG_locked");
+        PageUnlockWaiter? waiter = null;
+        if (Volatile.Read(ref _locked))
+        {
+            waiter = new PageUnlockWaiter(_w, Pfn);
+            if (_unlockWaiters is null)
+                Interlocked.CompareExchange(ref _unlockWaiters, new(), null);
+            _unlockWaiters!.Enqueue(waiter);
+            Thread.MemoryBarrier();
+            // Unlocked between the test and the queueing: the wake-up may have missed us, so count as woken.
+            if (!Volatile.Read(ref _locked))
+                waiter.Wake();
+        }
+        _w.Record(StepKind.Read, function, Res("PG_locked"),
+            waiter is null ? "0 (not locked, no wait)" : "1 (queued on the page wait queue, no reference)");
+        return waiter;
     }
 
     /// <summary>wait_on_page_locked: sleeps until PG_locked is clear (does not take the lock).</summary>

@@ -11,10 +11,20 @@ public sealed class PageAllocator(KernelWorld world)
     public int FreeCount => _free.Count;
     public IReadOnlyCollection<long> FreePfns => _free;
 
+    /// <summary>
+    /// Pages ever handed to the allocator (totalram_pages): boot RAM plus onlined hot-added RAM. Every one of
+    /// them must be free again once nothing runs.
+    /// </summary>
+    public int ManagedPages { get; private set; }
+
+    /// <summary>Boot (mem_init) or online_pages: the range joins the free list and totalram_pages.</summary>
     internal void AddFreeRange(long start, int count)
     {
         for (var pfn = start; pfn < start + count; pfn++)
-            _free.Add(pfn);
+        {
+            if (_free.Add(pfn))
+                ManagedPages++;
+        }
     }
 
     /// <summary>alloc_page(GFP_HIGHUSER | __GFP_ZERO): refcount 1, _mapcount -1, zeroed data; null when empty.</summary>

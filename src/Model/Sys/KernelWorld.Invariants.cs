@@ -230,8 +230,9 @@ public sealed partial class KernelWorld
             if (page.State == PageState.InUse)
                 Violation(ViolationCategory.Leak, fn, $"page pfn={page.Pfn} ({page.Zone}) still in use, refcount {page.RefcountRaw}");
         }
-        if (Buddy.FreeCount != Layout.RamPages)
-            Violation(ViolationCategory.Leak, fn, $"{Layout.RamPages - Buddy.FreeCount} RAM pages not returned to the allocator");
+        // Boot RAM and hot-added, onlined RAM alike (Layout.RamPages counts only the boot RAM).
+        if (Buddy.FreeCount != Buddy.ManagedPages)
+            Violation(ViolationCategory.Leak, fn, $"{Buddy.ManagedPages - Buddy.FreeCount} RAM pages not returned to the allocator");
         if (SwapArea.Slots.Count != 0)
             Violation(ViolationCategory.Leak, fn, $"{SwapArea.Slots.Count} swap slots still allocated");
         if (HeldRefs.Count != 0)

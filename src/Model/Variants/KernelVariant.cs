@@ -16,6 +16,15 @@ public sealed record KernelVariant
     /// <summary>How do_swap_page calls device_entry_fault.</summary>
     public FaultProtocol Fault { get; init; } = FaultProtocol.Lockless;
 
+    /// <summary>
+    /// ffa65753c431 (v5.17, "mm/migrate.c: rework migration_entry_wait() to not take a pageref"): a CPU waiting
+    /// for a locked page behind an entry (migration_entry_wait; the b570f37a2ce4 trylock loser) queues on the page
+    /// while the PTL keeps it alive and sleeps without a reference (migration_entry_wait_on_locked). Off (v4.11):
+    /// get_page_unless_zero + wait_on_page_locked + put_page, whose reference fails a concurrent migrate_vma's
+    /// refcount check (the FIXME in migrate_vma_check_page).
+    /// </summary>
+    public bool MigrationWaitWithoutRef { get; init; }
+
     /// <summary>16ce101db85d: migrate_vma tolerates the faulting thread's extra reference on <c>fault_page</c>.</summary>
     public bool MigrationToleratesFaultPageRef => Fault != FaultProtocol.Lockless;
 

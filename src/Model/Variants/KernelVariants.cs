@@ -9,7 +9,16 @@ public static class KernelVariants
         Description = "the v3 patch as posted (March 2017, on v4.11)",
     };
 
-    public static KernelVariant FixFaultRef { get; } = Seed with
+    public static KernelVariant FixMigrationWait { get; } = Seed with
+    {
+        Name = "fix-migration-wait",
+        Description = "seed + a CPU waiting on a migration entry sleeps on the page lock without a page reference",
+        Commit = "ffa65753c431",
+        MigrationWaitWithoutRef = true,
+    };
+
+    // The fault fixes (v6.1 onwards) all landed on a tree that has ffa65753c431 (v5.17), so they build on it.
+    public static KernelVariant FixFaultRef { get; } = FixMigrationWait with
     {
         Name = "fix-fault-ref",
         Description = "seed + do_swap_page takes the PTL, re-checks the entry and holds a reference across page_fault",
@@ -69,6 +78,7 @@ public static class KernelVariants
         Name = "upstream",
         Description = "seed + every upstream fix (fault path and teardown)",
         Commit = null,
+        MigrationWaitWithoutRef = true,
         Fault = FaultProtocol.TrylockWaitForUnlock,
         HandlePteFaultChecksAddressable = false,
     };
@@ -104,7 +114,7 @@ public static class KernelVariants
 
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
-        Seed, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixTeardownWait, FixTeardownRefzero,
+        Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixTeardownWait, FixTeardownRefzero,
         FixTeardownEvict, Upstream, .. Mutants,
     ];
 
