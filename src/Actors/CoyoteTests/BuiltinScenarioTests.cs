@@ -52,6 +52,9 @@ public static class BuiltinScenarioTests
     public static Task FaultVsMunmap() => Run("fault-vs-munmap");
 
     [Test]
+    public static Task PfnmapCowWriteAfterFork() => Run("pfnmap-cow-write-after-fork");
+
+    [Test]
     public static Task ForkOnDeviceBothWrite() => Run("fork-on-device-both-write");
 
     [Test]

@@ -12,7 +12,7 @@ public static class OpExecutor
     public static OpResult Execute(KernelWorld world, Op op) => op.Kind switch
     {
         OpKind.Mmap => Status(world.Mmap(op.Mm!, op.Page!.Value, op.Pages!.Value, ToVmProt(op.Prot ?? Prot.ReadWrite), op.Shared ?? false)),
-        OpKind.MmapPfn => Status(world.MmapPfn(op.Mm!, op.Page!.Value, op.Pages!.Value, op.Pfn!.Value, ToVmProt(op.Prot ?? Prot.ReadWrite))),
+        OpKind.MmapPfn => Status(world.MmapPfnMapping(op.Mm!, op.Page!.Value, op.Pages!.Value, op.Pfn!.Value, ToVmProt(op.Prot ?? Prot.ReadWrite), shared: op.Shared ?? true)),
         OpKind.Munmap => Status(world.Munmap(op.Mm!, op.Page!.Value, op.Pages!.Value)),
         OpKind.MadviseDontneed => Status(world.MadviseDontneed(op.Mm!, op.Page!.Value, op.Pages!.Value)),
         OpKind.Mprotect => Status(world.Mprotect(op.Mm!, op.Page!.Value, op.Pages!.Value, ToVmProt(op.Prot!.Value))),

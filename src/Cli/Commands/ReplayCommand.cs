@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Replay;
+using Hmm.Spec.Actors.Reports;
+using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Cli.Commands;
 
@@ -13,14 +15,17 @@ internal static class ReplayCommand
         var bundlePath = new Argument<string>("bundle") { Description = "Trace bundle written by explore (*.hmmtrace.json)" };
         var variant = new Option<string?>("--variant") { Description = "Replay on another variant (e.g. one with the fix)" };
         var json = new Option<bool>("--json") { Description = "Print the result and steps as JSON" };
+        var html = new Option<string?>("--html") { Description = "Also write the interleaving as one self-contained HTML page to FILE" };
         var command = new Command("replay", "Replay a trace bundle deterministically and print the interleaving step by step")
         {
-            bundlePath, variant, json,
+            bundlePath, variant, json, html,
         };
         command.SetAction(parse =>
         {
             var bundle = TraceBundle.Read(parse.GetValue(bundlePath)!);
             var result = Replayer.Replay(bundle, parse.GetValue(variant));
+            if (parse.GetValue(html) is { } htmlPath)
+                WriteHtml(htmlPath, ReplayReport.Html(result));
             if (parse.GetValue(json))
                 WriteJson(result, ctx.Out);
             else
@@ -28,6 +33,22 @@ internal static class ReplayCommand
             return result.Reproduced ? Cli.ExitBug : Cli.ExitOk;
         });
         return command;
+    }
+
+    /// <summary>Writes the page next to its destination first, then moves it in: never a half-written report.</summary>
+    private static void WriteHtml(string path, string page)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = full + ".tmp";
+        try
+        {
+            File.WriteAllText(temp, page);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputError("--html", $"cannot write the report to {full}: {e.Message}");
+        }
     }
 
     private static void WriteJson(ReplayResult r, TextWriter w)

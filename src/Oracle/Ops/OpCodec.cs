@@ -17,7 +17,7 @@ public static class OpCodec
     private static (string[] Required, string[] Optional) Shape(OpKind kind) => kind switch
     {
         OpKind.Mmap => ([FMm, FPage, FPages], [FProt, FShared]),
-        OpKind.MmapPfn => ([FMm, FPage, FPages, FPfn], [FProt]),
+        OpKind.MmapPfn => ([FMm, FPage, FPages, FPfn], [FProt, FShared]),
         OpKind.Munmap or OpKind.MadviseDontneed => ([FMm, FPage, FPages], []),
         OpKind.Mprotect => ([FMm, FPage, FPages, FProt], []),
         OpKind.Read or OpKind.DeviceRead or OpKind.Pagemap => ([FMm, FPage], []),

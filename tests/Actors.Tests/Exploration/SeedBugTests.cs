@@ -81,6 +81,26 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Replay_html_writes_one_page_with_both_lanes_and_the_violation()
+    {
+        var r = ExploreSeed("fault-vs-fault");
+        var page = Path.Combine(dir, "uaf.html");
+        var cli = Cli.CliRunner.Run("replay", r.BundlePath!, "--html", page);
+        cli.ExitCode.Should().Be(1, cli.Err);
+        File.Exists(page + ".tmp").Should().BeFalse("the page is moved into place whole");
+        var html = File.ReadAllText(page);
+        html.Should().Contain("cpu0").And.Contain("cpu1").And.Contain("use-after-free").And.Contain("device_entry_fault");
+    }
+
+    [Fact]
+    public void Replay_html_to_an_unwritable_place_is_bad_input()
+    {
+        var r = ExploreSeed("fault-vs-fault");
+        var cli = Cli.CliRunner.Run("replay", r.BundlePath!, "--html", Path.Combine(dir, "no-such-dir", "x.html"));
+        cli.ShouldBeBadInput("--html");
+    }
+
+    [Fact]
     public void Replay_on_the_fixed_variant_does_not_reproduce_and_exits_0()
     {
         var r = ExploreSeed("fault-vs-fault");
