@@ -10,10 +10,13 @@ namespace Hmm.Spec.Actors.Catalog;
 /// </summary>
 public static class BugCatalog
 {
-    private const string WaitHoldsRef =
-        "the model's b570f37a2ce4 loser holds a page reference while it waits for the unlock, so the lock holder's " +
-        "migration fails its refcount check and the fault livelocks on fix-fault-trylock-wait and upstream too " +
-        "(upstream's wait pins nothing: the PTL keeps the page alive until the waiter is queued)";
+    private const string FairLivelock =
+        "the model reports a livelock only when a fault keeps retrying while the other tasks keep running " +
+        "(KernelWorld.CpuAccess): retries made while another task is not scheduled are the scheduler starving it, " +
+        "not the kernel livelocking, and counting them also reported false livelocks on upstream. Under that rule " +
+        "no strategy (random, probabilistic, pct, fair-pct, delay-bounding, dfs; 1,000 iterations each, 2 and 4 " +
+        "faulting CPUs) produced an endless collision: the collisions happen (the migration's refcount check fails " +
+        "and the fault is retried, visible in any replay), but a fair schedule soon breaks them";
 
     public static IReadOnlyList<CatalogEntry> Entries { get; } =
     [
@@ -37,29 +40,38 @@ public static class BugCatalog
             What = "as above: two threads of one process fault the same device page; the one whose migration back wins frees the device page the other is still using.",
             Exposure = "cpu0 and cpu1 read the same device page; both read the entry locklessly, one migrates the page to RAM and page_free releases it, the other then reads page->pgmap of a free page.",
             Change = "16ce101db85d: the loser's pte_same re-check under the PTL fails and it retries the fault instead of touching the page.",
-            KnownModelIssue = "on fault-vs-fault the unfair strategies (pct, delay-bounding, the portfolio's pct rounds) usually report a livelock first: the loser of the race refaults without sleeping while a waiter holding a page reference is never scheduled; " + WaitHoldsRef,
         },
         new()
         {
             Id = "fix-fault-ref-livelock", Kind = CatalogEntryKind.Bug,
             Title = "fault livelock: several CPUs faulting one device page after 16ce101db85d",
-            Variant = "fix-fault-ref", Scenario = "fault-vs-fault", Category = BugCategory.Livelock,
-            FixedBy = "fix-fault-trylock", Commit = "1afaeb8293c9", BundleStrategy = ExplorationStrategy.Portfolio,
+            Variant = "fix-fault-ref", Category = BugCategory.Livelock,
+            FixedBy = "fix-fault-trylock", Commit = "1afaeb8293c9",
             What = "each faulting CPU holds an extra reference on the device page across the callback, so each one's migrate_vma sees an unexpected refcount, restores the entry and the fault is retried forever.",
-            Exposure = "cpu0 and cpu1 fault the same device page; the harness's FaultRetryLimit (100 refaults of one access) turns the endless retry into a livelock violation.",
+            Exposure = "cpu0 and cpu1 fault the same device page; each failed migration is visible in the replay (migrate_vma_check_page: pinned, restore) and the fault is retried.",
             Change = "trylock_page under the PTL first; only the lock winner takes the reference and migrates, a loser returns and refaults.",
-            KnownModelIssue = "the livelock report also fires when a CPU keeps refaulting only because the other CPU is not scheduled (pct, delay-bounding), so fix-fault-trylock reports the same category here under unfair strategies; " + WaitHoldsRef,
+            Unreachable = FairLivelock,
         },
         new()
         {
             Id = "fix-fault-trylock-starvation", Kind = CatalogEntryKind.Bug,
             Title = "busy retry: a trylock loser starves the lock holder after 1afaeb8293c9",
-            Variant = "fix-fault-trylock", Scenario = "fault-vs-fault", Category = BugCategory.Livelock,
-            FixedBy = "fix-fault-trylock-wait", Commit = "b570f37a2ce4", BundleStrategy = ExplorationStrategy.Portfolio,
+            Variant = "fix-fault-trylock", Category = BugCategory.Livelock,
+            FixedBy = "fix-fault-trylock-wait", Commit = "b570f37a2ce4",
             What = "the loser of trylock_page returns and refaults at once; while the holder is not scheduled the loser spins through do_swap_page.",
-            Exposure = "a strategy that keeps the lock holder descheduled (pct) lets the loser exceed the retry limit: a livelock report. Random scheduling runs the holder soon enough and finds nothing, which is the real-world symptom (a CPU burning time, not a hang).",
+            Exposure = "the loser's refaults show in any replay of fault-vs-fault on fix-fault-trylock (trylock failed, returns 0, refault) while the holder migrates; the endless form needs the holder to stop running, which is starvation by the scheduler rather than a kernel livelock.",
             Change = "the loser waits for the page to be unlocked before it retries.",
-            KnownModelIssue = WaitHoldsRef,
+            Unreachable = FairLivelock,
+        },
+        new()
+        {
+            Id = "seed-pfnmap-no-struct-page", Kind = CatalogEntryKind.Bug,
+            Title = "handle_pte_fault's new check calls pfn_to_page on an MMIO pfn (v3 review)",
+            Variant = "seed", Scenario = "pfnmap-cow-write-after-fork", Category = ViolationCategory.NoStructPage,
+            FixedBy = "fix-drop-addressable-check", Commit = "v3 review (Mel Gorman): check removed", DfsFeasible = true,
+            What = "the seed adds pfn_to_page(pte_pfn(orig_pte)) + is_addressable_page to every present-PTE fault; a special PTE of a VM_PFNMAP mapping has a pfn with no struct page.",
+            Exposure = "a private (COW) mapping of MMIO pfns is shared by fork; a write faults on the write-protected special PTE and the seed's check looks up a struct page that does not exist.",
+            Change = "the check is gone from the later revisions (the reviewer asked to remove it or make it debug-only); do_wp_page handles the special PTE through vm_normal_page.",
         },
         new()
         {
