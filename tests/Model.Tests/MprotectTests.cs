@@ -55,7 +55,7 @@ public sealed class MprotectTests : ModelTest
         w.is_write_migration_entry(EntryOf(w, "A", 0)).Should().BeFalse();
         w.is_migration_entry(EntryOf(w, "A", 0)).Should().BeTrue();
         mm.Ptl.Lock("test");
-        mm.WritePte(0, pte, "test");
+        mm.WritePte(0, pte.Clear(Pte._PAGE_RW), "test"); // remove_migration_pte: the read entry maps read-only
         mm.Ptl.Unlock("test");
         page.Unlock("test");
     }
@@ -100,6 +100,8 @@ public sealed class MprotectTests : ModelTest
         dev.PlaceDeviceEntry("A", 0, write: true);
         w.Mprotect("A", 0, 1, VmProt.Read).Should().Be(Errno.OK);
         w.is_write_device_entry(EntryOf(w, "A", 0)).Should().BeTrue();
+        // A write device entry in a read-only VMA: the global invariant reports the seed's config hole.
+        ShouldViolate(w, ViolationCategory.WritableInReadOnlyVma, w.CheckInvariants);
     }
 
     [Fact]
@@ -110,5 +112,6 @@ public sealed class MprotectTests : ModelTest
         dev.PlaceDeviceEntry("A", 0, write: true);
         w.Mprotect("A", 0, 1, VmProt.Read).Should().Be(Errno.OK);
         w.is_write_device_entry(EntryOf(w, "A", 0)).Should().BeTrue("the mutant's fault");
+        ShouldViolate(w, ViolationCategory.WritableInReadOnlyVma, w.CheckInvariants);
     }
 }

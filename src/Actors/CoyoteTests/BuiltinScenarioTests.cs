@@ -55,6 +55,9 @@ public static class BuiltinScenarioTests
     public static Task PfnmapCowWriteAfterFork() => Run("pfnmap-cow-write-after-fork");
 
     [Test]
+    public static Task CatalogMprotectDevice() => Run("catalog-mprotect-device");
+
+    [Test]
     public static Task ForkOnDeviceBothWrite() => Run("fork-on-device-both-write");
 
     [Test]

@@ -44,6 +44,7 @@ public sealed partial class KernelWorld
                     CheckPresentPte(vma!, where, pte, ptes, maps, rss);
                 else
                     CheckSwapPte(where, pte, ptes, maps, slots, rss);
+                CheckWritePermission(vma!, where, pte);
             }
             for (var c = 0; c < 4; c++)
             {
@@ -98,6 +99,26 @@ public sealed partial class KernelWorld
         ShmemFile => MmCounter.MM_SHMEMPAGES,
         _ => MmCounter.MM_FILEPAGES,
     };
+
+    /// <summary>
+    /// mprotect and fork keep this: an entry that lets a write through (a writable present PTE, or a write device
+    /// entry, which migrates back writable) exists only in a VMA with VM_WRITE.
+    /// </summary>
+    private void CheckWritePermission(Vma vma, string where, Pte pte)
+    {
+        if ((vma.Flags & VmFlags.VM_WRITE) != 0)
+            return;
+        if (pte.IsPresent)
+        {
+            if (pte.Has(Pte._PAGE_RW))
+                Violation(ViolationCategory.WritableInReadOnlyVma, InvFn, $"writable PTE {where} in {vma}");
+            return;
+        }
+        var arch = pte.Clear(Pte._PAGE_SWP_SOFT_DIRTY);
+        var entry = SwapEntry.swp_entry(arch.ArchSwapType, arch.ArchSwapOffset);
+        if (Swp.is_write_device_entry(entry))
+            Violation(ViolationCategory.WritableInReadOnlyVma, InvFn, $"write device entry {where} in {vma}");
+    }
 
     private void CheckPresentPte(Vma vma, string where, Pte pte, Dictionary<long, int> ptes, Dictionary<long, int> maps, long[] rss)
     {

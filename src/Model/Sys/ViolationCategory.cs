@@ -22,11 +22,13 @@ public static class ViolationCategory
     public const string NotLinearizable = "not-linearizable";
     public const string Expectation = "expectation";
     public const string LockDiscipline = "lock-discipline";
+    /// <summary>A writable present PTE or write device entry in a VMA without VM_WRITE.</summary>
+    public const string WritableInReadOnlyVma = "writable-in-readonly-vma";
 
     public static IReadOnlyList<string> All { get; } =
     [
         UseAfterFree, RefcountUnderflow, MapcountUnderflow, DoubleFree, PteTypeConfusion, NoStructPage, BugOn, Leak,
         RssMismatch, RefcountMismatch, MapcountMismatch, UnaddressableMapped, SwapTypeCollision, PgmapGone, Deadlock,
-        Livelock, NotLinearizable, Expectation, LockDiscipline,
+        Livelock, NotLinearizable, Expectation, LockDiscipline, WritableInReadOnlyVma,
     ];
 }
