@@ -101,18 +101,11 @@ public sealed partial class KernelWorld
         var m = FindMm(mm);
         if (m is null)
             return Errno.EINVAL;
-        m.MmapSem.DownWrite("sys_munmap");
-        try
+        return UnderMmapSem(m, write: true, "sys_munmap", () =>
         {
-            if (m.Exited)
-                return Errno.EINVAL;
             do_munmap(m, page, pages);
             return Errno.OK;
-        }
-        finally
-        {
-            m.MmapSem.UpWrite("sys_munmap");
-        }
+        });
     }
 
     /// <summary>madvise(MADV_DONTNEED): ENOMEM if part of the range is unmapped, EINVAL on VM_PFNMAP.</summary>
@@ -123,17 +116,7 @@ public sealed partial class KernelWorld
         var m = FindMm(mm);
         if (m is null)
             return Errno.EINVAL;
-        m.MmapSem.DownRead("sys_madvise");
-        try
-        {
-            if (m.Exited)
-                return Errno.EINVAL;
-            return madvise_dontneed(m, page, pages);
-        }
-        finally
-        {
-            m.MmapSem.UpRead("sys_madvise");
-        }
+        return UnderMmapSem(m, write: false, "sys_madvise", () => madvise_dontneed(m, page, pages));
     }
 
     /// <summary>mprotect: ENOMEM if part of the range is unmapped (nothing changed then).</summary>
@@ -144,20 +127,13 @@ public sealed partial class KernelWorld
         var m = FindMm(mm);
         if (m is null)
             return Errno.EINVAL;
-        m.MmapSem.DownWrite("sys_mprotect");
-        try
+        return UnderMmapSem(m, write: true, "sys_mprotect", () =>
         {
-            if (m.Exited)
-                return Errno.EINVAL;
             if (!FullyMapped(m, page, pages))
                 return Errno.ENOMEM;
             mprotect_fixup(m, page, pages, prot);
             return Errno.OK;
-        }
-        finally
-        {
-            m.MmapSem.UpWrite("sys_mprotect");
-        }
+        });
     }
 
     /// <summary>fork: the child gets a copy of the address space. EEXIST if the child name was ever used.</summary>
@@ -205,17 +181,33 @@ public sealed partial class KernelWorld
         var m = FindMm(mm);
         if (m is null)
             return Errno.EINVAL;
-        m.MmapSem.DownWrite("exit_mmap");
-        try
+        return UnderMmapSem(m, write: true, "exit_mmap", () =>
         {
-            if (m.Exited)
-                return Errno.EINVAL;
             exit_mmap(m);
             return Errno.OK;
+        });
+    }
+
+    /// <summary>
+    /// A system call body under the mm's mmap_sem, taken for read or write as the kernel takes it; an mm that has
+    /// exited meanwhile gives EINVAL.
+    /// </summary>
+    private static Errno UnderMmapSem(MmStruct m, bool write, string function, Func<Errno> body)
+    {
+        if (write)
+            m.MmapSem.DownWrite(function);
+        else
+            m.MmapSem.DownRead(function);
+        try
+        {
+            return m.Exited ? Errno.EINVAL : body();
         }
         finally
         {
-            m.MmapSem.UpWrite("exit_mmap");
+            if (write)
+                m.MmapSem.UpWrite(function);
+            else
+                m.MmapSem.UpRead(function);
         }
     }
 

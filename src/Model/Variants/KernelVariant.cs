@@ -21,7 +21,7 @@ public sealed record KernelVariant
     /// for a locked page behind an entry (migration_entry_wait; the b570f37a2ce4 trylock loser) queues on the page
     /// while the PTL keeps it alive and sleeps without a reference (migration_entry_wait_on_locked). Off (v4.11):
     /// get_page_unless_zero + wait_on_page_locked + put_page, whose reference fails a concurrent migrate_vma's
-    /// refcount check (the FIXME in migrate_vma_check_page).
+    /// refcount check (the 2017 migrate_vma_check_page comment already names this as still to be fixed).
     /// </summary>
     public bool MigrationWaitWithoutRef { get; init; }
 
