@@ -31,10 +31,10 @@ public sealed partial class Dmirror
                 return Errno.EFAULT;
             if (write && (vma.Flags & VmFlags.VM_WRITE) == 0)
                 return Errno.EPERM;
-            for (var attempt = 0; ; attempt++)
+            var livelock = new FaultRetryGuard(_w, fn, $"{mm.Name}:{address} (mirror)");
+            while (true)
             {
-                if (attempt > _w.FaultRetryLimit)
-                    _w.Violation(ViolationCategory.Livelock, fn, $"{mm.Name}:{address} still not mirrored after {_w.FaultRetryLimit} faults");
+                livelock.BeforeAttempt();
                 if (TryMirrorAccess(mm, vma, address, write, value, out read, fn))
                     return Errno.OK;
                 var ret = _w.handle_mm_fault(vma, address, write ? VmFault.FAULT_FLAG_WRITE : 0);

@@ -23,27 +23,10 @@ public sealed partial class KernelWorld
         var mm = FindMm(mmName);
         if (mm is null || address < 0)
             return (0, Sig.SIGSEGV);
-        // A livelock is a fault that keeps failing while the rest of the system keeps running. Retries made while
-        // no other task took a step are the scheduler starving that task (an unfair schedule), not the kernel
-        // livelocking: on real hardware the other task runs on its own CPU, and a PTL holder cannot be preempted.
-        var retries = 0;
-        var mark = _steps.Count;
-        for (var attempt = 0; ; attempt++)
+        var livelock = new FaultRetryGuard(this, write ? "cpu_store" : "cpu_load", $"{mmName}:{address}");
+        while (true)
         {
-            if (attempt > 0)
-            {
-                if (OthersSteppedSince(mark))
-                    retries++;
-                mark = _steps.Count;
-            }
-            if (retries > FaultRetryLimit)
-                Violation(ViolationCategory.Livelock, write ? "cpu_store" : "cpu_load",
-                    $"{mmName}:{address} still faulting after {FaultRetryLimit} retries while other tasks ran");
-            // Alone (nobody else can change what the fault waits for), endless retrying is a livelock too; the
-            // larger bound keeps it beyond any exploration's step budget, where starvation ends the iteration first.
-            if (attempt > FaultRetryLimit * SoloRetryFactor)
-                Violation(ViolationCategory.Livelock, write ? "cpu_store" : "cpu_load",
-                    $"{mmName}:{address} still faulting after {attempt - 1} retries with no other task running");
+            livelock.BeforeAttempt();
             if (TryHardwareAccess(mm, address, write, value, out var loaded))
                 return (loaded, Sig.None);
 
@@ -70,21 +53,6 @@ public sealed partial class KernelWorld
             if ((ret & (VmFault.VM_FAULT_SIGBUS | VmFault.VM_FAULT_HWPOISON | VmFault.VM_FAULT_OOM)) != 0)
                 return (0, Sig.SIGBUS);
         }
-    }
-
-    /// <summary>How many more retries a fault may make when no other task runs in between.</summary>
-    private const int SoloRetryFactor = 100;
-
-    /// <summary>Whether a task other than the current one recorded a step since <paramref name="mark"/>.</summary>
-    private bool OthersSteppedSince(int mark)
-    {
-        var me = CurrentActor;
-        for (var i = mark; i < _steps.Count; i++)
-        {
-            if (_steps[i].Actor != me)
-                return true;
-        }
-        return false;
     }
 
     /// <summary>access_error (arch/x86/mm/fault.c): write needs VM_WRITE; read needs VM_READ/VM_EXEC.</summary>

@@ -40,8 +40,26 @@ public sealed partial class KernelWorld
     /// <summary>Swap device 0 (only meaningful with CONFIG_SWAP).</summary>
     public SwapArea SwapArea { get; }
 
-    /// <summary>More fault retries than this in one CPU access is a <c>livelock</c> violation.</summary>
+    /// <summary>
+    /// More refaults than this in one access, made while other tasks kept running, is a <c>livelock</c> violation
+    /// (see <see cref="FaultRetryGuard"/>).
+    /// </summary>
     public int FaultRetryLimit { get; set; } = 100;
+
+    /// <summary>Number of steps recorded so far.</summary>
+    internal int StepCount => _steps.Count;
+
+    /// <summary>Whether a task other than the current one recorded a step since <paramref name="mark"/>.</summary>
+    internal bool OthersSteppedSince(int mark)
+    {
+        var me = CurrentActor;
+        for (var i = mark; i < _steps.Count; i++)
+        {
+            if (_steps[i].Actor != me)
+                return true;
+        }
+        return false;
+    }
 
     public IReadOnlyList<StepRecord> Steps => _steps;
 
