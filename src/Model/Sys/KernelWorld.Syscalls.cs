@@ -23,25 +23,26 @@ public sealed partial class KernelWorld
     {
         if (BadRange(page, pages))
             return Errno.EINVAL;
+        var flags = shared ? VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE : VmFlags.VM_ACCOUNT;
+        return SysMmap(mm, page, pages, prot, flags, vma => Errno.OK);
+    }
+
+    /// <summary>
+    /// sys_mmap's common part: the mm (created on first use), mmap_sem for write, MAP_FIXED_NOREPLACE (EEXIST on
+    /// overlap), mmap_region, then <paramref name="populate"/> (the driver's ->mmap for a pfn mapping).
+    /// </summary>
+    private Errno SysMmap(string mm, int page, int pages, VmProt prot, ulong extraFlags, Func<Vma, Errno> populate)
+    {
         var m = FindOrCreateMm(mm);
         if (m is null)
             return Errno.EINVAL;
-        m.MmapSem.DownWrite("sys_mmap");
-        try
+        return UnderMmapSem(m, write: true, "sys_mmap", () =>
         {
-            if (m.Exited)
-                return Errno.EINVAL;
             if (Overlaps(m, page, pages))
                 return Errno.EEXIST;
-            var flags = VmFlags.FromProt(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
-            flags |= shared ? VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE : VmFlags.VM_ACCOUNT;
-            mmap_region(m, page, pages, flags);
-            return Errno.OK;
-        }
-        finally
-        {
-            m.MmapSem.UpWrite("sys_mmap");
-        }
+            var flags = VmFlags.FromProt(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC | extraFlags;
+            return populate(mmap_region(m, page, pages, flags));
+        });
     }
 
     /// <summary>
@@ -52,8 +53,9 @@ public sealed partial class KernelWorld
         MmapPfnMapping(mm, page, pages, pfn, prot, shared: true);
 
     /// <summary>
-    /// As <see cref="MmapPfn"/>, optionally private (a COW VM_PFNMAP mapping, for tests: its write faults reach
-    /// do_wp_page and the seed's pfn_to_page check on a pfn that has no struct page).
+    /// As <see cref="MmapPfn"/>, optionally private: a COW VM_PFNMAP mapping (scenario op <c>mmap_pfn</c> with
+    /// <c>"shared": false</c>), whose write faults after fork reach the seed's pfn_to_page check in handle_pte_fault
+    /// on a pfn that has no struct page.
     /// </summary>
     public Errno MmapPfnMapping(string mm, int page, int pages, long pfn, VmProt prot, bool shared)
     {
@@ -64,33 +66,15 @@ public sealed partial class KernelWorld
             if (Memmap.pfn_valid(p))
                 return Errno.EINVAL;
         }
-        var m = FindOrCreateMm(mm);
-        if (m is null)
+        // VM_PFNMAP is set by remap_pfn_range; set early so mmap_region makes no shmem object.
+        var flags = VmFlags.VM_PFNMAP | (shared ? VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE : 0);
+        return SysMmap(mm, page, pages, prot, flags, vma =>
+        {
+            if (remap_pfn_range(vma, page, pfn, pages, vma.PageProt) == 0)
+                return Errno.OK;
+            do_munmap(vma.Mm, page, pages);
             return Errno.EINVAL;
-        m.MmapSem.DownWrite("sys_mmap");
-        try
-        {
-            if (m.Exited)
-                return Errno.EINVAL;
-            if (Overlaps(m, page, pages))
-                return Errno.EEXIST;
-            var flags = VmFlags.FromProt(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC;
-            if (shared)
-                flags |= VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE;
-            flags |= VmFlags.VM_PFNMAP; // set by remap_pfn_range; set early so mmap_region makes no shmem object
-            var vma = mmap_region(m, page, pages, flags);
-            var err = remap_pfn_range(vma, page, pfn, pages, vma.PageProt);
-            if (err != 0)
-            {
-                do_munmap(m, page, pages);
-                return Errno.EINVAL;
-            }
-            return Errno.OK;
-        }
-        finally
-        {
-            m.MmapSem.UpWrite("sys_mmap");
-        }
+        });
     }
 
     /// <summary>munmap.</summary>
