@@ -101,15 +101,7 @@ public sealed record TraceBundle
     /// <summary>Reads a bundle strictly; any problem (corrupt, truncated, incompatible) is an <see cref="InputError"/> naming the file.</summary>
     public static TraceBundle Read(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputError(path, $"cannot read the bundle: {e.Message}");
-        }
+        var text = InputError.ReadFile(path, "bundle");
         try
         {
             return Parse(text) with { FilePath = path };

@@ -29,16 +29,7 @@ public static partial class ScenarioLoader
 
     public static Scenario LoadFile(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputError(path, $"cannot read the file: {e.Message}");
-        }
-        return Parse(text, path);
+        return Parse(InputError.ReadFile(path, "scenario"), path);
     }
 
     /// <summary>Parses scenario JSON; <paramref name="source"/> names it in errors (a path or <c>builtin:NAME</c>).</summary>
