@@ -1,10 +1,10 @@
-using Hmm.Spec.Model;
+using Hmm.Spec.Actors.Reports;
 
 namespace Hmm.Spec.Actors.Replay;
 
 /// <summary>
-/// Prints a replayed interleaving step by step: which actor, in which kernel function, read or wrote what,
-/// took or released which lock, and at the end the violation.
+/// Prints a replayed interleaving: the bundle's header, the steps as <see cref="TextReport"/> renders them (actor,
+/// locks held, kernel function, what was read or written; the violation marked under its step), and the verdict.
 /// </summary>
 public static class TracePrinter
 {
@@ -14,7 +14,8 @@ public static class TracePrinter
         w.WriteLine($"Replaying {b.Scenario.Name} on {r.Variant} (strategy {b.Options.Strategy}, seed {b.Options.Seed}, iteration {b.Iteration})");
         w.WriteLine($"Recorded bug ({b.Category}): {b.Message}");
         w.WriteLine();
-        PrintSteps(r.Steps, w);
+        // The step table is the shared plain-text report: the same rows, folds and violation marker as the HTML page.
+        w.Write(TextReport.Render(ReplayReport.ViewOf(r)));
         w.WriteLine();
         if (r.Reproduced)
         {
@@ -29,26 +30,4 @@ public static class TracePrinter
                 w.WriteLine($"note: the trace did not fit this run: {r.Divergence}");
         }
     }
-
-    public static void PrintSteps(IReadOnlyList<StepRecord> steps, TextWriter w)
-    {
-        var actorWidth = Math.Max(5, steps.Count == 0 ? 0 : steps.Max(s => s.Actor.Length));
-        var fnWidth = Math.Max(8, steps.Count == 0 ? 0 : steps.Max(s => s.Function.Length));
-        w.WriteLine($"{"step",5}  {"actor".PadRight(actorWidth)}  {"function".PadRight(fnWidth)}  {"kind",-6}  what");
-        foreach (var s in steps)
-            w.WriteLine($"{s.Seq,5}  {s.Actor.PadRight(actorWidth)}  {s.Function.PadRight(fnWidth)}  {KindName(s.Kind),-6}  {Describe(s)}");
-    }
-
-    private static string KindName(StepKind k) => k switch
-    {
-        StepKind.Read => "read",
-        StepKind.Write => "write",
-        StepKind.Lock => "lock",
-        StepKind.Unlock => "unlock",
-        StepKind.Call => "call",
-        _ => "note",
-    };
-
-    private static string Describe(StepRecord s) =>
-        s.Detail.Length == 0 ? s.Resource : s.Resource.Length == 0 ? s.Detail : $"{s.Resource}: {s.Detail}";
 }
