@@ -118,7 +118,9 @@ public sealed partial class Dmirror
                 if (vma is null || (vma.Flags & VmFlags.VM_READ) == 0)
                     break;
                 var next = Math.Min(end, vma.End);
-                var eligible = select == MigrateSelect.DevicePrivate || (vma.IsAnonymous && !vma.IsShared);
+                // Private VMAs only; within them migrate_vma_collect takes only PageAnon pages, so a private memfd
+                // mapping's COW copies move and its page-cache pages stay.
+                var eligible = select == MigrateSelect.DevicePrivate || (!vma.IsShared && !vma.IsPfnMap);
                 if (eligible)
                 {
                     var migrate = new MigrateVma(vma, addr, next, select, Pgmap, faultPage: null);

@@ -4,7 +4,8 @@ namespace Hmm.Spec.Model;
 
 /// <summary>
 /// mm/memory.c page-fault entry (v4.11): handle_mm_fault, handle_pte_fault (with the seed's
-/// is_addressable_page check), do_anonymous_page and do_fault for shmem. Runs under mmap_sem held for read.
+/// is_addressable_page check), do_anonymous_page and do_fault for shmem (shared anonymous and memfd; a write
+/// fault in a private memfd mapping is do_cow_fault). Runs under mmap_sem held for read.
 /// The model has no zero page (as with mm_forbids_zeropage): a read fault on anonymous memory allocates.
 /// </summary>
 public sealed partial class KernelWorld
@@ -138,7 +139,11 @@ public sealed partial class KernelWorld
         var vma = vmf.Vma;
         if (vma.File is null)
             return VmFault.VM_FAULT_SIGBUS;
-        var page = shmem_fault(vma.File, vma.linear_page_index(vmf.Address), fn);
+        if (vmf.IsWrite && !vma.IsShared)
+            return do_cow_fault(vmf);
+        var ret = shmem_fault(vma.File, vma.linear_page_index(vmf.Address), out var page, fn);
+        if (ret != 0)
+            return ret;
         if (page is null)
             return VmFault.VM_FAULT_OOM;
         var mm = vmf.Mm;
@@ -158,6 +163,48 @@ public sealed partial class KernelWorld
         mm.WritePte(vmf.Address, entry, fn);
         mm.Ptl.Unlock(fn);
         page.Unlock(fn);
+        return 0;
+    }
+
+    /// <summary>
+    /// do_cow_fault (mm/memory.c v4.11): a write fault on a none PTE of a private file mapping. Allocate the
+    /// private copy (anon_vma_prepare first), __do_fault (shmem_fault: the page-cache page, locked, with a
+    /// reference; SIGBUS beyond i_size), copy_user_highpage, then finish_fault → alloc_set_pte under the PTL
+    /// (page_add_new_anon_rmap, MM_ANONPAGES++), unlock_page and put_page on the page-cache page. The copy is an
+    /// anonymous page: page_mapping() is NULL, so it may migrate to device memory.
+    /// </summary>
+    private int do_cow_fault(Vmf vmf)
+    {
+        const string fn = nameof(do_cow_fault);
+        var vma = vmf.Vma;
+        anon_vma_prepare(vma, fn);
+        var cow = Buddy.alloc_page(fn);
+        if (cow is null)
+            return VmFault.VM_FAULT_OOM;
+        var ret = shmem_fault(vma.File!, vma.linear_page_index(vmf.Address), out var page, fn);
+        if (ret != 0 || page is null)
+        {
+            put_page(cow, fn);
+            return ret != 0 ? ret : VmFault.VM_FAULT_OOM;
+        }
+        copy_user_highpage(cow, page, fn);
+        var mm = vmf.Mm;
+        mm.Ptl.Lock(fn);
+        if (!pte_none(mm.ReadPte(vmf.Address, fn)))
+        {
+            mm.Ptl.Unlock(fn);
+            put_page(cow, fn);
+        }
+        else
+        {
+            var entry = maybe_mkwrite(pte_mkdirty(mk_pte(cow, vma.PageProt), fn), vma, fn);
+            mm.add_mm_counter(MmCounter.MM_ANONPAGES, 1, fn);
+            page_add_new_anon_rmap(cow, vma, vmf.Address, fn);
+            mm.WritePte(vmf.Address, entry, fn);
+            mm.Ptl.Unlock(fn);
+        }
+        page.Unlock(fn);
+        put_page(page, fn);
         return 0;
     }
 

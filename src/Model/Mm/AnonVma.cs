@@ -11,9 +11,11 @@ public sealed class AnonVma(string name)
 }
 
 /// <summary>
-/// The shmem object behind a shared anonymous mapping (mm/shmem.c reduced to its page cache): pages indexed by
-/// pgoff, each holding one page-cache reference; the object lives while a VMA maps it (get_file/fput).
-/// Pages are PageSwapBacked and not PageAnon (MM_SHMEMPAGES).
+/// The shmem object behind a shared anonymous mapping or a memfd (mm/shmem.c reduced to its page cache): pages
+/// indexed by pgoff, each holding one page-cache reference. A shared anonymous object (shmem_zero_setup) lives
+/// while a VMA maps it (get_file/fput); a <see cref="Named"/> memfd object is held open by the scenario's file
+/// descriptor, has an i_size that ftruncate changes, an i_rwsem (inode_lock) and an i_mmap_rwsem over the VMAs
+/// that map it. Pages are PageSwapBacked and not PageAnon (MM_SHMEMPAGES).
 /// </summary>
 public sealed class ShmemFile(string name)
 {
@@ -23,6 +25,15 @@ public sealed class ShmemFile(string name)
     /// <summary>Number of VMAs mapping the object (the file's f_count in the model).</summary>
     public int Users { get; internal set; }
     public IReadOnlyDictionary<long, Page> PageCache => _cache;
+
+    /// <summary>A memfd_create'd file named in a scenario (truncatable); false for shmem_zero_setup objects.</summary>
+    public bool Named => IRwsem is not null;
+    /// <summary>i_size in pages (memfd only; a shmem_zero_setup object is exactly as large as its one VMA).</summary>
+    public long SizePages { get; internal set; } = long.MaxValue;
+    /// <summary>inode->i_rwsem (inode_lock), taken by ftruncate; memfd only.</summary>
+    public Locking.RwSemaphore? IRwsem { get; internal set; }
+    /// <summary>mapping->i_mmap_rwsem: read for the unmap_mapping_range walk, write to link/unlink a VMA; memfd only.</summary>
+    public Locking.RwSemaphore? IMmapRwsem { get; internal set; }
 
     internal Page? Find(long pgoff) => _cache.GetValueOrDefault(pgoff);
     internal void Insert(long pgoff, Page page) => _cache[pgoff] = page;

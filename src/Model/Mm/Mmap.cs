@@ -7,12 +7,23 @@ namespace Hmm.Spec.Model;
 /// </summary>
 public sealed partial class KernelWorld
 {
-    /// <summary>mmap_region for an anonymous mapping (private, or shared = shmem_zero_setup).</summary>
-    public Vma mmap_region(MmStruct mm, long start, long pages, ulong vmFlags)
+    /// <summary>
+    /// mmap_region for an anonymous mapping (private, or shared = shmem_zero_setup), or for a memfd
+    /// (<paramref name="file"/>, shared or private, from file offset 0: get_file, then vma_link →
+    /// __vma_link_file under i_mmap_rwsem held for write).
+    /// </summary>
+    public Vma mmap_region(MmStruct mm, long start, long pages, ulong vmFlags, ShmemFile? file = null)
     {
         const string fn = nameof(mmap_region);
         mm.MmapSem.AssertWriteHeld(fn, "mmap");
         var vma = new Vma(mm, start, start + pages, vmFlags);
+        if (file is not null)
+        {
+            vma.File = file;
+            shmem_get_file(file, fn);
+            LinkFileVma(vma, mm, fn);
+            return vma;
+        }
         if ((vmFlags & VmFlags.VM_SHARED) != 0 && (vmFlags & VmFlags.VM_PFNMAP) == 0)
         {
             vma.File = new ShmemFile($"dev/zero:{mm.Name}@{start}"); // shmem_zero_setup
@@ -21,6 +32,16 @@ public sealed partial class KernelWorld
         mm.InsertVma(vma);
         Record(StepKind.Write, fn, $"vmas {mm.Name}", $"insert {vma}");
         return vma;
+    }
+
+    /// <summary>vma_link for a memfd VMA: insert it with its file's i_mmap_rwsem held for write (__vma_link_file).</summary>
+    private void LinkFileVma(Vma vma, MmStruct mm, string function)
+    {
+        var lk = vma.File!.IMmapRwsem!;
+        lk.DownWrite(function);
+        mm.InsertVma(vma);
+        Record(StepKind.Write, function, $"vmas {mm.Name}", $"insert {vma}");
+        lk.UpWrite(function);
     }
 
     /// <summary>True if any VMA of <paramref name="mm"/> overlaps [start, start+pages).</summary>
@@ -52,9 +73,13 @@ public sealed partial class KernelWorld
         };
         if (tail.File is not null)
             shmem_get_file(tail.File, fn);
+        // __vma_adjust: a memfd VMA's bounds change under its file's i_mmap_rwsem.
+        var lk = tail.File?.IMmapRwsem;
+        lk?.DownWrite(fn);
         vma.End = addr;
         vma.Mm.InsertVma(tail);
         Record(StepKind.Write, fn, $"vmas {vma.Mm.Name}", $"{vma} | {tail}");
+        lk?.UpWrite(fn);
         return tail;
     }
 
@@ -74,11 +99,14 @@ public sealed partial class KernelWorld
         return mm.Vmas.Where(v => v.Start >= start && v.End <= end).ToList();
     }
 
-    /// <summary>remove_vma: fput for shmem.</summary>
+    /// <summary>remove_vma: fput for shmem; a memfd VMA is unlinked under i_mmap_rwsem (unlink_file_vma).</summary>
     private void remove_vma(Vma vma, string function)
     {
+        var lk = vma.File?.IMmapRwsem;
+        lk?.DownWrite(function);
         vma.Mm.RemoveVma(vma);
         Record(StepKind.Write, function, $"vmas {vma.Mm.Name}", $"remove {vma}");
+        lk?.UpWrite(function);
         if (vma.File is not null)
             shmem_fput(vma.File, function);
     }
@@ -154,8 +182,11 @@ public sealed partial class KernelWorld
             };
             if (copy.File is not null)
                 shmem_get_file(copy.File, fn);
+            var lk = copy.File?.IMmapRwsem;
+            lk?.DownWrite(fn);
             child.InsertVma(copy);
             Record(StepKind.Write, fn, $"vmas {child.Name}", $"insert {copy}");
+            lk?.UpWrite(fn);
             copy_page_range(child, parent, vma);
         }
         Step(StepKind.Note, fn, $"tlb {parent.Name}", "flush_tlb_mm");

@@ -45,6 +45,7 @@ public sealed partial class KernelWorld
                 else
                     CheckSwapPte(where, pte, ptes, maps, slots, rss);
                 CheckWritePermission(vma!, where, pte);
+                CheckWithinEof(vma!, addr, where, pte);
             }
             for (var c = 0; c < 4; c++)
             {
@@ -64,8 +65,28 @@ public sealed partial class KernelWorld
             }
         }
 
+        foreach (var file in _files.Values)
+        {
+            foreach (var page in file.PageCache.Values)
+                shmemPages[page.Pfn] = file;
+        }
+
         CheckPages(ptes, maps, shmemPages);
         CheckSwapSlots(slots);
+    }
+
+    /// <summary>
+    /// No PTE (present, device, swap or migration entry) at a file index at or beyond the i_size of the memfd a
+    /// VMA maps: ftruncate unmaps everything beyond the new size, private COW copies included (even_cows), and
+    /// a fault beyond i_size gets SIGBUS without installing anything.
+    /// </summary>
+    private void CheckWithinEof(Vma vma, long addr, string where, Pte pte)
+    {
+        if (vma.File is not { Named: true } file)
+            return;
+        var index = vma.linear_page_index(addr);
+        if (index >= file.SizePages)
+            Violation(ViolationCategory.PteBeyondEof, InvFn, $"PTE {where} ({vma.Mm.Describe(pte)}) maps index {index} of {file}, whose i_size is {file.SizePages} pages");
     }
 
     private void CheckSwapTypes()
@@ -246,14 +267,16 @@ public sealed partial class KernelWorld
             if (!mm.Exited)
                 Violation(ViolationCategory.Expectation, fn, $"{mm} has not exited");
         }
+        // A memfd stays open to the end of the run: its page cache is not a leak.
+        var cached = _files.Values.SelectMany(f => f.PageCache.Values).Select(p => p.Pfn).ToHashSet();
         foreach (var page in Memmap.Pages)
         {
-            if (page.State == PageState.InUse)
+            if (page.State == PageState.InUse && !cached.Contains(page.Pfn))
                 Violation(ViolationCategory.Leak, fn, $"page pfn={page.Pfn} ({page.Zone}) still in use, refcount {page.RefcountRaw}");
         }
         // Boot RAM and hot-added, onlined RAM alike (Layout.RamPages counts only the boot RAM).
-        if (Buddy.FreeCount != Buddy.ManagedPages)
-            Violation(ViolationCategory.Leak, fn, $"{Buddy.ManagedPages - Buddy.FreeCount} RAM pages not returned to the allocator");
+        if (Buddy.FreeCount + cached.Count != Buddy.ManagedPages)
+            Violation(ViolationCategory.Leak, fn, $"{Buddy.ManagedPages - Buddy.FreeCount - cached.Count} RAM pages not returned to the allocator");
         if (SwapArea.Slots.Count != 0)
             Violation(ViolationCategory.Leak, fn, $"{SwapArea.Slots.Count} swap slots still allocated");
         if (HeldRefs.Count != 0)

@@ -28,10 +28,25 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
+    /// mmap(page, pages, prot, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED_NOREPLACE, fd, 0) of the memfd named
+    /// <paramref name="file"/> (scenario op <c>mmap</c> with <c>"file"</c>). The memfd is created on first use
+    /// (memfd_create + ftruncate to <paramref name="pages"/>) and stays open for the rest of the run; later
+    /// mappings of it keep its size. A private mapping reads the page cache until written (COW).
+    /// </summary>
+    public Errno Mmap(string mm, int page, int pages, VmProt prot, bool shared, string file)
+    {
+        if (BadRange(page, pages) || string.IsNullOrEmpty(file))
+            return Errno.EINVAL;
+        var f = memfd_open(file, pages);
+        var flags = shared ? VmFlags.VM_SHARED | VmFlags.VM_MAYSHARE : VmFlags.VM_ACCOUNT;
+        return SysMmap(mm, page, pages, prot, flags, vma => Errno.OK, f);
+    }
+
+    /// <summary>
     /// sys_mmap's common part: the mm (created on first use), mmap_sem for write, MAP_FIXED_NOREPLACE (EEXIST on
     /// overlap), mmap_region, then <paramref name="populate"/> (the driver's ->mmap for a pfn mapping).
     /// </summary>
-    private Errno SysMmap(string mm, int page, int pages, VmProt prot, ulong extraFlags, Func<Vma, Errno> populate)
+    private Errno SysMmap(string mm, int page, int pages, VmProt prot, ulong extraFlags, Func<Vma, Errno> populate, ShmemFile? file = null)
     {
         var m = FindOrCreateMm(mm);
         if (m is null)
@@ -41,7 +56,7 @@ public sealed partial class KernelWorld
             if (Overlaps(m, page, pages))
                 return Errno.EEXIST;
             var flags = VmFlags.FromProt(prot) | VmFlags.VM_MAYREAD | VmFlags.VM_MAYWRITE | VmFlags.VM_MAYEXEC | extraFlags;
-            return populate(mmap_region(m, page, pages, flags));
+            return populate(mmap_region(m, page, pages, flags, file));
         });
     }
 

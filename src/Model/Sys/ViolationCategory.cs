@@ -24,11 +24,13 @@ public static class ViolationCategory
     public const string LockDiscipline = "lock-discipline";
     /// <summary>A writable present PTE or write device entry in a VMA without VM_WRITE.</summary>
     public const string WritableInReadOnlyVma = "writable-in-readonly-vma";
+    /// <summary>A PTE at a file index at or beyond the i_size of the memfd its VMA maps (left by a truncation).</summary>
+    public const string PteBeyondEof = "pte-beyond-eof";
 
     public static IReadOnlyList<string> All { get; } =
     [
         UseAfterFree, RefcountUnderflow, MapcountUnderflow, DoubleFree, PteTypeConfusion, NoStructPage, BugOn, Leak,
         RssMismatch, RefcountMismatch, MapcountMismatch, UnaddressableMapped, SwapTypeCollision, PgmapGone, Deadlock,
-        Livelock, NotLinearizable, Expectation, LockDiscipline, WritableInReadOnlyVma,
+        Livelock, NotLinearizable, Expectation, LockDiscipline, WritableInReadOnlyVma, PteBeyondEof,
     ];
 }
