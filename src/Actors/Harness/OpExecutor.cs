@@ -11,6 +11,7 @@ public static class OpExecutor
 {
     public static OpResult Execute(KernelWorld world, Op op) => op.Kind switch
     {
+        OpKind.Mmap when op.File is not null => Status(world.Mmap(op.Mm!, op.Page!.Value, op.Pages!.Value, ToVmProt(op.Prot ?? Prot.ReadWrite), op.Shared ?? false, op.File)),
         OpKind.Mmap => Status(world.Mmap(op.Mm!, op.Page!.Value, op.Pages!.Value, ToVmProt(op.Prot ?? Prot.ReadWrite), op.Shared ?? false)),
         OpKind.MmapPfn => Status(world.MmapPfnMapping(op.Mm!, op.Page!.Value, op.Pages!.Value, op.Pfn!.Value, ToVmProt(op.Prot ?? Prot.ReadWrite), shared: op.Shared ?? true)),
         OpKind.Munmap => Status(world.Munmap(op.Mm!, op.Page!.Value, op.Pages!.Value)),
@@ -28,6 +29,7 @@ public static class OpExecutor
         OpKind.HotplugAdd => Status(world.HotplugAdd(op.StartPfn!.Value, op.Pages!.Value)),
         OpKind.Smaps => Smaps(world.Smaps(op.Mm!)),
         OpKind.Pagemap => Pagemap(world.Pagemap(op.Mm!, op.Page!.Value)),
+        OpKind.Ftruncate => Status(world.Ftruncate(op.File!, op.Pages!.Value)),
         _ => throw new ArgumentOutOfRangeException(nameof(op), op.Kind, "op kind without a facade call"),
     };
 

@@ -222,7 +222,7 @@ public static partial class ScenarioLoader
         return actors;
     }
 
-    /// <summary>Checks that need the whole scenario: page ranges inside the machine's address space, pfns.</summary>
+    /// <summary>Checks that need the whole scenario: page ranges inside the machine's address space, pfns, file names.</summary>
     private static void CheckOps(Scenario s)
     {
         foreach (var so in s.AllOps)
@@ -232,6 +232,15 @@ public static partial class ScenarioLoader
                 throw new InputError(so.Path, $"pages [{page}, {page + (op.Pages ?? 1)}) exceed the address-space limit of {MaxPages} pages");
             if (op.Kind == OpKind.Fork && op.Child == op.Mm)
                 throw new InputError($"{so.Path}.child", "a fork child needs its own address-space name");
+            if (op.File is { } file && !NamePattern().IsMatch(file))
+                throw new InputError($"{so.Path}.file", $"\"{file}\" is not a valid file name (letters, digits, '-', '_', '.')");
+            if (op.Kind == OpKind.Ftruncate)
+            {
+                if (op.Pages > MaxPages)
+                    throw new InputError($"{so.Path}.pages", $"a file size of {op.Pages} pages exceeds the limit of {MaxPages} pages");
+                if (!s.AllOps.Any(o => o.Op.Kind == OpKind.Mmap && o.Op.File == op.File))
+                    throw new InputError($"{so.Path}.file", $"no mmap in the scenario names the file \"{op.File}\"");
+            }
         }
     }
 }

@@ -8,6 +8,8 @@ namespace Hmm.Spec.Oracle.Checking;
 /// the address spaces linked by fork — plus the device (residency, removal) and the iomem resource map.
 /// An op's footprint is the set of parts it reads or writes; partitions are the connected components.
 /// Whole-address-space ops (mmap, munmap, mprotect, madvise, fork, exit, smaps) touch every page of the family.
+/// A memfd file is one more part: an mmap of it joins its family to the file, and ftruncate touches the file
+/// (so every family that maps it, in the setup or later).
 /// </summary>
 internal static class Partitioner
 {
@@ -50,6 +52,8 @@ internal static class Partitioner
             return k;
         }
         const int device = 0, iomem = 1;
+        // A file's part: a pseudo-family no address-space name can equal.
+        int FileKey(string file) => Key("\0file:" + file, Whole);
 
         var uf = new IntUnionFind();
         var firstKey = new int[table.Ops.Length];
@@ -60,12 +64,19 @@ internal static class Partitioner
             return f;
         }
 
+        foreach (var op in setup)
+        {
+            if (op.Kind == OpKind.Mmap && op.File is not null) uf.Union(Key(FamilyOf(op.Mm!), Whole), FileKey(op.File));
+        }
         for (var i = 0; i < table.Ops.Length; i++)
         {
             var op = table.Ops[i].Op;
             int first;
             switch (op.Kind)
             {
+                case OpKind.Ftruncate:
+                    first = FileKey(op.File!);
+                    break;
                 case OpKind.DeviceRemove:
                     first = device;
                     uf.Union(device, iomem);
@@ -97,6 +108,7 @@ internal static class Partitioner
                     first = Key(f, Whole);
                     if (deviceFamilies.Contains(f)) uf.Union(first, device);
                     if (op.Kind == OpKind.MmapPfn) uf.Union(first, iomem);
+                    if (op.File is not null) uf.Union(first, FileKey(op.File));
                     break;
                 }
             }

@@ -77,7 +77,7 @@ internal static class FastEventParser
     private static bool? ReadBool(ref Utf8JsonReader r) =>
         r.Read() && r.TokenType is JsonTokenType.True or JsonTokenType.False ? r.TokenType == JsonTokenType.True : null;
 
-    private static readonly string[] OpFields = ["op", "mm", "child", "page", "pages", "pfn", "value", "start_pfn", "shared", "prot"];
+    private static readonly string[] OpFields = ["op", "mm", "child", "page", "pages", "pfn", "value", "start_pfn", "shared", "prot", "file"];
     private static readonly byte[][] OpFieldBytes = OpFields.Select(Encoding.UTF8.GetBytes).ToArray();
     private static readonly (OpKind Kind, byte[] Name)[] KindBytes =
         Enum.GetValues<OpKind>().Select(k => (k, Encoding.UTF8.GetBytes(k.WireName()))).ToArray();
@@ -130,7 +130,7 @@ internal static class FastEventParser
     {
         if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return null;
         OpKind? kind = null;
-        string? mm = null, child = null;
+        string? mm = null, child = null, file = null;
         int? page = null, pages = null;
         long? pfn = null, value = null, startPfn = null;
         Prot? prot = null;
@@ -150,6 +150,7 @@ internal static class FastEventParser
                     break;
                 case "mm": if ((mm = ReadName(ref r)) is null) return null; break;
                 case "child": if ((child = ReadName(ref r)) is null) return null; break;
+                case "file": if ((file = ReadName(ref r)) is null) return null; break;
                 case "page": if ((page = ReadInt(ref r, 0)) is null) return null; break;
                 case "pages": if ((pages = ReadInt(ref r, 1)) is null) return null; break;
                 case "pfn": if ((pfn = ReadLong(ref r, 0)) is null) return null; break;
@@ -174,7 +175,7 @@ internal static class FastEventParser
         {
             if (!fields.Contains(f)) return null;
         }
-        return new Op { Kind = kind.Value, Mm = mm, Page = page, Pages = pages, Prot = prot, Shared = shared, Pfn = pfn, Value = value, Child = child, StartPfn = startPfn };
+        return new Op { Kind = kind.Value, Mm = mm, Page = page, Pages = pages, Prot = prot, Shared = shared, Pfn = pfn, Value = value, Child = child, StartPfn = startPfn, File = file };
     }
 
     private static OpResult? ReadResult(ref Utf8JsonReader r)

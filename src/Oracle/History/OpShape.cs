@@ -10,7 +10,7 @@ internal static class OpShape
 {
     public static string? Problem(Op op)
     {
-        var needsMm = op.Kind is not (OpKind.DeviceRemove or OpKind.HotplugAdd);
+        var needsMm = op.Kind is not (OpKind.DeviceRemove or OpKind.HotplugAdd or OpKind.Ftruncate);
         if (needsMm && string.IsNullOrEmpty(op.Mm)) return $"op \"{op.Kind.WireName()}\" needs field \"mm\"";
         string? Need(bool present, string field) => present ? null : $"op \"{op.Kind.WireName()}\" needs field \"{field}\"";
         return op.Kind switch
@@ -23,6 +23,7 @@ internal static class OpShape
             OpKind.Fork => Need(!string.IsNullOrEmpty(op.Child), "child"),
             OpKind.MigrateToDevice or OpKind.MigrateToSystem => Need(op.Page is >= 0, "page") ?? Need(op.Pages is null or >= 1, "pages"),
             OpKind.HotplugAdd => Need(op.StartPfn is >= 0, "start_pfn") ?? Need(op.Pages is >= 1, "pages"),
+            OpKind.Ftruncate => Need(!string.IsNullOrEmpty(op.File), "file") ?? Need(op.Pages is >= 0, "pages"),
             _ => null,
         };
     }

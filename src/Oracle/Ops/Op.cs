@@ -8,7 +8,7 @@ namespace Hmm.Spec.Oracle.Ops;
 public sealed record Op
 {
     public required OpKind Kind { get; init; }
-    /// <summary>Address space name ("A", "B", ...). Null only for device_remove and hotplug_add.</summary>
+    /// <summary>Address space name ("A", "B", ...). Null only for device_remove, hotplug_add and ftruncate.</summary>
     public string? Mm { get; init; }
     public int? Page { get; init; }
     public int? Pages { get; init; }
@@ -20,6 +20,8 @@ public sealed record Op
     /// <summary>Name of the child address space for fork.</summary>
     public string? Child { get; init; }
     public long? StartPfn { get; init; }
+    /// <summary>Name of a memfd file: mmap maps it (created on first use), ftruncate resizes it.</summary>
+    public string? File { get; init; }
 
     public override string ToString() => OpCodec.Format(this);
 }

@@ -11,12 +11,12 @@ namespace Hmm.Spec.Oracle.Ops;
 public static class OpCodec
 {
     private const string FMm = "mm", FPage = "page", FPages = "pages", FProt = "prot", FShared = "shared",
-        FPfn = "pfn", FValue = "value", FChild = "child", FStartPfn = "start_pfn";
+        FPfn = "pfn", FValue = "value", FChild = "child", FStartPfn = "start_pfn", FFile = "file";
 
     /// <summary>Required and optional fields of each op kind (besides "op").</summary>
     private static (string[] Required, string[] Optional) Shape(OpKind kind) => kind switch
     {
-        OpKind.Mmap => ([FMm, FPage, FPages], [FProt, FShared]),
+        OpKind.Mmap => ([FMm, FPage, FPages], [FProt, FShared, FFile]),
         OpKind.MmapPfn => ([FMm, FPage, FPages, FPfn], [FProt, FShared]),
         OpKind.Munmap or OpKind.MadviseDontneed => ([FMm, FPage, FPages], []),
         OpKind.Mprotect => ([FMm, FPage, FPages, FProt], []),
@@ -27,6 +27,7 @@ public static class OpCodec
         OpKind.MigrateToDevice or OpKind.MigrateToSystem => ([FMm, FPage], [FPages]),
         OpKind.DeviceRemove => ([], []),
         OpKind.HotplugAdd => ([FStartPfn, FPages], []),
+        OpKind.Ftruncate => ([FFile, FPages], []),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -67,13 +68,15 @@ public static class OpCodec
             Kind = kind,
             Mm = OptString(e, FMm, path),
             Page = OptInt(e, FPage, path, min: 0),
-            Pages = OptInt(e, FPages, path, min: 1),
+            // ftruncate's pages is a size and may be 0; elsewhere it is a length.
+            Pages = OptInt(e, FPages, path, min: kind == OpKind.Ftruncate ? 0 : 1),
             Prot = OptProt(e, path),
             Shared = OptBool(e, FShared, path),
             Pfn = OptLong(e, FPfn, path, min: 0),
             Value = OptLong(e, FValue, path, min: long.MinValue),
             Child = OptString(e, FChild, path),
             StartPfn = OptLong(e, FStartPfn, path, min: 0),
+            File = OptString(e, FFile, path),
         };
     }
 
@@ -122,6 +125,7 @@ public static class OpCodec
         if (op.Value is { } value) w.WriteNumber(FValue, value);
         if (op.Child is not null) w.WriteString(FChild, op.Child);
         if (op.StartPfn is { } start) w.WriteNumber(FStartPfn, start);
+        if (op.File is not null) w.WriteString(FFile, op.File);
         w.WriteEndObject();
     }
 

@@ -23,6 +23,8 @@ public enum OpKind
     HotplugAdd,
     Smaps,
     Pagemap,
+    /// <summary>ftruncate of a memfd named by an mmap's "file" (new size in pages).</summary>
+    Ftruncate,
 }
 
 /// <summary>Page protections as written in scenarios: <c>none</c>, <c>r</c>, <c>rw</c>.</summary>
@@ -54,6 +56,7 @@ public static class OpKinds
         (OpKind.HotplugAdd, "hotplug_add"),
         (OpKind.Smaps, "smaps"),
         (OpKind.Pagemap, "pagemap"),
+        (OpKind.Ftruncate, "ftruncate"),
     ];
 
     public static string WireName(this OpKind kind) => Names[(int)kind].Name;

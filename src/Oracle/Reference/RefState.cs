@@ -45,6 +45,13 @@ public readonly record struct Frame(long Value, Residency Residency, int MapCoun
     public bool MayBeOnSystem => Residency != Residency.Device;
 }
 
+/// <summary>
+/// A memfd file (docs/reference-model.md, "Files"): the object id its pages' keys use (as a shmem object's) and
+/// its size in pages. A private mapping's page of the file is a <see cref="MapKind.Private"/> page whose
+/// <see cref="PageMap.ShmKey"/> names the file page it reads until written.
+/// </summary>
+public readonly record struct FileState(long Object, int Size);
+
 /// <summary>An address space: exited or not, and its mapped pages by page index.</summary>
 public sealed class MmState : IEquatable<MmState>
 {
@@ -88,9 +95,11 @@ public sealed class RefState : IEquatable<RefState>
         ImmutableList<(long Start, long End)> hotplugged,
         bool deviceGone,
         int nextObject,
-        int hiddenSystemPages = 0)
+        int hiddenSystemPages = 0,
+        SortedArrayMap<string, FileState>? files = null)
     {
         HiddenSystemPages = hiddenSystemPages;
+        Files = files ?? SortedArrayMap<string, FileState>.Empty;
         Mms = mms;
         Frames = frames;
         Shm = shm;
@@ -112,6 +121,8 @@ public sealed class RefState : IEquatable<RefState>
     public int NextObject { get; }
     /// <summary>System pages held by the parts of the state a partition does not see (not part of equality).</summary>
     public int HiddenSystemPages { get; }
+    /// <summary>memfd files by name (created by their first mmap; they stay open).</summary>
+    public SortedArrayMap<string, FileState> Files { get; }
 
     private int _hash;
 
@@ -121,9 +132,10 @@ public sealed class RefState : IEquatable<RefState>
         SortedArrayMap<long, long>? shm = null,
         ImmutableList<(long Start, long End)>? hotplugged = null,
         bool? deviceGone = null,
-        int? nextObject = null) =>
+        int? nextObject = null,
+        SortedArrayMap<string, FileState>? files = null) =>
         new(mms ?? Mms, frames ?? Frames, shm ?? Shm, hotplugged ?? Hotplugged, deviceGone ?? DeviceGone,
-            nextObject ?? NextObject, HiddenSystemPages);
+            nextObject ?? NextObject, HiddenSystemPages, files ?? Files);
 
     public bool TryGetLive(string? mm, out MmState state)
     {
@@ -227,7 +239,7 @@ public sealed class RefState : IEquatable<RefState>
         }
         var projected = With(mms: mms, frames: frames);
         return new RefState(projected.Mms, projected.Frames, Shm, Hotplugged, DeviceGone, NextObject,
-            SystemPagesUpperBound() - projected.SystemPagesUpperBound()).Canonical();
+            SystemPagesUpperBound() - projected.SystemPagesUpperBound(), Files).Canonical();
     }
 
     /// <summary>Pages of system RAM this state certainly or possibly occupies (zero-page slots counted).</summary>
@@ -254,7 +266,7 @@ public sealed class RefState : IEquatable<RefState>
         if (other is null || other.GetHashCode() != GetHashCode() || other.DeviceGone != DeviceGone
             || other.Hotplugged.Count != Hotplugged.Count) return false;
         return Mms.Equals(other.Mms) && Frames.Equals(other.Frames) && Shm.Equals(other.Shm)
-               && Hotplugged.SequenceEqual(other.Hotplugged);
+               && Hotplugged.SequenceEqual(other.Hotplugged) && Files.Equals(other.Files);
     }
 
     public override bool Equals(object? obj) => Equals(obj as RefState);
@@ -268,6 +280,7 @@ public sealed class RefState : IEquatable<RefState>
         h.Add(Frames.GetHashCode());
         h.Add(Shm.GetHashCode());
         foreach (var r in Hotplugged) h.Add(r);
+        if (Files.Count > 0) h.Add(Files.GetHashCode());
         var result = h.ToHashCode();
         return _hash = result == 0 ? 1 : result;
     }

@@ -22,10 +22,29 @@ public sealed partial class ReferenceModel
                 return;
             case MapKind.Shared:
             {
+                if (IsFilePage(s, pm.ShmKey, out var beyond) && beyond)
+                {
+                    c.Offer(Bus, s);
+                    return;
+                }
                 var v = ShmValue(s, pm.ShmKey);
                 c.Offer(OpResult.OfValue(v), s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
                 return;
             }
+        }
+        if (ReadsFile(pm))
+        {
+            // A private file page not written yet maps the file's page (beyond the file's size: SIGBUS).
+            IsFilePage(s, pm.ShmKey, out var beyond);
+            if (beyond)
+            {
+                c.Offer(Bus, s);
+                return;
+            }
+            var v = ShmValue(s, pm.ShmKey);
+            c.Offer(OpResult.OfValue(v), s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
+            if (LowMemory(s)) c.Offer(Bus, s);
+            return;
         }
         if (pm.Slot == PageMap.SlotNone)
         {
@@ -66,8 +85,27 @@ public sealed partial class ReferenceModel
                 c.Offer(Bus, s);
                 return;
             case MapKind.Shared:
+                if (IsFilePage(s, pm.ShmKey, out var beyond) && beyond)
+                {
+                    c.Offer(Bus, s);
+                    return;
+                }
                 c.Offer(OpResult.Success, s.With(shm: s.Shm.SetItem(pm.ShmKey, value)));
                 return;
+        }
+        if (ReadsFile(pm))
+        {
+            // Copy-on-write of the file's page into a private page (the file's page is read in first).
+            IsFilePage(s, pm.ShmKey, out var beyond);
+            if (beyond)
+            {
+                c.Offer(Bus, s);
+                return;
+            }
+            var read = s.With(shm: s.Shm.SetItem(pm.ShmKey, ShmValue(s, pm.ShmKey)));
+            c.Offer(OpResult.Success, WritePrivate(read, op.Mm!, m, page, pm, value, byDevice: false));
+            if (LowMemory(s)) c.Offer(Bus, s);
+            return;
         }
         c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, byDevice: false));
         if (NeedsNewPage(s, pm) && LowMemory(s)) c.Offer(Bus, s);
@@ -126,8 +164,14 @@ public sealed partial class ReferenceModel
     {
         if (DeviceAccessRefused(s, op, c, out var m, out var pm)) return;
         var page = op.Page!.Value;
-        if (pm.Kind == MapKind.Shared)
+        if (pm.Kind == MapKind.Shared || ReadsFile(pm))
         {
+            // Beyond a file's size the mirror's fault fails.
+            if (IsFilePage(s, pm.ShmKey, out var beyond) && beyond)
+            {
+                c.OfferAnyError(s);
+                return;
+            }
             var v = ShmValue(s, pm.ShmKey);
             c.Offer(OpResult.OfValue(v), s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
             return;
@@ -151,9 +195,21 @@ public sealed partial class ReferenceModel
         }
         var page = op.Page!.Value;
         var value = op.Value!.Value;
-        if (pm.Kind == MapKind.Shared)
+        if (pm.Kind == MapKind.Shared || ReadsFile(pm))
         {
-            c.Offer(OpResult.Success, s.With(shm: s.Shm.SetItem(pm.ShmKey, value)));
+            if (IsFilePage(s, pm.ShmKey, out var beyond) && beyond)
+            {
+                c.OfferAnyError(s);
+                return;
+            }
+            if (pm.Kind == MapKind.Shared)
+            {
+                c.Offer(OpResult.Success, s.With(shm: s.Shm.SetItem(pm.ShmKey, value)));
+                return;
+            }
+            var read = s.With(shm: s.Shm.SetItem(pm.ShmKey, ShmValue(s, pm.ShmKey)));
+            c.Offer(OpResult.Success, WritePrivate(read, op.Mm!, m, page, pm, value, byDevice: true));
+            if (LowMemory(s)) c.Offer(OpResult.OfError(Outcomes.ENOMEM), s);
             return;
         }
         c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, byDevice: true));

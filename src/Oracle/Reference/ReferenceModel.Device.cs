@@ -21,6 +21,8 @@ public sealed partial class ReferenceModel
         for (var p = from; p < from + (op.Pages ?? 1); p++)
         {
             if (!m.Pages.TryGetValue(p, out var pm) || pm.Kind != MapKind.Private) continue;
+            // A private file page not written yet is the file's page-cache page: never migrated ("Files").
+            if (ReadsFile(pm)) continue;
             if (pm.Slot <= 0)
             {
                 // An untouched or zero page may be migrated (the driver fills a device page with zeros) or skipped.

@@ -12,6 +12,9 @@ public sealed partial class ReferenceModel
     private void Mmap(RefState s, Op op, StepContext c)
     {
         var mm = op.Mm!;
+        // A memfd is created by its first mmap, even one that then fails ("Files").
+        long fileObj = 0;
+        if (op.File is not null) s = WithFile(s, op.File, op.Pages!.Value, out fileObj);
         var m = MappableMm(s, mm);
         if (m is null)
         {
@@ -33,6 +36,19 @@ public sealed partial class ReferenceModel
         }
         var obj = s0.NextObject;
         var pages = m.Pages;
+        if (op.File is not null)
+        {
+            // A file mapping from offset 0: shared pages are the file's; private pages read it until written.
+            for (var p = from; p < from + count; p++)
+            {
+                var key = ShmKeyOf(fileObj, p - from);
+                pages = pages.SetItem(p, shared
+                    ? new PageMap(prot, MapKind.Shared, 0, key)
+                    : new PageMap(prot, MapKind.Private, PageMap.SlotNone, key));
+            }
+            c.Offer(OpResult.Success, s0.With(mms: s0.Mms.SetItem(mm, m.WithPages(pages))));
+            return;
+        }
         for (var p = from; p < from + count; p++)
         {
             pages = pages.SetItem(p, shared

@@ -25,6 +25,7 @@ public sealed partial class ReferenceModel
                 case MapKind.Private when pm.Slot > 0 && s.Frames[pm.Slot].Tentative: zero++; break;
                 case MapKind.Private when pm.Slot > 0: frames++; break;
                 case MapKind.Private when pm.Slot == PageMap.SlotZero: zero++; break;
+                case MapKind.Private when ReadsFile(pm) && s.Shm.ContainsKey(pm.ShmKey): shm++; break;
                 case MapKind.Shared when s.Shm.ContainsKey(pm.ShmKey): shm++; break;
             }
         }
@@ -87,6 +88,13 @@ public sealed partial class ReferenceModel
                 if (s.Shm.ContainsKey(pm.ShmKey)) Allow(new PagemapShape(true, false, 0, 0, null, true));
                 Allow(NotMapped);
                 return;
+        }
+        if (ReadsFile(pm))
+        {
+            // The file's page-cache page, mapped once this process faulted it in (PM_FILE).
+            if (s.Shm.ContainsKey(pm.ShmKey)) Allow(new PagemapShape(true, false, 0, 0, null, true));
+            Allow(NotMapped);
+            return;
         }
         if (pm.Slot == PageMap.SlotNone)
         {

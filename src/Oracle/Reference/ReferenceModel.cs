@@ -50,6 +50,7 @@ public sealed partial class ReferenceModel(ModelSetting setting)
     {
         OpKind.HotplugAdd => $"hotplug_add of pfns [{op.StartPfn}, {op.StartPfn + op.Pages})",
         OpKind.DeviceRemove => "device_remove",
+        OpKind.Ftruncate => $"ftruncate of file {op.File} to {op.Pages} pages",
         OpKind.Fork => $"fork of {op.Mm} into {op.Child}",
         OpKind.Exit or OpKind.Smaps => $"{op.Kind.WireName()} of {op.Mm}",
         _ when op.Pages is { } n && n > 1 => $"{op.Kind.WireName()} of {op.Mm}:{op.Page}..{op.Page + n - 1}",
@@ -77,6 +78,7 @@ public sealed partial class ReferenceModel(ModelSetting setting)
             case OpKind.HotplugAdd: HotplugAdd(s, op, c); break;
             case OpKind.Smaps: Smaps(s, op, c); break;
             case OpKind.Pagemap: Pagemap(s, op, c); break;
+            case OpKind.Ftruncate: Ftruncate(s, op, c); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op.Kind, "unknown op kind");
         }
     }
