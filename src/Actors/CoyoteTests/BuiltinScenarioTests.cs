@@ -37,6 +37,9 @@ public static class BuiltinScenarioTests
     public static Task CatalogHotplugOverlap() => Run("catalog-hotplug-overlap");
 
     [Test]
+    public static Task CatalogTruncateDeviceCow() => Run("catalog-truncate-device-cow");
+
+    [Test]
     public static Task DeviceReleaseVsFault() => Run("device-release-vs-fault");
 
     [Test]
