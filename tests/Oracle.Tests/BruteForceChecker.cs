@@ -30,7 +30,8 @@ internal static class BruteForceChecker
         foreach (var (op, call) in open.Values) items.Add(new Item(op, null, call, long.MaxValue, true));
 
         var model = new ReferenceModel(ModelSetting.From(h.Header, h.Events.Select(e => e.Process).Distinct().Count()
-                                                                    + items.Select(i => i.Op.Pages ?? 1).DefaultIfEmpty(1).Max()));
+                                                                    + items.Select(i => i.Op.Pages ?? 1).DefaultIfEmpty(1).Max())
+            with { Truncations = ModelSetting.TruncationsOf(items.Select(i => i.Op)) });
         var initial = model.Initial(h.Header.Setup);
         return Search(model, items, new bool[items.Count], initial);
     }

@@ -68,4 +68,16 @@ public class FileRulesTests
         using var bad = System.Text.Json.JsonDocument.Parse("""{"op": "munmap", "mm": "A", "page": 0, "pages": 1, "file": "F"}""");
         Assert.Throws<InputError>(() => OpCodec.ReadOp(bad.RootElement, "op")).Message.Should().Contain("op.file");
     }
+
+    [Fact]
+    public void Truncation_is_not_atomic_an_access_it_discards_may_fail_early()
+    {
+        Op[] setup = [MapFile("A", 2, shared: false), Write("A", 0, 7), Write("A", 1, 8)];
+        Check(setup, (Read("A", 1), Bus), (Truncate(1), OpResult.Success))
+            .Should().Be(Verdict.Linearizable, "i_size is written before the unmap: a page the truncation discards may fail first");
+        Check(setup, (Read("A", 0), Bus), (Truncate(1), OpResult.Success))
+            .Should().Be(Verdict.NotLinearizable, "a page below the new size never fails");
+        Check(setup, (Read("A", 1), Bus))
+            .Should().Be(Verdict.NotLinearizable, "without a truncation nothing fails early");
+    }
 }

@@ -83,4 +83,7 @@ public static class BuiltinScenarioTests
 
     [Test]
     public static Task SmapsPagemapVsFault() => Run("smaps-pagemap-vs-fault");
+
+    [Test]
+    public static Task TruncateVsCowFault() => Run("truncate-vs-cow-fault");
 }

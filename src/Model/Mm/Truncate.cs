@@ -120,25 +120,27 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// shmem_truncate_range → shmem_undo_range (mm/shmem.c v4.11): each page-cache page at or beyond
-    /// <paramref name="newSize"/> is locked, re-checked (page->mapping still the file), and removed with
-    /// truncate_inode_page.
+    /// shmem_truncate_range → shmem_undo_range (mm/shmem.c v4.11): the page-cache pages at or beyond
+    /// <paramref name="newSize"/> are looked up with a reference each (pagevec_lookup_entries →
+    /// find_get_entries), then each is locked, re-checked (page->mapping still the file), removed with
+    /// truncate_inode_page, unlocked, and the lookup reference dropped (pagevec_release).
     /// </summary>
     private void shmem_truncate_range(ShmemFile file, long newSize)
     {
         const string fn = "shmem_undo_range";
         Point(StepKind.Read, $"{file} page cache");
-        var victims = file.PageCache.Where(kv => kv.Key >= newSize).ToList();
-        Record(StepKind.Read, fn, $"{file} page cache", $"{victims.Count} pages from index {newSize}");
-        foreach (var (pgoff, page) in victims)
+        var slots = file.PageCache.Where(kv => kv.Key >= newSize).Select(kv => kv.Key).ToList();
+        Record(StepKind.Read, fn, $"{file} page cache", $"{slots.Count} pages from index {newSize}");
+        foreach (var pgoff in slots)
         {
+            var page = find_get_entry(file, pgoff, fn);
+            if (page is null)
+                continue;
             page.Lock(fn);
-            var truncated = ReferenceEquals(page.ReadMapping(fn), file);
-            if (truncated)
+            if (ReferenceEquals(page.ReadMapping(fn), file))
                 truncate_inode_page(file, pgoff, page);
             page.Unlock(fn);
-            if (truncated)
-                put_page(page, "delete_from_page_cache"); // the page cache's reference, after unlock_page
+            put_page(page, "pagevec_release");
         }
     }
 
@@ -146,7 +148,7 @@ public sealed partial class KernelWorld
     /// truncate_inode_page (mm/truncate.c v4.11), page locked: a page still mapped is first unmapped with
     /// unmap_mapping_range(index, 1 page, even_cows=0) — check_mapping set, so private COW copies (and device
     /// entries whose page_rmapping is an anon_vma) are kept; then truncate_complete_page →
-    /// delete_from_page_cache (the caller drops the page cache's reference after unlock_page).
+    /// delete_from_page_cache, which drops the page cache's reference (the caller still holds its own).
     /// </summary>
     private void truncate_inode_page(ShmemFile file, long pgoff, Page page)
     {
@@ -156,5 +158,6 @@ public sealed partial class KernelWorld
         file.Remove(pgoff);
         Step(StepKind.Write, "delete_from_page_cache", $"{file} page cache", $"index {pgoff} -> none");
         page.WriteMapping(null, 0, "delete_from_page_cache");
+        put_page(page, "delete_from_page_cache");
     }
 }

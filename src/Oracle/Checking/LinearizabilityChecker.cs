@@ -28,7 +28,8 @@ public static class LinearizabilityChecker
 
         var table = OpTable.From(history.Events);
         var maxPages = table.Ops.Select(o => o.Op.Pages ?? 1).DefaultIfEmpty(1).Max();
-        var model = new ReferenceModel(ModelSetting.From(history.Header, table.Processes + maxPages));
+        var model = new ReferenceModel(ModelSetting.From(history.Header, table.Processes + maxPages)
+            with { Truncations = ModelSetting.TruncationsOf(table.Ops.Select(o => o.Op)) });
         for (var i = 0; i < history.Header.Setup.Count; i++)
         {
             if (OpShape.Problem(history.Header.Setup[i]) is { } problem)

@@ -1,4 +1,5 @@
 using Hmm.Spec.Oracle.History;
+using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Reference;
 
@@ -10,6 +11,26 @@ namespace Hmm.Spec.Oracle.Reference;
 public sealed record ModelSetting(MachineSpec? Machine, bool Migration, bool MemoryFailure, bool DeviceUnaddressable, bool Swap, int OomSlack)
 {
     public const int MaxSwapfilesShift = 5;
+
+    /// <summary>
+    /// For each memfd some ftruncate of the history shrinks, the smallest size it is truncated to. Linux writes
+    /// i_size before it unmaps, so while such a truncation runs an access at or beyond that size may already fail
+    /// and a page there may already be unmapped, before the truncation's own effect (docs/reference-model.md,
+    /// "Files": truncation is not atomic).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> Truncations { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The <see cref="Truncations"/> of a history's operations.</summary>
+    public static IReadOnlyDictionary<string, int> TruncationsOf(IEnumerable<Op> ops)
+    {
+        var t = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var op in ops)
+        {
+            if (op.Kind == OpKind.Ftruncate && op.File is { } f && op.Pages is { } n)
+                t[f] = t.TryGetValue(f, out var m) ? Math.Min(m, n) : n;
+        }
+        return t;
+    }
 
     public static ModelSetting Default { get; } = new(null, true, true, true, true, 1);
 

@@ -13,6 +13,7 @@ public sealed partial class ReferenceModel
             c.Offer(Segv, s);
             return;
         }
+        if (Doomed(s, pm.ShmKey)) c.Offer(Bus, s);
         switch (pm.Kind)
         {
             case MapKind.Pfn:
@@ -78,6 +79,7 @@ public sealed partial class ReferenceModel
             c.Offer(Segv, s);
             return;
         }
+        if (Doomed(s, pm.ShmKey)) c.Offer(Bus, s);
         switch (pm.Kind)
         {
             case MapKind.Pfn:
@@ -157,6 +159,7 @@ public sealed partial class ReferenceModel
             c.Offer(Fault, s);
             return true;
         }
+        if (Doomed(s, pm.ShmKey)) c.OfferAnyError(s);
         return false;
     }
 

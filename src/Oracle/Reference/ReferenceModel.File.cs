@@ -26,6 +26,23 @@ public sealed partial class ReferenceModel
         return false;
     }
 
+    /// <summary>
+    /// Whether <paramref name="key"/> names a file page that a truncation of this history may discard (index at
+    /// or beyond the smallest size the file is truncated to): an access may fail and /proc may show it unmapped
+    /// at any time, since the kernel writes i_size and unmaps before the truncation takes its full effect.
+    /// </summary>
+    private bool Doomed(RefState s, long key)
+    {
+        if (key == 0 || Setting.Truncations.Count == 0) return false;
+        var obj = key >> 32;
+        foreach (var (name, f) in s.Files)
+        {
+            if (f.Object == obj)
+                return Setting.Truncations.TryGetValue(name, out var min) && (key & 0xFFFF_FFFFL) >= min;
+        }
+        return false;
+    }
+
     /// <summary>A private page that still reads its file page (never written, or written and then discarded).</summary>
     private static bool ReadsFile(PageMap pm) => pm.Kind == MapKind.Private && pm.Slot <= 0 && pm.ShmKey != 0;
 

@@ -17,9 +17,11 @@ public sealed partial class ReferenceModel
         }
         // Private frames (system or device: a device entry counts in rss and Anonymous) are certain; zero-page
         // slots count only if the implementation allocated a real page; shmem pages only if this process faulted them in.
-        int frames = 0, zero = 0, shm = 0;
+        int frames = 0, zero = 0, shm = 0, doomed = 0;
         foreach (var pm in m.Pages.Values)
         {
+            // A private copy a truncation of this history discards may already be unmapped ("Files").
+            if (pm.Kind == MapKind.Private && pm.Slot > 0 && !s.Frames[pm.Slot].Tentative && Doomed(s, pm.ShmKey)) doomed++;
             switch (pm.Kind)
             {
                 case MapKind.Private when pm.Slot > 0 && s.Frames[pm.Slot].Tentative: zero++; break;
@@ -31,10 +33,10 @@ public sealed partial class ReferenceModel
         }
         c.OfferIf(
             r => r.Rss is { } rss && r.Anon is { } anon && r.Swap == 0 && r == new OpResult { Rss = rss, Anon = anon, Swap = 0 }
-                 && anon >= frames && anon <= frames + zero && rss - anon >= 0 && rss - anon <= shm,
-            zero + shm == 0
+                 && anon >= frames - doomed && anon <= frames + zero && rss - anon >= 0 && rss - anon <= shm,
+            zero + shm + doomed == 0
                 ? OpCodec.Format(new OpResult { Rss = frames, Anon = frames, Swap = 0 })
-                : $"{{\"rss\": {frames}..{frames + zero + shm}, \"anon\": {frames}..{frames + zero}, \"swap\": 0}}",
+                : $"{{\"rss\": {frames - doomed}..{frames + zero + shm}, \"anon\": {frames - doomed}..{frames + zero}, \"swap\": 0}}",
             s);
     }
 
@@ -76,6 +78,8 @@ public sealed partial class ReferenceModel
             Allow(NotMapped);
             return;
         }
+        // A page a truncation of this history discards may already be unmapped ("Files").
+        if (pm.Kind != MapKind.Pfn && Doomed(s, pm.ShmKey) && pm.Slot > 0) Allow(NotMapped);
         switch (pm.Kind)
         {
             case MapKind.Pfn:
