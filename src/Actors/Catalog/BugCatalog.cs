@@ -10,14 +10,6 @@ namespace Hmm.Spec.Actors.Catalog;
 /// </summary>
 public static class BugCatalog
 {
-    private const string FairLivelock =
-        "the model reports a livelock only when a fault keeps retrying while the other tasks keep running " +
-        "(KernelWorld.CpuAccess): retries made while another task is not scheduled are the scheduler starving it, " +
-        "not the kernel livelocking, and counting them also reported false livelocks on upstream. Under that rule " +
-        "no strategy (random, probabilistic, pct, fair-pct, delay-bounding, dfs; 1,000 iterations each, 2 and 4 " +
-        "faulting CPUs) produced an endless collision: the collisions happen (the migration's refcount check fails " +
-        "and the fault is retried, visible in any replay), but a fair schedule soon breaks them";
-
     public static IReadOnlyList<CatalogEntry> Entries { get; } =
     [
         new()
@@ -45,23 +37,21 @@ public static class BugCatalog
         {
             Id = "fix-fault-ref-livelock", Kind = CatalogEntryKind.Bug,
             Title = "fault livelock: several CPUs faulting one device page after 16ce101db85d",
-            Variant = "fix-fault-ref", Category = BugCategory.Livelock,
+            Variant = "fix-fault-ref", Scenario = "catalog-fault-storm", Category = BugCategory.Livelock,
             FixedBy = "fix-fault-trylock", Commit = "1afaeb8293c9",
-            What = "each faulting CPU holds an extra reference on the device page across the callback, so each one's migrate_vma sees an unexpected refcount, restores the entry and the fault is retried forever.",
-            Exposure = "cpu0 and cpu1 fault the same device page; each failed migration is visible in the replay (migrate_vma_check_page: pinned, restore) and the fault is retried.",
+            What = "each faulting CPU holds an extra reference on the device page across the callback, so each one's migrate_vma sees an unexpected refcount, restores the entry and the fault is retried; with several faulters they keep failing each other.",
+            Exposure = "three CPUs read the same device page; whoever migrates finds another CPU's fault_page reference (migrate_vma_check_page: pinned), restores the device entry and refaults, and the others do the same to it. The scenario bounds one access at 10 refaults while the other CPUs keep running (fault_retry_limit); fix-fault-trylock and upstream stay under it.",
             Change = "trylock_page under the PTL first; only the lock winner takes the reference and migrates, a loser returns and refaults.",
-            Unreachable = FairLivelock,
         },
         new()
         {
             Id = "fix-fault-trylock-starvation", Kind = CatalogEntryKind.Bug,
-            Title = "busy retry: a trylock loser starves the lock holder after 1afaeb8293c9",
-            Variant = "fix-fault-trylock", Category = BugCategory.Livelock,
-            FixedBy = "fix-fault-trylock-wait", Commit = "b570f37a2ce4",
-            What = "the loser of trylock_page returns and refaults at once; while the holder is not scheduled the loser spins through do_swap_page.",
-            Exposure = "the loser's refaults show in any replay of fault-vs-fault on fix-fault-trylock (trylock failed, returns 0, refault) while the holder migrates; the endless form needs the holder to stop running, which is starvation by the scheduler rather than a kernel livelock.",
-            Change = "the loser waits for the page to be unlocked before it retries.",
-            Unreachable = FairLivelock,
+            Title = "busy retry: trylock losers refault while the lock holder migrates, after 1afaeb8293c9",
+            Variant = "fix-fault-trylock", Scenario = "catalog-fault-busy-retry", Category = BugCategory.Livelock,
+            FixedBy = "fix-fault-trylock-wait", Commit = "b570f37a2ce4", BundleStrategy = ExplorationStrategy.Pct,
+            What = "the loser of trylock_page returns and refaults at once, again and again for as long as the holder keeps the page locked; in the kernel the spinning loser can keep the holder from running (the starvation b570f37a2ce4 reports).",
+            Exposure = "three CPUs read the same device page; the two trylock losers refault over and over while the winner migrates, more than the scenario's bound of 6 refaults per access (fault_retry_limit). The model's schedules keep the holder running (on real hardware it has its own CPU), so what it shows is the unbounded busy loop, not the holder's starvation itself.",
+            Change = "the loser sleeps until the page is unlocked, without a page reference, and then refaults once.",
         },
         new()
         {
@@ -87,13 +77,13 @@ public static class BugCatalog
         new()
         {
             Id = "teardown-refzero-ef233450898f", Kind = CatalogEntryKind.Bug,
-            Title = "idle device pages pin nothing: refcount-one free pages",
+            Title = "free device pages at refcount 0, the pgmap pinned per allocation: no behaviour change in the seed lineage",
             Variant = "fix-teardown-wait", Category = BugCategory.Deadlock,
             FixedBy = "fix-teardown-refzero", Commit = "ef233450898f+0dc45ca1ce18",
-            What = "free ZONE_DEVICE pages sat at refcount 1 and allocated pages held no pgmap reference of their own, so teardown's wait counted the wrong thing.",
-            Exposure = "none yet: every built-in scenario reports the same result on fix-teardown-wait and fix-teardown-refzero.",
+            What = "a change of convention, not a fix of the seed: free ZONE_DEVICE pages idle at refcount 0 instead of 1, and the pgmap reference that keeps a page's pgmap alive moves from every page reference (v4.11 get_zone_device_page) to the page's allocation (zone_device_page_init).",
+            Exposure = "none: in both conventions an in-use device page pins its pgmap, so teardown's wait waits for the same pages; CatalogTests.Teardown_refzero_changes_no_outcome explores the teardown scenarios on both variants and requires the same result.",
             Change = "page_free runs at refcount 0 and each allocated device page holds one pgmap reference.",
-            Unreachable = "no built-in scenario separates fix-teardown-wait from fix-teardown-refzero: both report the same deadlock on device-release-vs-fault and mprotect-vs-device-release (the refcount convention is covered by the Model tests)",
+            Unreachable = "fix-teardown-wait and fix-teardown-refzero behave the same on every scenario: the refcount convention changed, what is pinned did not (checked by CatalogTests.Teardown_refzero_changes_no_outcome; the convention itself by Model.Tests TeardownTests)",
         },
         new()
         {

@@ -31,6 +31,12 @@ public static class BuiltinScenarioTests
     public static Task CatalogFaultNoRam() => Run("catalog-fault-no-ram");
 
     [Test]
+    public static Task CatalogFaultBusyRetry() => Run("catalog-fault-busy-retry");
+
+    [Test]
+    public static Task CatalogFaultStorm() => Run("catalog-fault-storm");
+
+    [Test]
     public static Task CatalogForkCowDevice() => Run("catalog-fork-cow-device");
 
     [Test]

@@ -23,6 +23,7 @@ public static class ScenarioHarness
         Specification.RegisterMonitor<FaultLivenessMonitor>();
 
         var world = KernelWorld.Create(plan.Layout, plan.Config, plan.Variant, logger);
+        world.FaultRetryLimit = plan.Scenario.FaultRetryLimit;
         var run = new IterationRun(plan, world);
         capture.Begin(world, run.History);
 

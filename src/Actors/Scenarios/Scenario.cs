@@ -18,6 +18,12 @@ public sealed record Scenario
     /// <summary>Kconfig symbols set in the file; symbols not named keep their default (on).</summary>
     public required IReadOnlyDictionary<string, bool> Config { get; init; }
     public required ScenarioMachine Machine { get; init; }
+    /// <summary>
+    /// Retries one CPU access (or mirror fault-in) may make while other tasks keep running before it is reported
+    /// as a <c>livelock</c> (<c>KernelWorld.FaultRetryLimit</c>); the file's <c>fault_retry_limit</c>.
+    /// </summary>
+    public int FaultRetryLimit { get; init; } = DefaultFaultRetryLimit;
+    public const int DefaultFaultRetryLimit = 100;
     public required IReadOnlyList<ScenarioOp> Setup { get; init; }
     public required IReadOnlyList<ScenarioActor> Actors { get; init; }
     public required IReadOnlyList<ScenarioOp> Final { get; init; }

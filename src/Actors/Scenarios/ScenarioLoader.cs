@@ -16,13 +16,16 @@ public static partial class ScenarioLoader
         ["CONFIG_MIGRATION", "CONFIG_MEMORY_FAILURE", "CONFIG_DEVICE_UNADDRESSABLE", "CONFIG_SWAP"];
 
     private static readonly string[] TopFields =
-        ["format", "version", "name", "description", "variant", "config", "machine", "setup", "actors", "final"];
+        ["format", "version", "name", "description", "variant", "config", "machine", "fault_retry_limit", "setup", "actors", "final"];
     private static readonly string[] MachineFields = ["ram_pages", "device_pages", "device_start_pfn"];
     private static readonly string[] ActorFields = ["name", "ops"];
     private static readonly string[] ReservedActorNames = ["setup", "final"];
 
     /// <summary>Upper bounds that keep one iteration small enough to explore.</summary>
     public const int MaxPages = 4096, MaxActors = 16, MaxOpsPerList = 256;
+
+    /// <summary>Bounds of <c>fault_retry_limit</c> (the livelock bound of one access).</summary>
+    public const int MinFaultRetryLimit = 1, MaxFaultRetryLimit = 1000;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     private static partial Regex NamePattern();
@@ -88,6 +91,9 @@ public static partial class ScenarioLoader
 
         var config = ReadConfig(root);
         var machine = ReadMachine(Required(root, "machine", "$"));
+        var retryLimit = OpCodec.OptInt(root, "fault_retry_limit", "$", MinFaultRetryLimit) ?? Scenario.DefaultFaultRetryLimit;
+        if (retryLimit > MaxFaultRetryLimit)
+            throw new InputError("$.fault_retry_limit", $"at most {MaxFaultRetryLimit}, found {retryLimit}");
         var setup = ReadOps(root, "setup", required: false);
         var actors = ReadActors(Required(root, "actors", "$"));
         var final = ReadOps(root, "final", required: false);
@@ -99,6 +105,7 @@ public static partial class ScenarioLoader
             Variant = variant,
             Config = config,
             Machine = machine,
+            FaultRetryLimit = retryLimit,
             Setup = setup,
             Actors = actors,
             Final = final,

@@ -57,6 +57,8 @@ public sealed class ScenarioLoaderTests
         var s = ScenarioLoader.Parse(Valid, "t.json");
         s.Variant.Should().BeNull();
         s.Machine.Should().Be(new ScenarioMachine(4, 2, 64));
+        s.FaultRetryLimit.Should().Be(Scenario.DefaultFaultRetryLimit);
+        BuiltinScenarios.Load("catalog-fault-storm").FaultRetryLimit.Should().Be(10, "the file sets its own bound");
         s.Setup.Single().Op.Kind.Should().Be(OpKind.Mmap);
         var op = s.Actors.Single().Ops.Single();
         op.Op.Kind.Should().Be(OpKind.Read);
@@ -94,6 +96,9 @@ public sealed class ScenarioLoaderTests
     [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":1},"actors":[{"name":"a","ops":[{"op":"mmap","mm":"A","page":0,"pages":1,"file":"F"},{"op":"ftruncate","file":"F","pages":-1}]}]}""", "t.json: actors[0].ops[1].pages", "at least 0")]
     [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":1},"actors":[{"name":"a","ops":[{"op":"mmap","mm":"A","page":0,"pages":1,"file":"F"},{"op":"ftruncate","file":"F","pages":5000}]}]}""", "t.json: actors[0].ops[1].pages", "exceeds the limit")]
     [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":1},"actors":[{"name":"a","ops":[{"op":"ftruncate","file":"F","pages":0,"mm":"A"}]}]}""", "t.json: actors[0].ops[0].mm", "field not allowed in op \"ftruncate\"")]
+    [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":1},"fault_retry_limit":0,"actors":[{"name":"a","ops":[{"op":"exit","mm":"A"}]}]}""", "t.json: $.fault_retry_limit", "at least 1")]
+    [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":1},"fault_retry_limit":1001,"actors":[{"name":"a","ops":[{"op":"exit","mm":"A"}]}]}""", "t.json: $.fault_retry_limit", "at most 1000")]
+    [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":1},"fault_retry_limit":"10","actors":[{"name":"a","ops":[{"op":"exit","mm":"A"}]}]}""", "t.json: $.fault_retry_limit", "expected an integer")]
     public void Bad_input_names_file_place_and_problem(string json, string place, string problem)
     {
         var act = () => ScenarioLoader.Parse(json, "t.json");
