@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Checking;
@@ -19,6 +20,7 @@ internal static class Partitioner
 
     private const int Whole = -1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (List<Partition> Partitions, Func<string, string> FamilyOf) Split(OpTable table, IReadOnlyList<Op> setup)
     {
         var families = new UnionFind<string>();

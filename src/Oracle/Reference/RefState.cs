@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Reference;
@@ -152,6 +153,7 @@ public sealed class RefState : IEquatable<RefState>
     /// The same state with frame ids numbered in order of first use (address spaces by name, pages ascending),
     /// so that states reached by different orders of independent allocations compare equal.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RefState Canonical()
     {
         var expected = 1;
@@ -198,6 +200,7 @@ public sealed class RefState : IEquatable<RefState>
     /// address spaces of one fork family, so projecting whole families by page index keeps map counts exact;
     /// they are recounted anyway.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RefState Project(Func<string, (bool Visible, HashSet<int>? Pages)> visibility)
     {
         var mms = SortedArrayMap<string, MmState>.Empty;
@@ -248,17 +251,19 @@ public sealed class RefState : IEquatable<RefState>
         return n;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Equals(RefState? other)
     {
         if (ReferenceEquals(this, other)) return true;
         if (other is null || other.GetHashCode() != GetHashCode() || other.DeviceGone != DeviceGone
             || other.Hotplugged.Count != Hotplugged.Count) return false;
         return Mms.Equals(other.Mms) && Frames.Equals(other.Frames) && Shm.Equals(other.Shm)
-               && Hotplugged.SequenceEqual(other.Hotplugged);
+               && (Hotplugged.Count == 0 || Hotplugged.SequenceEqual(other.Hotplugged));
     }
 
     public override bool Equals(object? obj) => Equals(obj as RefState);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override int GetHashCode()
     {
         if (_hash != 0) return _hash;
@@ -267,7 +272,10 @@ public sealed class RefState : IEquatable<RefState>
         h.Add(Mms.GetHashCode());
         h.Add(Frames.GetHashCode());
         h.Add(Shm.GetHashCode());
-        foreach (var r in Hotplugged) h.Add(r);
+        if (Hotplugged.Count > 0)
+        {
+            foreach (var r in Hotplugged) h.Add(r);
+        }
         var result = h.ToHashCode();
         return _hash = result == 0 ? 1 : result;
     }
