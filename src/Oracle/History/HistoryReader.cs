@@ -191,7 +191,7 @@ public static class HistoryReader
         return n;
     }
 
-    private static HistoryEvent ReadEvent(JsonElement e)
+    internal static HistoryEvent ReadEvent(JsonElement e)
     {
         if (e.ValueKind != JsonValueKind.Object)
             throw new InputError("", $"expected an event object, found {OpCodec.Describe(e)}");
