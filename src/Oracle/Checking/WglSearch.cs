@@ -90,7 +90,8 @@ internal sealed class WglSearch
 
         // Entries in real-time order: calls and determinate returns by event position (all distinct), then the
         // indeterminate returns after everything, in call order.
-        var timed = new List<(long Time, Entry E)>(order.Length * 2);
+        var entries = new List<Entry>(order.Length * 2);
+        var keys = new List<long>(order.Length * 2);   // event position << 32 | index into entries
         var late = new List<Entry>();
         for (var k = 0; k < order.Length; k++)
         {
@@ -98,21 +99,27 @@ internal sealed class WglSearch
             var call = new Entry { Op = k, IsCall = true };
             var ret = new Entry { Op = k, IsCall = false };
             call.Match = ret;
-            timed.Add((table.Call[i], call));
-            if (k < _determinate) timed.Add((table.Return[i], ret));
+            keys.Add(table.Call[i] << 32 | (uint)entries.Count);
+            entries.Add(call);
+            if (k < _determinate)
+            {
+                keys.Add(table.Return[i] << 32 | (uint)entries.Count);
+                entries.Add(ret);
+            }
             else late.Add(ret);
         }
-        var times = new long[timed.Count];
-        var entries = new Entry[timed.Count];
-        for (var j = 0; j < timed.Count; j++) (times[j], entries[j]) = timed[j];
-        Array.Sort(times, entries);
+        var sortedKeys = keys.ToArray();
+        Array.Sort(sortedKeys);
         var prev = _head;
-        foreach (var e in entries.Concat(late))
-        {
-            prev.Next = e;
-            e.Prev = prev;
-            prev = e;
-        }
+        foreach (var key in sortedKeys) prev = Append(prev, entries[(int)(key & uint.MaxValue)]);
+        foreach (var e in late) prev = Append(prev, e);
+    }
+
+    private static Entry Append(Entry prev, Entry e)
+    {
+        prev.Next = e;
+        e.Prev = prev;
+        return e;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

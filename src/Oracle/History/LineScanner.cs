@@ -7,6 +7,7 @@ namespace Hmm.Spec.Oracle.History;
 /// strings, integers and booleans. It recognises only a strict subset of JSON — strings of printable ASCII
 /// without escapes, integers without fraction or exponent — and reports anything else as a failure, so the
 /// caller hands the line to the strict reader. It never accepts text that is not valid JSON.
+/// Its methods run several times per line of a long history: compiled optimized at once, not after tiering.
 /// </summary>
 internal ref struct LineScanner(ReadOnlySpan<byte> line)
 {
@@ -35,6 +36,7 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     /// The next property name of the current object and its colon; false at the closing brace (then
     /// <paramref name="closed"/> is true) or on anything malformed (then it is false).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool NextProperty(bool first, out ReadOnlySpan<byte> name, out bool closed)
     {
         name = default;
@@ -45,6 +47,7 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     }
 
     /// <summary>A string of printable ASCII without escapes (anything else fails: the strict reader decodes it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool String(out ReadOnlySpan<byte> value)
     {
         value = default;
@@ -66,6 +69,7 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     }
 
     /// <summary>An integer in JSON's own form (no leading zeros, no fraction or exponent) that fits a long.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Integer(out long value)
     {
         value = 0;
@@ -90,6 +94,7 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     }
 
     /// <summary>The literal true or false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Boolean(out bool value)
     {
         SkipSpace();
@@ -104,6 +109,7 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     private readonly bool Delimited() => _i >= _s.Length || _s[_i] is not (>= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9');
 
     /// <summary>Only white space remains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool AtEnd()
     {
         SkipSpace();
