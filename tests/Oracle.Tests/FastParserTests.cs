@@ -132,4 +132,21 @@ public class FastParserTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void A_long_history_parsed_in_parallel_chunks_round_trips_and_reports_its_first_error()
+    {
+        // Over 20,000 lines: the reader splits the event lines into chunks parsed in parallel.
+        var h = HistoryGenerator.Generate(WorkloadKind.Mixed, 12_000, 8, seed: 11);
+        var text = HistoryWriter.ToText(h);
+        var back = HistoryReader.Read(new StringReader(text), "long.jsonl");
+        back.Events.Should().Equal(h.Events);
+
+        var lines = text.Split('\n');
+        lines.Length.Should().BeGreaterThan(20_000);
+        lines[15_000] = lines[15_000].Replace("\"id\":", "\"idd\":");
+        lines[18_000] = "not json";
+        var act = () => HistoryReader.Read(new StringReader(string.Join('\n', lines)), "long.jsonl");
+        act.Should().Throw<InputError>().Which.Message.Should().StartWith("long.jsonl: line 15001: idd: unknown event field");
+    }
 }

@@ -107,6 +107,7 @@ internal static class FastEventParser
     /// <summary>Names (address spaces, signals, errors) repeat on every line: intern them per thread.</summary>
     [ThreadStatic] private static Dictionary<int, string>? _names;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ReadName(ref LineScanner r)
     {
         if (!r.String(out var span) || span.Length == 0) return null;

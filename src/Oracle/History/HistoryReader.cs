@@ -55,11 +55,12 @@ public static class HistoryReader
 
         var header = ParseLine(utf8, lines[0], fileName, root => ReadHeader(root));
 
-        // Event lines: the fast parser runs on all of them, in a few contiguous chunks in parallel for long
-        // histories; lines it declines (and all errors) go through the strict reader in file order, so the
-        // first problem reported is the first in the file.
+        // Event lines: the fast parser runs on all of them, in contiguous chunks in parallel for long histories
+        // (a few per core, so that a core taken by another process does not hold up the rest); lines it
+        // declines (and all errors) go through the strict reader in file order, so the first problem reported
+        // is the first in the file.
         var fast = new HistoryEvent?[count];
-        var chunks = count > 20_000 ? Environment.ProcessorCount : 1;
+        var chunks = count > 20_000 ? Environment.ProcessorCount * 4 : 1;
         if (chunks == 1) ParseRange(utf8.Span, lines, fast, 1, count);
         else
         {
