@@ -14,20 +14,35 @@ public static class Cli
 {
     public const int ExitOk = 0, ExitBug = 1, ExitBadInput = 2;
 
-    public static int Run(string[] args, TextWriter output, TextWriter error, ILoggerFactory? loggerFactory = null)
+    /// <summary>
+    /// The verbs, each built only when needed: building a command loads the assemblies it uses (the model,
+    /// Coyote), and <c>check</c> needs none of them, so a run that names a verb builds just that one.
+    /// </summary>
+    private static readonly (string Name, Func<CliContext, Command> Create)[] Verbs =
+    [
+        ("explore", ctx => ExploreCommand.Create(ctx)),
+        ("replay", ctx => ReplayCommand.Create(ctx)),
+        ("list", ctx => ListCommand.Create(ctx)),
+        ("bench", ctx => BenchCommand.Create(ctx)),
+        ("check", ctx => CheckCommand.Create(ctx)),
+        ("history", ctx => HistoryCommand.Create(ctx)),
+        ("catalog", ctx => CatalogCommand.Create(ctx)),
+        ("stress", ctx => StressCommand.Create(ctx)),
+    ];
+
+    public static int Run(string[] args, TextWriter output, TextWriter error, ILoggerFactory? loggerFactory = null) =>
+        Run(args, output, error, () => loggerFactory ?? NullLoggerFactory.Instance);
+
+    /// <summary>As above, with the logger factory made on first use (the verbs that do not log never make it).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers)
     {
-        var context = new CliContext(output, error, loggerFactory ?? NullLoggerFactory.Instance);
-        var root = new RootCommand("Hmm.Spec: model checking and test oracles for Linux HMM un-addressable device memory")
+        var context = new CliContext(output, error, new Lazy<ILoggerFactory>(loggers));
+        var root = new RootCommand("Hmm.Spec: model checking and test oracles for Linux HMM un-addressable device memory");
+        var named = args.Length > 0 ? Array.FindIndex(Verbs, v => v.Name == args[0]) : -1;
+        foreach (var (name, create) in Verbs)
         {
-            ExploreCommand.Create(context),
-            ReplayCommand.Create(context),
-            ListCommand.Create(context),
-            BenchCommand.Create(context),
-            CheckCommand.Create(context),
-            HistoryCommand.Create(context),
-            CatalogCommand.Create(context),
-            StressCommand.Create(context),
-        };
+            if (named < 0 || name == args[0]) root.Add(create(context));
+        }
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -47,4 +62,7 @@ public static class Cli
 }
 
 /// <summary>Where commands write and log.</summary>
-public sealed record CliContext(TextWriter Out, TextWriter Err, ILoggerFactory Loggers);
+public sealed record CliContext(TextWriter Out, TextWriter Err, Lazy<ILoggerFactory> LazyLoggers)
+{
+    public ILoggerFactory Loggers => LazyLoggers.Value;
+}

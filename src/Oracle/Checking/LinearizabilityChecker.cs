@@ -19,7 +19,8 @@ public static class LinearizabilityChecker
         var clock = Stopwatch.StartNew();
         try
         {
-            HistoryValidator.Validate(history.Events);
+            // The reader has validated already; histories built in memory have not.
+            if (!history.Validated) HistoryValidator.Validate(history.Events);
         }
         catch (InputError e)
         {
@@ -27,7 +28,8 @@ public static class LinearizabilityChecker
         }
 
         var table = OpTable.From(history.Events);
-        var maxPages = table.Ops.Select(o => o.Op.Pages ?? 1).DefaultIfEmpty(1).Max();
+        var maxPages = 1;
+        foreach (var o in table.Ops) maxPages = Math.Max(maxPages, o.Op.Pages ?? 1);
         var model = new ReferenceModel(ModelSetting.From(history.Header, table.Processes + maxPages)
             with { Truncations = ModelSetting.TruncationsOf(table.Ops.Select(o => o.Op)) });
         for (var i = 0; i < history.Header.Setup.Count; i++)

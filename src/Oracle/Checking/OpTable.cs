@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.History;
+using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Checking;
 
@@ -18,10 +20,14 @@ internal sealed class OpTable
 
     public bool Indeterminate(int i) => Return[i] == Forever;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static OpTable From(IReadOnlyList<HistoryEvent> events)
     {
-        var open = new Dictionary<int, (int Pos, HistoryEvent Invoke)>();
-        var records = new List<(OpRecord Rec, long Call, long Ret)>();
+        // Each invocation gets the next slot, so slots are in call order without sorting; a fail completion
+        // empties its slot, and the empty slots are squeezed out at the end.
+        var open = new Dictionary<int, int>();   // id -> slot
+        var invokes = new List<(int Pos, HistoryEvent Invoke)>();
+        var results = new List<(OpResult? Result, EventType Completion, long Ret)>();
         var processes = new HashSet<int>();
         for (var pos = 0; pos < events.Count; pos++)
         {
@@ -29,28 +35,36 @@ internal sealed class OpTable
             processes.Add(e.Process);
             if (e.Type == EventType.Invoke)
             {
-                open[e.Id] = (pos, e);
+                open[e.Id] = invokes.Count;
+                invokes.Add((pos, e));
+                results.Add((null, EventType.Info, Forever));
                 continue;
             }
-            if (!open.Remove(e.Id, out var inv)) continue;
-            switch (e.Type)
+            if (!open.Remove(e.Id, out var slot)) continue;
+            results[slot] = e.Type switch
             {
-                case EventType.Ok:
-                    records.Add((new OpRecord(e.Id, e.Process, inv.Invoke.Op!, e.Result, EventType.Ok), inv.Pos, pos));
-                    break;
-                case EventType.Info:
-                    records.Add((new OpRecord(e.Id, e.Process, inv.Invoke.Op!, null, EventType.Info), inv.Pos, Forever));
-                    break;
-            }
+                EventType.Ok => (e.Result, EventType.Ok, pos),
+                EventType.Info => (null, EventType.Info, Forever),
+                _ => (null, EventType.Fail, -1),
+            };
         }
-        foreach (var (pos, inv) in open.Values)
-            records.Add((new OpRecord(inv.Id, inv.Process, inv.Op!, null, EventType.Info), pos, Forever));
-        records.Sort((a, b) => a.Call.CompareTo(b.Call));
+        var ops = new List<OpRecord>(invokes.Count);
+        var call = new List<long>(invokes.Count);
+        var ret = new List<long>(invokes.Count);
+        for (var k = 0; k < invokes.Count; k++)
+        {
+            var (result, completion, r) = results[k];
+            if (completion == EventType.Fail) continue;
+            var inv = invokes[k].Invoke;
+            ops.Add(new OpRecord(inv.Id, inv.Process, inv.Op!, result, completion));
+            call.Add(invokes[k].Pos);
+            ret.Add(r);
+        }
         return new OpTable
         {
-            Ops = records.Select(r => r.Rec).ToArray(),
-            Call = records.Select(r => r.Call).ToArray(),
-            Return = records.Select(r => r.Ret).ToArray(),
+            Ops = ops.ToArray(),
+            Call = call.ToArray(),
+            Return = ret.ToArray(),
             Processes = processes.Count,
         };
     }

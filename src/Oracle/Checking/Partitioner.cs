@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Checking;
@@ -21,6 +22,7 @@ internal static class Partitioner
 
     private const int Whole = -1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (List<Partition> Partitions, Func<string, string> FamilyOf) Split(OpTable table, IReadOnlyList<Op> setup)
     {
         var families = new UnionFind<string>();
@@ -40,16 +42,30 @@ internal static class Partitioner
         }
 
         // Keys are small integers: 0 = device, 1 = iomem, then one per (family, page) and per (family, whole).
-        var keyOf = new Dictionary<(string Family, int Page), int>();
+        // Looked up per family, then per page: ops come in long runs on one family, so the family's page map
+        // is found by reference and only an int is hashed per op.
+        var keysByFamily = new Dictionary<string, Dictionary<int, int>>();
         var parts = new List<(string Family, int Page)> { ("", 0), ("", 0) };
+        string? lastFamily = null;
+        Dictionary<int, int>? lastKeys = null;
         int Key(string family, int page)
         {
-            if (!keyOf.TryGetValue((family, page), out var k))
+            if (!ReferenceEquals(family, lastFamily))
             {
-                keyOf[(family, page)] = k = parts.Count;
+                if (!keysByFamily.TryGetValue(family, out lastKeys)) keysByFamily[family] = lastKeys = new Dictionary<int, int>();
+                lastFamily = family;
+            }
+            if (!lastKeys!.TryGetValue(page, out var k))
+            {
+                lastKeys[page] = k = parts.Count;
                 parts.Add((family, page));
             }
             return k;
+        }
+        bool TryKey(string family, int page, out int k)
+        {
+            k = 0;
+            return keysByFamily.TryGetValue(family, out var keys) && keys.TryGetValue(page, out k);
         }
         const int device = 0, iomem = 1;
         // A file's part: a pseudo-family no address-space name can equal.
@@ -58,11 +74,18 @@ internal static class Partitioner
         var uf = new IntUnionFind();
         var firstKey = new int[table.Ops.Length];
         var familyCache = new Dictionary<string, string>();
+        string? lastMm = null, lastMmFamily = null;
+        var lastOnDevice = false;
         string FamilyOf(string mm)
         {
+            if (ReferenceEquals(mm, lastMm)) return lastMmFamily!;
             if (!familyCache.TryGetValue(mm, out var f)) familyCache[mm] = f = families.Find(mm);
+            lastMm = mm;
+            lastMmFamily = f;
+            lastOnDevice = deviceFamilies.Contains(f);
             return f;
         }
+        bool OnDevice(string family) => ReferenceEquals(family, lastMmFamily) ? lastOnDevice : deviceFamilies.Contains(family);
 
         foreach (var op in setup)
         {
@@ -88,7 +111,7 @@ internal static class Partitioner
                 {
                     var f = FamilyOf(op.Mm!);
                     first = Key(f, op.Page!.Value);
-                    if (deviceFamilies.Contains(f)) uf.Union(first, device);
+                    if (OnDevice(f)) uf.Union(first, device);
                     break;
                 }
                 case OpKind.DeviceRead or OpKind.DeviceWrite:
@@ -106,7 +129,7 @@ internal static class Partitioner
                 {
                     var f = FamilyOf(op.Mm!);
                     first = Key(f, Whole);
-                    if (deviceFamilies.Contains(f)) uf.Union(first, device);
+                    if (OnDevice(f)) uf.Union(first, device);
                     if (op.Kind == OpKind.MmapPfn) uf.Union(first, iomem);
                     if (op.File is not null) uf.Union(first, FileKey(op.File));
                     break;
@@ -118,7 +141,7 @@ internal static class Partitioner
         for (var k = 2; k < parts.Count; k++)
         {
             var (family, page) = parts[k];
-            if (page != Whole && keyOf.TryGetValue((family, Whole), out var whole)) uf.Union(k, whole);
+            if (page != Whole && TryKey(family, Whole, out var whole)) uf.Union(k, whole);
         }
 
         var groups = new Dictionary<int, List<int>>();

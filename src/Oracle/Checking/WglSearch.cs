@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Reference;
 
 namespace Hmm.Spec.Oracle.Checking;
@@ -65,37 +66,63 @@ internal sealed class WglSearch
     private StateSet? _bestState;
     private int _bestBlocked = -1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public WglSearch(ReferenceModel model, OpTable table, int[] partition)
     {
         _model = model;
-        var determinate = partition.Where(i => !table.Indeterminate(i)).OrderBy(i => table.Call[i]).ToArray();
-        var indeterminate = partition.Where(table.Indeterminate).OrderBy(i => table.Call[i]).ToArray();
-        var order = determinate.Concat(indeterminate).ToArray();
-        _determinate = determinate.Length;
-        _ops = order.Select(i => table.Ops[i]).ToArray();
+        // Partition ops are table indexes, and the table is in call order: sorting the indexes orders by call.
+        var sorted = (int[])partition.Clone();
+        Array.Sort(sorted);
+        var order = new int[sorted.Length];
+        var n = 0;
+        foreach (var i in sorted)
+        {
+            if (!table.Indeterminate(i)) order[n++] = i;
+        }
+        _determinate = n;
+        foreach (var i in sorted)
+        {
+            if (table.Indeterminate(i)) order[n++] = i;
+        }
+        _ops = new OpRecord[order.Length];
+        for (var k = 0; k < order.Length; k++) _ops[k] = table.Ops[order[k]];
         _bits = new ulong[(order.Length + 63) / 64];
 
-        // Entries in real-time order; indeterminate returns after everything, in call order.
-        var events = new List<(long Time, int Seq, Entry E)>(order.Length * 2);
+        // Entries in real-time order: calls and determinate returns by event position (all distinct), then the
+        // indeterminate returns after everything, in call order.
+        var entries = new List<Entry>(order.Length * 2);
+        var keys = new List<long>(order.Length * 2);   // event position << 32 | index into entries
+        var late = new List<Entry>();
         for (var k = 0; k < order.Length; k++)
         {
             var i = order[k];
             var call = new Entry { Op = k, IsCall = true };
             var ret = new Entry { Op = k, IsCall = false };
             call.Match = ret;
-            events.Add((table.Call[i], 0, call));
-            events.Add((table.Return[i], k, ret));
+            keys.Add(table.Call[i] << 32 | (uint)entries.Count);
+            entries.Add(call);
+            if (k < _determinate)
+            {
+                keys.Add(table.Return[i] << 32 | (uint)entries.Count);
+                entries.Add(ret);
+            }
+            else late.Add(ret);
         }
-        events.Sort((a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Seq.CompareTo(b.Seq));
+        var sortedKeys = keys.ToArray();
+        Array.Sort(sortedKeys);
         var prev = _head;
-        foreach (var (_, _, e) in events)
-        {
-            prev.Next = e;
-            e.Prev = prev;
-            prev = e;
-        }
+        foreach (var key in sortedKeys) prev = Append(prev, entries[(int)(key & uint.MaxValue)]);
+        foreach (var e in late) prev = Append(prev, e);
     }
 
+    private static Entry Append(Entry prev, Entry e)
+    {
+        prev.Next = e;
+        e.Prev = prev;
+        return e;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Outcome Run(IReadOnlyList<RefState> initial, Stopwatch clock, TimeSpan? budget, long maxStates,
         CancellationToken cancel, ref long sharedStates)
     {
@@ -172,6 +199,7 @@ internal sealed class WglSearch
         return (blocked, reason, longest);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Set(int op, bool on)
     {
         if (on) _bits[op >> 6] |= 1UL << op;
@@ -190,23 +218,27 @@ internal sealed class WglSearch
     }
 
     /// <summary>Linearized ops not covered by the prefix [0, low): determinate ones above low, and indeterminate ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int[] Extras()
     {
         var wanted = _linearizedDeterminate - _low;
-        var list = new List<int>(wanted + 2);
-        for (var i = _low + 1; wanted > 0 && i < _determinate; i++)
+        var indeterminate = 0;
+        for (var i = _determinate; i < _ops.Length; i++)
         {
-            if ((_bits[i >> 6] & (1UL << i)) != 0)
-            {
-                list.Add(i);
-                wanted--;
-            }
+            if ((_bits[i >> 6] & (1UL << i)) != 0) indeterminate++;
+        }
+        if (wanted + indeterminate == 0) return [];
+        var extras = new int[wanted + indeterminate];
+        var n = 0;
+        for (var i = _low + 1; n < wanted && i < _determinate; i++)
+        {
+            if ((_bits[i >> 6] & (1UL << i)) != 0) extras[n++] = i;
         }
         for (var i = _determinate; i < _ops.Length; i++)
         {
-            if ((_bits[i >> 6] & (1UL << i)) != 0) list.Add(i);
+            if ((_bits[i >> 6] & (1UL << i)) != 0) extras[n++] = i;
         }
-        return list.ToArray();
+        return extras;
     }
 
     private static void Lift(Entry call)

@@ -1,215 +1,239 @@
+using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.History;
 
 /// <summary>
-/// A fast path for the common event line: one forward pass with <see cref="Utf8JsonReader"/>, no DOM.
-/// It accepts only lines that are certainly valid and gives up (returns null) on anything unusual —
-/// an unknown or repeated field, a wrong type, a value out of range — so that the strict DOM reader
-/// produces the precise error. Either way the result is the same as the strict reader's.
+/// A fast path for the common event line: one forward pass with <see cref="LineScanner"/>, no DOM, no
+/// string per field name (fields are bits of a mask). It accepts only lines that are certainly valid and gives
+/// up (returns null) on anything unusual — an unknown or repeated field, a wrong type, a value out of range,
+/// an escaped string — so that the strict DOM reader produces the precise error. Either way the result is the
+/// same as the strict reader's. A new op field needs a name in <see cref="OpFieldNames"/> and a case in
+/// <see cref="ReadOp"/>; until then ops of kinds that use it simply take the strict path.
 /// </summary>
 internal static class FastEventParser
 {
-    private static readonly Dictionary<OpKind, (HashSet<string> Required, HashSet<string> Allowed)> Shapes =
-        Enum.GetValues<OpKind>().ToDictionary(k => k, k =>
-        {
-            var (req, opt) = OpCodec.FieldsOf(k);
-            return (new HashSet<string>(req), new HashSet<string>(req.Concat(opt)));
-        });
-
+    // These run for every line of a long history: compiled optimized at once rather than after tiering
+    // (a check is a short process; code waiting at tier 0 was most of its time).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static HistoryEvent? TryParse(ReadOnlySpan<byte> line)
     {
-        try
+        var r = new LineScanner(line);
+        if (!r.StartObject()) return null;
+        EventType type = default;
+        int process = 0, id = 0;
+        Op? op = null;
+        OpResult? result = null;
+        var seen = 0;
+        bool closed;
+        for (var first = true; r.NextProperty(first, out var name, out closed); first = false)
         {
-            var r = new Utf8JsonReader(line);
-            if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return null;
-            EventType? type = null;
-            int? process = null, id = null;
-            Op? op = null;
-            OpResult? result = null;
-            var seen = 0;
-            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            int bit;
+            if (name.SequenceEqual("type"u8))
             {
-                var bit = 0;
-                if (r.ValueTextEquals("type"u8))
-                {
-                    bit = 1;
-                    if (!r.Read() || r.TokenType != JsonTokenType.String) return null;
-                    type = r.ValueTextEquals("invoke"u8) ? EventType.Invoke : r.ValueTextEquals("ok"u8) ? EventType.Ok
-                        : r.ValueTextEquals("info"u8) ? EventType.Info : r.ValueTextEquals("fail"u8) ? EventType.Fail : null;
-                    if (type is null) return null;
-                }
-                else if (r.ValueTextEquals("process"u8)) { bit = 2; process = ReadInt(ref r, 0); if (process is null) return null; }
-                else if (r.ValueTextEquals("id"u8)) { bit = 4; id = ReadInt(ref r, 0); if (id is null) return null; }
-                else if (r.ValueTextEquals("op"u8)) { bit = 8; op = ReadOp(ref r); if (op is null) return null; }
-                else if (r.ValueTextEquals("result"u8)) { bit = 16; result = ReadResult(ref r); if (result is null) return null; }
+                bit = 1;
+                if (!r.String(out var t)) return null;
+                if (t.SequenceEqual("invoke"u8)) type = EventType.Invoke;
+                else if (t.SequenceEqual("ok"u8)) type = EventType.Ok;
+                else if (t.SequenceEqual("info"u8)) type = EventType.Info;
+                else if (t.SequenceEqual("fail"u8)) type = EventType.Fail;
                 else return null;
-                if ((seen & bit) != 0) return null;
-                seen |= bit;
             }
-            if (r.TokenType != JsonTokenType.EndObject || r.Read()) return null;
-            if (type is null || process is null || id is null) return null;
-            if (type == EventType.Invoke ? op is null || result is not null : op is not null || (type == EventType.Ok && result is null))
-                return null;
-            return new HistoryEvent(type.Value, process.Value, id.Value, op, result);
+            else if (name.SequenceEqual("process"u8)) { bit = 2; if (!ReadInt(ref r, 0, out process)) return null; }
+            else if (name.SequenceEqual("id"u8)) { bit = 4; if (!ReadInt(ref r, 0, out id)) return null; }
+            else if (name.SequenceEqual("op"u8)) { bit = 8; if ((op = ReadOp(ref r)) is null) return null; }
+            else if (name.SequenceEqual("result"u8)) { bit = 16; if ((result = ReadResult(ref r)) is null) return null; }
+            else return null;
+            if ((seen & bit) != 0) return null;
+            seen |= bit;
         }
-        catch (JsonException)
-        {
+        if (!closed || !r.AtEnd() || (seen & 7) != 7) return null;
+        if (type == EventType.Invoke ? op is null || result is not null : op is not null || (type == EventType.Ok && result is null))
             return null;
-        }
+        return new HistoryEvent(type, process, id, op, result);
     }
 
-    private static int? ReadInt(ref Utf8JsonReader r, int min) =>
-        r.Read() && r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var n) && n >= min ? n : null;
-
-    private static long? ReadLong(ref Utf8JsonReader r, long min) =>
-        r.Read() && r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var n) && n >= min ? n : null;
-
-    private static string? ReadString(ref Utf8JsonReader r)
+    private static bool ReadInt(ref LineScanner r, int min, out int n)
     {
-        if (!r.Read() || r.TokenType != JsonTokenType.String) return null;
-        var s = r.GetString();
-        return string.IsNullOrEmpty(s) ? null : s;
+        n = 0;
+        if (!r.Integer(out var l) || l < min || l > int.MaxValue) return false;
+        n = (int)l;
+        return true;
     }
 
-    private static bool? ReadBool(ref Utf8JsonReader r) =>
-        r.Read() && r.TokenType is JsonTokenType.True or JsonTokenType.False ? r.TokenType == JsonTokenType.True : null;
+    private static bool ReadLong(ref LineScanner r, long min, out long n) => r.Integer(out n) && n >= min;
 
-    private static readonly string[] OpFields = ["op", "mm", "child", "page", "pages", "pfn", "value", "start_pfn", "shared", "prot", "file"];
-    private static readonly byte[][] OpFieldBytes = OpFields.Select(Encoding.UTF8.GetBytes).ToArray();
-    private static readonly (OpKind Kind, byte[] Name)[] KindBytes =
-        Enum.GetValues<OpKind>().Select(k => (k, Encoding.UTF8.GetBytes(k.WireName()))).ToArray();
-
-    /// <summary>The known op field at the reader (an interned string), or null; no allocation.</summary>
-    private static string? FieldName(ref Utf8JsonReader r)
+    /// <summary>The index of <paramref name="name"/> in <paramref name="names"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int IndexOf(ReadOnlySpan<byte> name, byte[][] names)
     {
-        for (var i = 0; i < OpFieldBytes.Length; i++)
+        for (var i = 0; i < names.Length; i++)
         {
-            if (r.ValueTextEquals(OpFieldBytes[i])) return OpFields[i];
+            if (name.SequenceEqual(names[i])) return i;
         }
-        return null;
+        return -1;
     }
 
-    private static OpKind? KindOf(ref Utf8JsonReader r)
+    private static byte[][] Utf8(string[] names) => names.Select(Encoding.UTF8.GetBytes).ToArray();
+
+    // Op fields, by bit position; "op" itself is bit 0.
+    private static readonly string[] OpFieldNames = ["op", "mm", "child", "page", "pages", "pfn", "value", "start_pfn", "shared", "prot", "file"];
+    private static readonly byte[][] OpFieldBytes = Utf8(OpFieldNames);
+    private const int FOp = 0, FMm = 1, FChild = 2, FPage = 3, FPages = 4, FPfn = 5, FValue = 6, FStartPfn = 7, FShared = 8, FProt = 9, FFile = 10;
+
+    private static readonly OpKind[] Kinds = Enum.GetValues<OpKind>();
+    private static readonly byte[][] KindBytes = Kinds.Select(k => Encoding.UTF8.GetBytes(k.WireName())).ToArray();
+
+    /// <summary>
+    /// Per op kind, the field masks it requires and allows ("op" included); a kind with a field this parser
+    /// does not know gets Allowed = 0, which no line matches, so it always goes the strict way.
+    /// </summary>
+    private static readonly (int Required, int Allowed)[] Shapes = BuildShapes();
+
+    private static (int, int)[] BuildShapes()
     {
-        foreach (var (kind, name) in KindBytes)
+        var shapes = new (int, int)[Kinds.Max(k => (int)k) + 1];
+        foreach (var k in Kinds)
         {
-            if (r.ValueTextEquals(name)) return kind;
+            var (req, opt) = OpCodec.FieldsOf(k);
+            int Mask(IEnumerable<string> fields) => fields.Aggregate(1 << FOp, (m, f) => m | (Array.IndexOf(OpFieldNames, f) is var i and >= 0 ? 1 << i : int.MinValue));
+            int required = Mask(req), allowed = Mask(req.Concat(opt));
+            shapes[(int)k] = allowed < 0 ? (0, 0) : (required, allowed);
         }
-        return null;
+        return shapes;
     }
 
-    /// <summary>Address-space names repeat on every line: intern the short ones.</summary>
+    /// <summary>Names (address spaces, signals, errors) repeat on every line: intern them per thread.</summary>
     [ThreadStatic] private static Dictionary<int, string>? _names;
 
-    private static string? ReadName(ref Utf8JsonReader r)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string? ReadName(ref LineScanner r)
     {
-        if (!r.Read() || r.TokenType != JsonTokenType.String || r.HasValueSequence || r.ValueIsEscaped) return ReadStringAfterRead(ref r);
-        var span = r.ValueSpan;
-        if (span.Length == 0) return null;
-        if (span.Length > 8) return r.GetString();
+        if (!r.String(out var span) || span.Length == 0) return null;
+        if (span.Length > 16) return Encoding.ASCII.GetString(span);
         var key = span.Length;
         foreach (var b in span) key = key * 257 + b;
         _names ??= new Dictionary<int, string>();
-        if (_names.TryGetValue(key, out var s) && r.ValueTextEquals(s)) return s;
-        s = r.GetString()!;
-        _names[key] = s;
-        return s;
+        if (_names.TryGetValue(key, out var name) && Same(name, span)) return name;
+        name = Encoding.ASCII.GetString(span);
+        _names[key] = name;
+        return name;
     }
 
-    private static string? ReadStringAfterRead(ref Utf8JsonReader r)
+    private static bool Same(string s, ReadOnlySpan<byte> ascii)
     {
-        if (r.TokenType != JsonTokenType.String) return null;
-        var s = r.GetString();
-        return string.IsNullOrEmpty(s) ? null : s;
+        if (s.Length != ascii.Length) return false;
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] != ascii[i]) return false;
+        }
+        return true;
     }
 
-    private static Op? ReadOp(ref Utf8JsonReader r)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Op? ReadOp(ref LineScanner r)
     {
-        if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return null;
-        OpKind? kind = null;
+        if (!r.StartObject()) return null;
+        var kind = (OpKind)(-1);
         string? mm = null, child = null, file = null;
         int? page = null, pages = null;
         long? pfn = null, value = null, startPfn = null;
         Prot? prot = null;
         bool? shared = null;
-        var fields = new List<string>(4);
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        var seen = 0;
+        bool closed;
+        for (var first = true; r.NextProperty(first, out var name, out closed); first = false)
         {
-            var name = FieldName(ref r);
-            if (name is null || fields.Contains(name)) return null;
-            fields.Add(name);
-            switch (name)
+            var field = IndexOf(name, OpFieldBytes);
+            if (field < 0 || (seen & (1 << field)) != 0) return null;
+            seen |= 1 << field;
+            int i;
+            long l;
+            switch (field)
             {
-                case "op":
-                    if (!r.Read() || r.TokenType != JsonTokenType.String) return null;
-                    kind = KindOf(ref r);
-                    if (kind is null) return null;
+                case FOp:
+                    if (!r.String(out var k) || IndexOf(k, KindBytes) is not (var at and >= 0)) return null;
+                    kind = Kinds[at];
                     break;
-                case "mm": if ((mm = ReadName(ref r)) is null) return null; break;
-                case "child": if ((child = ReadName(ref r)) is null) return null; break;
-                case "file": if ((file = ReadName(ref r)) is null) return null; break;
-                case "page": if ((page = ReadInt(ref r, 0)) is null) return null; break;
-                case "pages": if ((pages = ReadInt(ref r, 1)) is null) return null; break;
-                case "pfn": if ((pfn = ReadLong(ref r, 0)) is null) return null; break;
-                case "value": if ((value = ReadLong(ref r, long.MinValue)) is null) return null; break;
-                case "start_pfn": if ((startPfn = ReadLong(ref r, 0)) is null) return null; break;
-                case "shared": if ((shared = ReadBool(ref r)) is null) return null; break;
-                case "prot":
-                    var p = ReadString(ref r);
-                    if (p is null || !OpKinds.TryParseProt(p, out var pr)) return null;
-                    prot = pr;
-                    break;
-                default: return null;
-            }
-        }
-        if (r.TokenType != JsonTokenType.EndObject || kind is null) return null;
-        var (required, allowed) = Shapes[kind.Value];
-        foreach (var f in fields)
-        {
-            if (f != "op" && !allowed.Contains(f)) return null;
-        }
-        foreach (var f in required)
-        {
-            if (!fields.Contains(f)) return null;
-        }
-        return new Op { Kind = kind.Value, Mm = mm, Page = page, Pages = pages, Prot = prot, Shared = shared, Pfn = pfn, Value = value, Child = child, StartPfn = startPfn, File = file };
-    }
-
-    private static OpResult? ReadResult(ref Utf8JsonReader r)
-    {
-        if (!r.Read() || r.TokenType != JsonTokenType.StartObject) return null;
-        var result = new OpResult();
-        var seen = new HashSet<string>();
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = r.GetString()!;
-            if (!seen.Add(name)) return null;
-            switch (name)
-            {
-                case "value": result = ReadLong(ref r, long.MinValue) is { } v ? result with { Value = v } : null; break;
-                case "signal": result = ReadString(ref r) is { } sg ? result with { Signal = sg } : null; break;
-                case "error": result = ReadString(ref r) is { } er ? result with { Error = er } : null; break;
-                case "ok": result = ReadBool(ref r) is { } ok ? result with { Ok = ok } : null; break;
-                case "migrated": result = ReadInt(ref r, 0) is { } m ? result with { Migrated = m } : null; break;
-                case "rss": result = ReadInt(ref r, 0) is { } rss ? result with { Rss = rss } : null; break;
-                case "anon": result = ReadInt(ref r, 0) is { } an ? result with { Anon = an } : null; break;
-                case "present": result = ReadBool(ref r) is { } pr ? result with { Present = pr } : null; break;
-                case "swap_type": result = ReadInt(ref r, 0) is { } st ? result with { SwapType = st } : null; break;
-                case "exclusive": result = ReadBool(ref r) is { } ex ? result with { Exclusive = ex } : null; break;
-                case "file": result = ReadBool(ref r) is { } fi ? result with { File = fi } : null; break;
-                case "swap":
-                    if (!r.Read()) return null;
-                    if (r.TokenType == JsonTokenType.Number) result = r.TryGetInt32(out var sw) && sw >= 0 ? result with { Swap = sw } : null;
-                    else if (r.TokenType is JsonTokenType.True or JsonTokenType.False) result = result with { SwapEntry = r.TokenType == JsonTokenType.True };
+                case FMm: if ((mm = ReadName(ref r)) is null) return null; break;
+                case FChild: if ((child = ReadName(ref r)) is null) return null; break;
+                case FFile: if ((file = ReadName(ref r)) is null) return null; break;
+                case FPage: if (!ReadInt(ref r, 0, out i)) return null; page = i; break;
+                case FPages: if (!ReadInt(ref r, 0, out i)) return null; pages = i; break;
+                case FPfn: if (!ReadLong(ref r, 0, out l)) return null; pfn = l; break;
+                case FValue: if (!ReadLong(ref r, long.MinValue, out l)) return null; value = l; break;
+                case FStartPfn: if (!ReadLong(ref r, 0, out l)) return null; startPfn = l; break;
+                case FShared: if (!r.Boolean(out var b)) return null; shared = b; break;
+                case FProt:
+                    if (!r.String(out var p)) return null;
+                    if (p.SequenceEqual("rw"u8)) prot = Prot.ReadWrite;
+                    else if (p.SequenceEqual("r"u8)) prot = Prot.Read;
+                    else if (p.SequenceEqual("none"u8)) prot = Prot.None;
                     else return null;
                     break;
                 default: return null;
             }
-            if (result is null) return null;
         }
-        return r.TokenType == JsonTokenType.EndObject ? result : null;
+        if (!closed || (seen & (1 << FOp)) == 0) return null;
+        // ftruncate's pages is a size and may be 0; elsewhere it is a length (the strict reader's rule).
+        if (pages == 0 && kind != OpKind.Ftruncate) return null;
+        var (required, allowed) = Shapes[(int)kind];
+        if ((seen & required) != required || (seen & ~allowed) != 0) return null;
+        return new Op { Kind = kind, Mm = mm, Page = page, Pages = pages, Prot = prot, Shared = shared, Pfn = pfn, Value = value, Child = child, StartPfn = startPfn, File = file };
+    }
+
+    private static readonly byte[][] ResultFieldBytes =
+        Utf8(["value", "signal", "error", "ok", "migrated", "rss", "anon", "swap", "present", "swap_type", "exclusive", "file"]);
+
+    /// <summary>The results that fill most lines, shared (results are immutable).</summary>
+    private static readonly OpResult OkTrue = OpResult.Success, OkFalse = new() { Ok = false };
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static OpResult? ReadResult(ref LineScanner r)
+    {
+        if (!r.StartObject()) return null;
+        long? value = null;
+        string? signal = null, error = null;
+        bool? ok = null, present = null, swapEntry = null, exclusive = null, file = null;
+        int? migrated = null, rss = null, anon = null, swap = null, swapType = null;
+        var seen = 0;
+        bool closed;
+        for (var first = true; r.NextProperty(first, out var name, out closed); first = false)
+        {
+            var field = IndexOf(name, ResultFieldBytes);
+            if (field < 0 || (seen & (1 << field)) != 0) return null;
+            seen |= 1 << field;
+            int i;
+            bool b;
+            switch (field)
+            {
+                case 0: if (!ReadLong(ref r, long.MinValue, out var v)) return null; value = v; break;
+                case 1: if ((signal = ReadName(ref r)) is null) return null; break;
+                case 2: if ((error = ReadName(ref r)) is null) return null; break;
+                case 3: if (!r.Boolean(out b)) return null; ok = b; break;
+                case 4: if (!ReadInt(ref r, 0, out i)) return null; migrated = i; break;
+                case 5: if (!ReadInt(ref r, 0, out i)) return null; rss = i; break;
+                case 6: if (!ReadInt(ref r, 0, out i)) return null; anon = i; break;
+                case 7:
+                    // "swap" is a page count in smaps results and a flag in pagemap results.
+                    if (r.Boolean(out b)) swapEntry = b;
+                    else if (ReadInt(ref r, 0, out i)) swap = i;
+                    else return null;
+                    break;
+                case 8: if (!r.Boolean(out b)) return null; present = b; break;
+                case 9: if (!ReadInt(ref r, 0, out i)) return null; swapType = i; break;
+                case 10: if (!r.Boolean(out b)) return null; exclusive = b; break;
+                case 11: if (!r.Boolean(out b)) return null; file = b; break;
+                default: return null;
+            }
+        }
+        if (!closed) return null;
+        if (seen == 1 << 3) return ok == true ? OkTrue : OkFalse;
+        return new OpResult
+        {
+            Value = value, Signal = signal, Error = error, Ok = ok, Migrated = migrated, Rss = rss, Anon = anon, Swap = swap,
+            Present = present, SwapEntry = swapEntry, SwapType = swapType, Exclusive = exclusive, File = file,
+        };
     }
 }

@@ -47,6 +47,9 @@ public sealed class History(HistoryHeader header, IReadOnlyList<HistoryEvent> ev
     public HistoryHeader Header { get; } = header;
     public IReadOnlyList<HistoryEvent> Events { get; } = events;
 
+    /// <summary>Set by <see cref="HistoryReader"/>, which has already applied <see cref="HistoryValidator"/> line by line.</summary>
+    internal bool Validated { get; init; }
+
     /// <summary>Number of invocations (operations) in the history.</summary>
     public int OperationCount => Events.Count(e => e.Type == EventType.Invoke);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Hmm.Spec.Oracle.Ops;
@@ -32,44 +33,62 @@ public static class HistoryReader
         Parse(Encoding.UTF8.GetBytes(reader.ReadToEnd()), fileName);
 
     /// <summary>Parses a whole history held in memory (UTF-8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static History Parse(ReadOnlyMemory<byte> utf8, string fileName)
     {
-        // Split into lines; the header is the first non-blank one.
-        var lines = new List<(int Start, int End, int No)>();
+        // Split into lines (start, end, number); the header is the first non-blank one.
         var span = utf8.Span;
-        int lineNo = 0, start = 0;
+        var capacity = span.Count((byte)'\n') + 1;
+        var lines = new Line[capacity];
+        int count = 0, lineNo = 0, start = 0;
         while (start <= span.Length)
         {
             var nl = span[start..].IndexOf((byte)'\n');
             var end = nl < 0 ? span.Length : start + nl;
             lineNo++;
-            if (!IsBlank(span[start..end])) lines.Add((start, end, lineNo));
+            if (!IsBlank(span[start..end])) lines[count++] = new Line(start, end, lineNo);
             if (nl < 0) break;
             start = end + 1;
         }
-        if (lines.Count == 0)
+        if (count == 0)
             throw new InputError(fileName, "empty history: expected a header line {\"format\": \"hmm-history\", \"version\": 1, ...}");
 
         var header = ParseLine(utf8, lines[0], fileName, root => ReadHeader(root));
 
-        // Event lines: the fast parser runs on all of them in parallel; lines it declines (and all errors)
-        // go through the strict reader in file order, so the first problem reported is the first in the file.
-        var fast = new HistoryEvent?[lines.Count];
-        Parallel.For(1, lines.Count, new ParallelOptions { MaxDegreeOfParallelism = lines.Count > 20_000 ? -1 : 1 },
-            i => fast[i] = FastEventParser.TryParse(utf8.Span[lines[i].Start..lines[i].End]));
-        var events = new List<HistoryEvent>(lines.Count - 1);
+        // Event lines: the fast parser runs on all of them, in contiguous chunks in parallel for long histories
+        // (a few per core, so that a core taken by another process does not hold up the rest); lines it
+        // declines (and all errors) go through the strict reader in file order, so the first problem reported
+        // is the first in the file.
+        var fast = new HistoryEvent?[count];
+        var chunks = count > 20_000 ? Environment.ProcessorCount * 4 : 1;
+        if (chunks == 1) ParseRange(utf8.Span, lines, fast, 1, count);
+        else
+        {
+            Parallel.For(0, chunks, c => ParseRange(utf8.Span, lines, fast,
+                1 + (int)((long)(count - 1) * c / chunks), 1 + (int)((long)(count - 1) * (c + 1) / chunks)));
+        }
+        var events = new List<HistoryEvent>(count - 1);
         var validator = new HistoryValidator();
-        for (var i = 1; i < lines.Count; i++)
+        for (var i = 1; i < count; i++)
         {
             var e = fast[i] ?? ParseLine(utf8, lines[i], fileName, ReadEvent);
             var problem = validator.Accept(e);
             if (problem is not null) throw new InputError($"line {lines[i].No}", problem).Within(fileName);
             events.Add(e);
         }
-        return new History(header, events);
+        return new History(header, events) { Validated = true };
     }
 
-    private static T ParseLine<T>(ReadOnlyMemory<byte> utf8, (int Start, int End, int No) line, string fileName, Func<JsonElement, T> read)
+    /// <summary>A non-blank line: byte range and 1-based line number.</summary>
+    private readonly record struct Line(int Start, int End, int No);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ParseRange(ReadOnlySpan<byte> utf8, Line[] lines, HistoryEvent?[] into, int from, int to)
+    {
+        for (var i = from; i < to; i++) into[i] = FastEventParser.TryParse(utf8[lines[i].Start..lines[i].End]);
+    }
+
+    private static T ParseLine<T>(ReadOnlyMemory<byte> utf8, Line line, string fileName, Func<JsonElement, T> read)
     {
         try
         {
@@ -90,6 +109,7 @@ public static class HistoryReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsBlank(ReadOnlySpan<byte> line)
     {
         foreach (var b in line)
@@ -172,7 +192,7 @@ public static class HistoryReader
         return n;
     }
 
-    private static HistoryEvent ReadEvent(JsonElement e)
+    internal static HistoryEvent ReadEvent(JsonElement e)
     {
         if (e.ValueKind != JsonValueKind.Object)
             throw new InputError("", $"expected an event object, found {OpCodec.Describe(e)}");

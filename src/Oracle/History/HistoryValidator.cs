@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.History;
@@ -16,6 +17,7 @@ public sealed class HistoryValidator
     private readonly HashSet<int> _crashed = new();
 
     /// <summary>Checks one event in order; returns the problem, or null when the event is acceptable.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string? Accept(HistoryEvent e)
     {
         if (e.Type == EventType.Invoke)

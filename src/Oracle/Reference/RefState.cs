@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Reference;
@@ -164,6 +165,7 @@ public sealed class RefState : IEquatable<RefState>
     /// The same state with frame ids numbered in order of first use (address spaces by name, pages ascending),
     /// so that states reached by different orders of independent allocations compare equal.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RefState Canonical()
     {
         var expected = 1;
@@ -210,6 +212,7 @@ public sealed class RefState : IEquatable<RefState>
     /// address spaces of one fork family, so projecting whole families by page index keeps map counts exact;
     /// they are recounted anyway.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RefState Project(Func<string, (bool Visible, HashSet<int>? Pages)> visibility)
     {
         var mms = SortedArrayMap<string, MmState>.Empty;
@@ -260,17 +263,19 @@ public sealed class RefState : IEquatable<RefState>
         return n;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Equals(RefState? other)
     {
         if (ReferenceEquals(this, other)) return true;
         if (other is null || other.GetHashCode() != GetHashCode() || other.DeviceGone != DeviceGone
             || other.Hotplugged.Count != Hotplugged.Count) return false;
         return Mms.Equals(other.Mms) && Frames.Equals(other.Frames) && Shm.Equals(other.Shm)
-               && Hotplugged.SequenceEqual(other.Hotplugged) && Files.Equals(other.Files);
+               && (Hotplugged.Count == 0 || Hotplugged.SequenceEqual(other.Hotplugged)) && Files.Equals(other.Files);
     }
 
     public override bool Equals(object? obj) => Equals(obj as RefState);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override int GetHashCode()
     {
         if (_hash != 0) return _hash;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Reference;
@@ -57,6 +58,7 @@ public sealed partial class ReferenceModel(ModelSetting setting)
         _ => $"{op.Kind.WireName()} of {op.Mm}:{op.Page}",
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(RefState s, Op op, StepContext c)
     {
         switch (op.Kind)

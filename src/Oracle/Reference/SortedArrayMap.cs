@@ -46,6 +46,7 @@ public sealed class SortedArrayMap<TKey, TValue> : IEquatable<SortedArrayMap<TKe
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SortedArrayMap<TKey, TValue> SetItem(TKey key, TValue value)
     {
         var i = IndexOf(key);
@@ -99,6 +100,7 @@ public sealed class SortedArrayMap<TKey, TValue> : IEquatable<SortedArrayMap<TKe
         public bool MoveNext() => ++_i < map._keys.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Equals(SortedArrayMap<TKey, TValue>? other)
     {
         if (ReferenceEquals(this, other)) return true;
@@ -113,6 +115,7 @@ public sealed class SortedArrayMap<TKey, TValue> : IEquatable<SortedArrayMap<TKe
 
     public override bool Equals(object? obj) => Equals(obj as SortedArrayMap<TKey, TValue>);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override int GetHashCode()
     {
         if (_hash != 0) return _hash;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Hmm.Spec.Oracle.Reference;
 
 /// <summary>
@@ -9,10 +10,12 @@ public sealed class StateSet : IEquatable<StateSet>
     private readonly RefState[] _states;
     private readonly int _hash;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StateSet(IReadOnlyList<RefState> states)
     {
-        _states = Distinct(states).ToArray();
-        Array.Sort(_states, (a, b) => a.GetHashCode().CompareTo(b.GetHashCode()));
+        // One state is by far the most common set: no de-duplication or sorting to do.
+        _states = states.Count == 1 ? [states[0]] : Distinct(states).ToArray();
+        if (_states.Length > 1) Array.Sort(_states, (a, b) => a.GetHashCode().CompareTo(b.GetHashCode()));
         var h = _states.Length;
         foreach (var s in _states) h = unchecked(h * 31 + s.GetHashCode());
         _hash = h;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Reference;
@@ -32,6 +33,7 @@ public sealed class StepContext
     public bool Explaining => _allowed is not null;
 
     /// <summary>Offers exactly <paramref name="result"/> leading to <paramref name="next"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Offer(OpResult result, RefState next)
     {
         _allowed?.Add(OpCodec.Format(result));
