@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Microsoft.Coyote;
@@ -27,19 +28,33 @@ public static class ExplorationBench
     /// <summary>Timed rounds per row (each times the model and then the floor, back to back).</summary>
     public const int Rounds = 5;
 
+    /// <summary>Warm-up chunks at most, when the JIT keeps finding new methods to compile.</summary>
+    public const int MaxWarmUpChunks = 40;
+
     /// <summary>
-    /// Warms up the model and the floor (JIT and tiered recompilation, so neither side pays for compiling in its
-    /// timed runs), then times <see cref="Rounds"/> rounds of <paramref name="iterations"/> iterations of each.
+    /// Warms up the model and the floor, then times <see cref="Rounds"/> rounds of <paramref name="iterations"/>
+    /// iterations of each. Warm-up runs chunks of both until a chunk compiles no new method (tiered compilation
+    /// recompiles hot methods on a background thread for seconds; on a shared 2-core machine that thread would
+    /// otherwise steal time from the timed rounds of whichever side runs more distinct code, the model).
     /// The cost ratio compares time per scheduling point, so a floor that takes a few more or fewer points than
     /// the model (its own task start and join points) does not skew it.
     /// </summary>
     public static BenchRow Measure(ScenarioPlan plan, int iterations, uint seed = 1)
     {
-        var warmUp = Math.Max(20, iterations / 2);
-        var model = TimeModel(plan, warmUp, seed);
+        var chunk = Math.Max(20, iterations / 4);
+        var model = TimeModel(plan, chunk, seed);
         var actors = plan.Scenario.Actors.Count;
         var perActor = Math.Max(1, (int)Math.Round(model.Steps / (double)model.Iterations / actors));
-        TimeFloor(actors, perActor, warmUp, seed);
+        for (var i = 0; i < MaxWarmUpChunks; i++)
+        {
+            var compiled = JitInfo.GetCompiledMethodCount();
+            TimeFloor(actors, perActor, chunk, seed);
+            TimeModel(plan, chunk, seed);
+            // Give the background compiler its call-counting delay (100 ms) before judging the chunk quiet.
+            Thread.Sleep(200);
+            if (JitInfo.GetCompiledMethodCount() == compiled)
+                break;
+        }
 
         var rounds = new List<(Run Model, Run Floor)>();
         for (var r = 0; r < Rounds; r++)
