@@ -78,7 +78,9 @@ public sealed class DevPagemap
     public DevPageFaultFn? PageFaultRaw => _pageFault;
     public DevPageFreeFn? PageFreeRaw => _pageFree;
 
-    private string Res(string field) => $"pgmap {Name} {field}";
+    private ResourceNames? _names;
+
+    private string Res(string field) => (_names ??= new ResourceNames($"pgmap {Name}")).Of(field);
 
     private void CheckAlive(string function, string field)
     {
@@ -93,7 +95,7 @@ public sealed class DevPagemap
     {
         _w.Point(StepKind.Read, Res("flags"));
         CheckAlive(function, "flags");
-        _w.Record(StepKind.Read, function, Res("flags"), MemoryFlags.Format(_flags));
+        _w.Record(StepKind.Read, function, Res("flags"), StepDetail.Of(static (_, a, _) => MemoryFlags.Format((int)a), _flags));
         return _flags;
     }
 
@@ -102,7 +104,7 @@ public sealed class DevPagemap
         _w.Point(StepKind.Write, Res("flags"));
         CheckAlive(function, "flags");
         _flags = flags;
-        _w.Record(StepKind.Write, function, Res("flags"), MemoryFlags.Format(flags));
+        _w.Record(StepKind.Write, function, Res("flags"), StepDetail.Of(static (_, a, _) => MemoryFlags.Format((int)a), flags));
     }
 
     /// <summary>pgmap->page_fault.</summary>
@@ -158,7 +160,7 @@ public sealed class DevPagemap
         if (RefState == PercpuRefState.Drained)
             _w.Violation(ViolationCategory.PgmapGone, function, $"percpu_ref_get on drained ref of {Name}");
         _refCount++;
-        _w.Record(StepKind.Write, function, Res("ref"), $"{_refCount - 1} -> {_refCount}");
+        _w.Record(StepKind.Write, function, Res("ref"), StepDetail.Of(static (_, a, b) => $"{a} -> {b}", _refCount - 1, _refCount));
     }
 
     /// <summary>percpu_ref_tryget_live: fails once killed.</summary>
@@ -172,7 +174,7 @@ public sealed class DevPagemap
             return false;
         }
         _refCount++;
-        _w.Record(StepKind.Write, function, Res("ref"), $"{_refCount - 1} -> {_refCount}");
+        _w.Record(StepKind.Write, function, Res("ref"), StepDetail.Of(static (_, a, b) => $"{a} -> {b}", _refCount - 1, _refCount));
         return true;
     }
 
@@ -184,7 +186,7 @@ public sealed class DevPagemap
         if (_refCount <= 0)
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"percpu_ref_put below zero on {Name}");
         _refCount--;
-        _w.Record(StepKind.Write, function, Res("ref"), $"{_refCount + 1} -> {_refCount}");
+        _w.Record(StepKind.Write, function, Res("ref"), StepDetail.Of(static (_, a, b) => $"{a} -> {b}", _refCount + 1, _refCount));
         if (_refCount == 0)
             Drain(function);
     }

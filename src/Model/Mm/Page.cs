@@ -43,7 +43,9 @@ public sealed class Page
     /// <summary>Poison written into a freed page's contents (page poisoning).</summary>
     public const long PoisonContents = unchecked((long)0xaaaaaaaaaaaaaaaaUL);
 
-    private string Res(string field) => $"page {Pfn} {field}";
+    private ResourceNames? _names;
+
+    private string Res(string field) => (_names ??= new ResourceNames($"page {Pfn}")).Of(field);
 
     private void CheckLive(string function, string field)
     {
@@ -67,7 +69,7 @@ public sealed class Page
     {
         _w.Point(StepKind.Read, Res("refcount"));
         CheckLive(function, "refcount");
-        _w.Record(StepKind.Read, function, Res("refcount"), _refcount.ToString());
+        _w.Record(StepKind.Read, function, Res("refcount"), StepDetail.Of(static (_, a, _) => a.ToString(), _refcount));
         return _refcount;
     }
 
@@ -80,7 +82,7 @@ public sealed class Page
         if (old + delta < 0)
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"page pfn={Pfn} refcount {old} + {delta} < 0");
         _refcount = old + delta;
-        _w.Record(StepKind.Write, function, Res("refcount"), $"{old} -> {_refcount}");
+        _w.Record(StepKind.Write, function, Res("refcount"), StepDetail.Of(static (_, a, b) => $"{a} -> {b}", old, _refcount));
         return _refcount;
     }
 
@@ -96,7 +98,7 @@ public sealed class Page
             return false;
         }
         _refcount++;
-        _w.Record(StepKind.Write, function, Res("refcount"), $"{_refcount - 1} -> {_refcount}");
+        _w.Record(StepKind.Write, function, Res("refcount"), StepDetail.Of(static (_, a, b) => $"{a} -> {b}", _refcount - 1, _refcount));
         return true;
     }
 
@@ -106,7 +108,7 @@ public sealed class Page
         _w.Point(StepKind.Write, Res("refcount"));
         var old = _refcount;
         _refcount = value;
-        _w.Record(StepKind.Write, function, Res("refcount"), $"{old} -> {value} (set)");
+        _w.Record(StepKind.Write, function, Res("refcount"), StepDetail.Of(static (_, a, b) => $"{a} -> {b} (set)", old, value));
     }
 
     /// <summary>The raw count, for invariants at a quiescent point (no step).</summary>
@@ -119,7 +121,7 @@ public sealed class Page
     {
         _w.Point(StepKind.Read, Res("mapcount"));
         CheckLive(function, "mapcount");
-        _w.Record(StepKind.Read, function, Res("mapcount"), $"_mapcount={_mapcount}");
+        _w.Record(StepKind.Read, function, Res("mapcount"), StepDetail.Of(static (_, a, _) => $"_mapcount={a}", _mapcount));
         return _mapcount + 1;
     }
 
@@ -132,7 +134,7 @@ public sealed class Page
         if (old + delta < -1)
             _w.Violation(ViolationCategory.MapcountUnderflow, function, $"page pfn={Pfn} _mapcount {old} + {delta} < -1");
         _mapcount = old + delta;
-        _w.Record(StepKind.Write, function, Res("mapcount"), $"{old} -> {_mapcount}");
+        _w.Record(StepKind.Write, function, Res("mapcount"), StepDetail.Of(static (_, a, b) => $"{a} -> {b}", old, _mapcount));
         return _mapcount;
     }
 
@@ -169,7 +171,7 @@ public sealed class Page
     {
         _w.Point(StepKind.Read, Res("data"));
         CheckLive(function, "data");
-        _w.Record(StepKind.Read, function, Res("data"), _contents.ToString());
+        _w.Record(StepKind.Read, function, Res("data"), StepDetail.Of(static (_, a, _) => a.ToString(), _contents));
         return _contents;
     }
 
@@ -179,7 +181,7 @@ public sealed class Page
         CheckLive(function, "data");
         var old = _contents;
         _contents = value;
-        _w.Record(StepKind.Write, function, Res("data"), $"{old} -> {value}");
+        _w.Record(StepKind.Write, function, Res("data"), StepDetail.Of(static (_, a, b) => $"{a} -> {b}", old, value));
     }
 
     public long ContentsRaw => _contents;

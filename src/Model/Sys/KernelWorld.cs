@@ -11,7 +11,7 @@ namespace Hmm.Spec.Model;
 /// </summary>
 public sealed partial class KernelWorld
 {
-    private readonly List<StepRecord> _steps = [];
+    private readonly StepLog _steps = new();
     private readonly AsyncLocal<string?> _actor = new();
     private readonly Dictionary<string, MmStruct> _mms = new(StringComparer.Ordinal);
 
@@ -50,16 +50,7 @@ public sealed partial class KernelWorld
     internal int StepCount => _steps.Count;
 
     /// <summary>Whether a task other than the current one recorded a step since <paramref name="mark"/>.</summary>
-    internal bool OthersSteppedSince(int mark)
-    {
-        var me = CurrentActor;
-        for (var i = mark; i < _steps.Count; i++)
-        {
-            if (_steps[i].Actor != me)
-                return true;
-        }
-        return false;
-    }
+    internal bool OthersSteppedSince(int mark) => _steps.OthersSince(mark, CurrentActor);
 
     public IReadOnlyList<StepRecord> Steps => _steps;
 
@@ -113,7 +104,7 @@ public sealed partial class KernelWorld
 
     /// <summary>
     /// A scheduling point before a shared-state access: another CPU may run here. Call it, then read or write,
-    /// then <see cref="Record"/> what happened.
+    /// then <see cref="Record(StepKind, string, string, StepDetail)"/> what happened.
     /// </summary>
     public void Point(StepKind kind, string resource)
     {
@@ -134,16 +125,26 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>Appends a step to the log.</summary>
-    public void Record(StepKind kind, string function, string resource, string detail)
+    public void Record(StepKind kind, string function, string resource, string detail) =>
+        Record(kind, function, resource, StepDetail.Text(detail));
+
+    /// <summary>Appends a step whose detail is formatted only if someone reads it (see <see cref="StepDetail"/>).</summary>
+    public void Record(StepKind kind, string function, string resource, StepDetail detail)
     {
-        var step = new StepRecord(_steps.Count, CurrentActor, function, kind, resource, detail);
-        _steps.Add(step);
+        var seq = _steps.Add(CurrentActor, function, kind, resource, detail);
         if (Logger.IsEnabled(LogLevel.Trace))
-            Logger.LogTrace("{Step}", step.ToString());
+            Logger.LogTrace("{Step}", _steps[seq].ToString());
     }
 
     /// <summary>A scheduling point and its record in one call, for accesses whose detail is known beforehand.</summary>
     public void Step(StepKind kind, string function, string resource, string detail)
+    {
+        Point(kind, resource);
+        Record(kind, function, resource, detail);
+    }
+
+    /// <summary><see cref="Step(StepKind, string, string, string)"/> with a detail formatted only when read.</summary>
+    public void Step(StepKind kind, string function, string resource, StepDetail detail)
     {
         Point(kind, resource);
         Record(kind, function, resource, detail);
