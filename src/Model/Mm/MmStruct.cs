@@ -79,7 +79,9 @@ public sealed class MmStruct
     /// <summary>set_pte_at / pte_clear: a store to the PTE; the PTL must be held.</summary>
     public void WritePte(long address, Pte pte, string function)
     {
-        Ptl.AssertHeld(function, $"store to {PteRes(address)}");
+        // Checked first so the message is built only for the violation.
+        if (!Ptl.HeldByCurrent)
+            Ptl.AssertHeld(function, $"store to {PteRes(address)}");
         _w.Point(StepKind.Write, PteRes(address));
         var old = _pageTable.GetValueOrDefault(address);
         if (pte.IsNone)

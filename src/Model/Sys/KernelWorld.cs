@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Coyote.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -174,6 +175,13 @@ public sealed partial class KernelWorld
     {
         if (condition)
             Violation(ViolationCategory.BugOn, function, what);
+    }
+
+    /// <summary>BUG_ON(cond) with a message formatted only when <paramref name="condition"/> holds.</summary>
+    public void BUG_ON(bool condition, string function, [InterpolatedStringHandlerArgument(nameof(condition))] ref BugOnMessage what)
+    {
+        if (condition)
+            Violation(ViolationCategory.BugOn, function, what.ToStringAndClear());
     }
 
     // ---------------- address spaces ----------------
