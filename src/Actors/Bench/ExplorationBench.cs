@@ -13,7 +13,8 @@ namespace Hmm.Spec.Actors.Bench;
 /// least disturbed.
 /// </summary>
 public sealed record BenchRow(string Scenario, string Variant, int Iterations, double IterationsPerSecond,
-    double StepsPerIteration, double FloorIterationsPerSecond, double FloorStepsPerIteration, double CostRatio);
+    double StepsPerIteration, double FloorIterationsPerSecond, double FloorStepsPerIteration, double CostRatio,
+    double AllocatedKiBPerIteration, double FloorAllocatedKiBPerIteration);
 
 /// <summary>Time to the first bug over many seeds (the target: median under 1 s and 200 iterations).</summary>
 public sealed record TimeToBugRow(string Scenario, string Variant, string Strategy, int Seeds, int Found,
@@ -26,7 +27,7 @@ public sealed record TimeToBugRow(string Scenario, string Variant, string Strate
 public static class ExplorationBench
 {
     /// <summary>Timed rounds per row (each times the model and then the floor, back to back).</summary>
-    public const int Rounds = 5;
+    public const int Rounds = 9;
 
     /// <summary>Warm-up chunks at most, when the JIT keeps finding new methods to compile.</summary>
     public const int MaxWarmUpChunks = 40;
@@ -64,10 +65,11 @@ public static class ExplorationBench
         var f = rounds.Select(x => x.Floor).MinBy(x => x.Seconds);
         return new BenchRow(plan.Scenario.Name, plan.Variant.Name, m.Iterations, m.IterationsPerSecond,
             m.Steps / (double)m.Iterations, f.IterationsPerSecond, f.Steps / (double)f.Iterations,
-            m.SecondsPerStep / f.SecondsPerStep);
+            m.SecondsPerStep / f.SecondsPerStep, m.AllocatedBytes / 1024.0 / Math.Max(1, m.Iterations),
+            f.AllocatedBytes / 1024.0 / Math.Max(1, f.Iterations));
     }
 
-    private readonly record struct Run(int Iterations, long Steps, double Seconds)
+    private readonly record struct Run(int Iterations, long Steps, double Seconds, long AllocatedBytes = 0)
     {
         public double IterationsPerSecond => Iterations / Math.Max(1e-9, Seconds);
         public double SecondsPerStep => Seconds / Math.Max(1, Steps);
@@ -76,21 +78,24 @@ public static class ExplorationBench
     private static Run TimeModel(ScenarioPlan plan, int iterations, uint seed)
     {
         var options = new ExploreOptions { Strategy = ExplorationStrategy.Random, Iterations = iterations, Seed = seed, OutDir = null, RunToCompletion = true };
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var result = new Explorer().Explore(plan, options);
-        return new Run(result.Iterations, result.SchedulingSteps, result.ElapsedMs / 1000.0);
+        return new Run(result.Iterations, result.SchedulingSteps, result.ElapsedMs / 1000.0, GC.GetTotalAllocatedBytes(precise: true) - allocated);
     }
 
     private static Run TimeFloor(int actors, int perActor, int iterations, uint seed)
     {
         var config = Configuration.Create().WithTelemetryEnabled(false).WithTestingIterations((uint)iterations)
             .WithRandomGeneratorSeed(seed).WithRandomStrategy();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         // Started before the engine is created, like the explorer's clock.
         var watch = Stopwatch.StartNew();
         using var engine = CoyoteEngine.Create(config, FloorTest.Create(actors, perActor));
         engine.Run();
         watch.Stop();
         var report = engine.TestReport;
-        return new Run(iterations, (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps, watch.Elapsed.TotalSeconds);
+        return new Run(iterations, (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps, watch.Elapsed.TotalSeconds,
+            GC.GetTotalAllocatedBytes(precise: true) - allocated);
     }
 
     /// <summary>Iterations and time until a bug of <paramref name="category"/>, looking past <paramref name="ignore"/>.</summary>

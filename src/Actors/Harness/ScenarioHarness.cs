@@ -84,7 +84,7 @@ public static class ScenarioHarness
             // Op boundaries in the step log (no scheduling point), so a replay shows which op each step belongs to.
             var name = so.Op.Kind.WireName();
             // Ops and results render as JSON: only when the steps are read (see StepDetail).
-            world.Record(StepKind.Call, name, so.Path, StepDetail.Of(static (op, _, _) => op!.ToString()!, 0, state: so.Op));
+            world.Record(StepKind.Call, name, so.Path, new StepDetail(static (op, _, _) => op!.ToString()!, 0, state: so.Op));
             OpResult result;
             try
             {
@@ -97,7 +97,7 @@ public static class ScenarioHarness
             }
             if (access)
                 Specification.Monitor<FaultLivenessMonitor>(FaultLivenessMonitor.AccessCompleted.Instance);
-            world.Record(StepKind.Note, name, "result", StepDetail.Of(static (r, _, _) => r!.ToString()!, 0, state: result));
+            world.Record(StepKind.Note, name, "result", new StepDetail(static (r, _, _) => r!.ToString()!, 0, state: result));
             History.Complete(id, result);
             if (so.Op.Kind == OpKind.DeviceRemove && result.Ok != true)
                 deviceRemoveFailed = true;

@@ -69,10 +69,11 @@ public sealed class MmStruct
     /// <summary>*pte: a load of the PTE (lockless unless the caller holds the PTL).</summary>
     public Pte ReadPte(long address, string function)
     {
-        _w.Point(StepKind.Read, PteRes(address));
+        var res = PteRes(address);
+        _w.Point(StepKind.Read, res);
         var pte = _pageTable.GetValueOrDefault(address);
-        _w.Record(StepKind.Read, function, PteRes(address),
-            StepDetail.Of(static (mm, a, _) => ((MmStruct)mm!).Describe(new Pte((ulong)a)), (long)pte.Raw, state: this));
+        _w.Record(StepKind.Read, function, res,
+            new StepDetail(static (mm, a, _) => ((MmStruct)mm!).Describe(new Pte((ulong)a)), (long)pte.Raw, state: this));
         return pte;
     }
 
@@ -82,13 +83,14 @@ public sealed class MmStruct
         // Checked first so the message is built only for the violation.
         if (!Ptl.HeldByCurrent)
             Ptl.AssertHeld(function, $"store to {PteRes(address)}");
-        _w.Point(StepKind.Write, PteRes(address));
+        var res = PteRes(address);
+        _w.Point(StepKind.Write, res);
         var old = _pageTable.GetValueOrDefault(address);
         if (pte.IsNone)
             _pageTable.Remove(address);
         else
             _pageTable[address] = pte;
-        _w.Record(StepKind.Write, function, PteRes(address), StepDetail.Of(
+        _w.Record(StepKind.Write, function, res, new StepDetail(
             static (mm, a, b) => $"{((MmStruct)mm!).Describe(new Pte((ulong)a))} -> {((MmStruct)mm!).Describe(new Pte((ulong)b))}",
             (long)old.Raw, (long)pte.Raw, this));
     }
@@ -117,7 +119,7 @@ public sealed class MmStruct
         _w.Point(StepKind.Write, res);
         var old = _rss[(int)member];
         _rss[(int)member] = old + value;
-        _w.Record(StepKind.Write, function, res, StepDetail.Of(static (_, a, b) => $"{a} -> {b}", old, old + value));
+        _w.Record(StepKind.Write, function, res, new StepDetail(static (_, a, b) => $"{a} -> {b}", old, old + value));
     }
 
     /// <summary>get_mm_counter.</summary>
@@ -126,7 +128,7 @@ public sealed class MmStruct
         var res = RssRes(member);
         _w.Point(StepKind.Read, res);
         var v = _rss[(int)member];
-        _w.Record(StepKind.Read, function, res, StepDetail.Of(static (_, a, _) => a.ToString(), v));
+        _w.Record(StepKind.Read, function, res, new StepDetail(static (_, a, _) => a.ToString(), v));
         return v;
     }
 

@@ -77,7 +77,7 @@ public sealed partial class KernelWorld
         var pte = mm.PageTableRaw.GetValueOrDefault(address);
         if (!pte.HardwarePresent || (write && !pte.Has(Pte._PAGE_RW)))
         {
-            Record(StepKind.Read, fn, res, StepDetail.Of(static (mm, a, _) => $"{((MmStruct)mm!).Describe(new Pte((ulong)a))}: page fault", (long)pte.Raw, state: mm));
+            Record(StepKind.Read, fn, res, new StepDetail(static (mm, a, _) => $"{((MmStruct)mm!).Describe(new Pte((ulong)a))}: page fault", (long)pte.Raw, state: mm));
             return false;
         }
         var pfn = pte.RawPfn;
@@ -92,8 +92,8 @@ public sealed partial class KernelWorld
             else
                 loaded = _mmio.GetValueOrDefault(pfn);
             Record(write ? StepKind.Write : StepKind.Read, fn, res, write
-                ? StepDetail.Of(static (_, a, b) => $"mmio pfn={a} <- {b}", pfn, value)
-                : StepDetail.Of(static (_, a, b) => $"mmio pfn={a} = {b}", pfn, loaded));
+                ? new StepDetail(static (_, a, b) => $"mmio pfn={a} <- {b}", pfn, value)
+                : new StepDetail(static (_, a, b) => $"mmio pfn={a} = {b}", pfn, loaded));
             return true;
         }
         if (page.State != PageState.InUse)
@@ -105,8 +105,8 @@ public sealed partial class KernelWorld
         else
             loaded = page.ContentsRaw;
         Record(write ? StepKind.Write : StepKind.Read, fn, res, write
-            ? StepDetail.Of(static (_, a, b) => $"pfn={a} <- {b}", pfn, value)
-            : StepDetail.Of(static (_, a, b) => $"pfn={a} = {b}", pfn, loaded));
+            ? new StepDetail(static (_, a, b) => $"pfn={a} <- {b}", pfn, value)
+            : new StepDetail(static (_, a, b) => $"pfn={a} = {b}", pfn, loaded));
         return true;
     }
 }

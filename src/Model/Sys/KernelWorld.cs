@@ -126,16 +126,23 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>Appends a step to the log.</summary>
-    public void Record(StepKind kind, string function, string resource, string detail) =>
-        Record(kind, function, resource, StepDetail.Text(detail));
+    public void Record(StepKind kind, string function, string resource, string detail)
+    {
+        // Not forwarded to the other overload: each call costs Coyote an execution-graph node (see StepDetail).
+        _steps.Next = new(CurrentActor, function, kind, resource, new StepDetail(detail));
+        if (Logger.IsEnabled(LogLevel.Trace))
+            TraceLastStep();
+    }
 
     /// <summary>Appends a step whose detail is formatted only if someone reads it (see <see cref="StepDetail"/>).</summary>
     public void Record(StepKind kind, string function, string resource, StepDetail detail)
     {
-        var seq = _steps.Add(CurrentActor, function, kind, resource, detail);
+        _steps.Next = new(CurrentActor, function, kind, resource, detail);
         if (Logger.IsEnabled(LogLevel.Trace))
-            Logger.LogTrace("{Step}", _steps[seq].ToString());
+            TraceLastStep();
     }
+
+    private void TraceLastStep() => Logger.LogTrace("{Step}", _steps[_steps.Count - 1].ToString());
 
     /// <summary>A scheduling point and its record in one call, for accesses whose detail is known beforehand.</summary>
     public void Step(StepKind kind, string function, string resource, string detail)

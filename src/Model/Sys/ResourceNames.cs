@@ -11,19 +11,33 @@ internal sealed class ResourceNames(string prefix)
     private string[] _names = new string[4];
     private int _count;
 
-    /// <summary><c>"{prefix} {field}"</c>.</summary>
-    public string Of(string field)
+    /// <summary><c>"{prefix} {field}"</c>. An indexer with the common case inline: Coyote's rewriter leaves accessors
+    /// uninstrumented (see <see cref="StepDetail"/>).</summary>
+    public string this[string field]
     {
-        for (var i = 0; i < _count; i++)
+        get
         {
-            if (ReferenceEquals(_fields[i], field))
-                return _names[i];
+            for (var i = 0; i < _count; i++)
+            {
+                if (ReferenceEquals(_fields[i], field))
+                    return _names[i];
+            }
+            return FindByValue(field) ?? Add(field);
         }
+    }
+
+    private string? FindByValue(string field)
+    {
         for (var i = 0; i < _count; i++)
         {
             if (string.Equals(_fields[i], field, StringComparison.Ordinal))
                 return _names[i];
         }
+        return null;
+    }
+
+    private string Add(string field)
+    {
         if (_count == _fields.Length)
         {
             Array.Resize(ref _fields, _count * 2);

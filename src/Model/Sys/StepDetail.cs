@@ -11,26 +11,34 @@ public delegate string StepFormat(object? state, long a, long b);
 /// </summary>
 public readonly struct StepDetail
 {
-    private readonly string? _text;
-    private readonly StepFormat? _format;
+    // Constructors rather than factory methods, like the other members on the per-step path: Coyote's rewriter
+    // registers a call site (one execution-graph node per scheduling step) on entry to every method of a rewritten
+    // assembly except constructors and property accessors.
+    // The text, or the StepFormat that makes it: one field, so a logged step stays small.
+    private readonly object? _textOrFormat;
     private readonly object? _state;
     private readonly long _a, _b;
 
-    private StepDetail(string? text, StepFormat? format, object? state, long a, long b)
+    /// <summary>A detail already in words.</summary>
+    public StepDetail(string text)
     {
-        _text = text;
-        _format = format;
+        _textOrFormat = text;
+    }
+
+    /// <summary>A detail formatted later by <paramref name="format"/> (pass a <c>static</c> lambda: no allocation).</summary>
+    public StepDetail(StepFormat format, long a, long b = 0, object? state = null)
+    {
+        _textOrFormat = format;
         _state = state;
         _a = a;
         _b = b;
     }
 
-    /// <summary>A detail already in words.</summary>
-    public static StepDetail Text(string text) => new(text, null, null, 0, 0);
-
-    /// <summary>A detail formatted later by <paramref name="format"/> (pass a <c>static</c> lambda: no allocation).</summary>
-    public static StepDetail Of(StepFormat format, long a, long b = 0, object? state = null) => new(null, format, state, a, b);
-
     /// <summary>The detail in words.</summary>
-    public string Format() => _text ?? _format?.Invoke(_state, _a, _b) ?? "";
+    public string Format() => _textOrFormat switch
+    {
+        string text => text,
+        StepFormat format => format(_state, _a, _b),
+        _ => "",
+    };
 }

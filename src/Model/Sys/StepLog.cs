@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Runtime.InteropServices;
 
 namespace Hmm.Spec.Model;
 
@@ -10,48 +9,69 @@ namespace Hmm.Spec.Model;
 /// </summary>
 internal sealed class StepLog : IReadOnlyList<StepRecord>
 {
-    private readonly List<Entry> _entries = [];
+    /// <summary>Steps per chunk: chunks are never copied when the log grows (a list would copy on every doubling).</summary>
+    private const int ChunkSize = 256;
+
+    private readonly List<Entry[]> _chunks = [];
+    private int _count;
     private int _runStart;
+    private string? _lastActor;
 
-    private record struct Entry(string Actor, string Function, StepKind Kind, string Resource, StepDetail Detail);
-
-    public int Count => _entries.Count;
-
-    /// <summary>Appends a step; returns its sequence number.</summary>
-    public int Add(string actor, string function, StepKind kind, string resource, StepDetail detail)
+    /// <summary>One logged step: its facts, the detail possibly still unformatted.</summary>
+    internal struct Entry(string actor, string function, StepKind kind, string resource, StepDetail detail)
     {
-        var seq = _entries.Count;
-        if (seq > 0 && !string.Equals(_entries[seq - 1].Actor, actor, StringComparison.Ordinal))
-            _runStart = seq;
-        _entries.Add(new Entry(actor, function, kind, resource, detail));
-        return seq;
+        public string Actor = actor, Function = function, Resource = resource;
+        public StepKind Kind = kind;
+        public StepDetail Detail = detail;
+    }
+
+    public int Count => _count;
+
+    /// <summary>
+    /// Appends a step. A setter, not a method: Coyote's rewriter registers a call site on entry to every method
+    /// of a rewritten assembly but not to accessors, and each call site costs an execution-graph node per step.
+    /// </summary>
+    public Entry Next
+    {
+        set
+        {
+            var seq = _count;
+            if (seq % ChunkSize == 0)
+                _chunks.Add(new Entry[ChunkSize]);
+            if (seq > 0 && !string.Equals(_lastActor, value.Actor, StringComparison.Ordinal))
+                _runStart = seq;
+            _lastActor = value.Actor;
+            _chunks[seq / ChunkSize][seq % ChunkSize] = value;
+            _count++;
+        }
     }
 
     /// <summary>Whether an actor other than <paramref name="actor"/> recorded a step at or after <paramref name="mark"/>.</summary>
     public bool OthersSince(int mark, string actor)
     {
-        var n = _entries.Count;
-        if (mark >= n)
+        if (mark >= _count)
             return false;
         // The last step is someone else's, or the trailing run of the actor's own steps began after the mark
         // (so the step just before that run, by someone else, is at or after the mark).
-        return !string.Equals(_entries[n - 1].Actor, actor, StringComparison.Ordinal) || _runStart > mark;
+        return !string.Equals(_lastActor, actor, StringComparison.Ordinal) || _runStart > mark;
     }
 
     public StepRecord this[int index]
     {
         get
         {
-            ref var e = ref CollectionsMarshal.AsSpan(_entries)[index];
+            ArgumentOutOfRangeException.ThrowIfNegative(index);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _count);
+            ref var e = ref _chunks[index / ChunkSize][index % ChunkSize];
             var detail = e.Detail.Format();
-            e.Detail = StepDetail.Text(detail);
+            e.Detail = new StepDetail(detail);
             return new StepRecord(index, e.Actor, e.Function, e.Kind, e.Resource, detail);
         }
     }
 
     public IEnumerator<StepRecord> GetEnumerator()
     {
-        for (var i = 0; i < _entries.Count; i++)
+        for (var i = 0; i < _count; i++)
             yield return this[i];
     }
 
