@@ -71,7 +71,8 @@ internal static class BenchCommand
         sb.AppendLine($"Measured by `hmm-spec bench` on {DateTime.UtcNow:yyyy-MM-dd} ({Environment.ProcessorCount} cores, shared), " +
                       $"random strategy, seed 1, variant `{rows.FirstOrDefault()?.Variant}`. " +
                       "The floor is an empty Coyote test with the same actors and scheduling points per iteration. " +
-                      $"Per row, both are first warmed up (half the iterations, at least 20: JIT and tiered recompilation), then " +
+                      $"Per row, both are first warmed up in chunks of a quarter of the iterations (at least 20) until a chunk " +
+                      "compiles no new method (JIT and tiered recompilation), then " +
                       $"{ExplorationBench.Rounds} rounds time {iterations} iterations of the model and then of the floor; " +
                       "each side's speed is its fastest round (load from other processes only slows a run down), and the cost " +
                       "ratio is the model's time per scheduling point over the floor's, both from those rounds (target: at most 2x). " +
