@@ -10,13 +10,16 @@ namespace Hmm.Spec.Actors.Harness;
 /// </summary>
 internal sealed class SafetyMonitor : CoyoteMonitor
 {
-    /// <summary>An op finished; <see cref="Satisfied"/> is false when its expectation did not hold.</summary>
-    internal sealed class OpChecked(string actor, string op, string result, string? expect, bool satisfied) : Event
+    /// <summary>
+    /// An op finished; <see cref="Satisfied"/> is false when its expectation did not hold. The op, result and
+    /// expectation are objects whose text is only made (by <c>ToString</c>) for a failed assertion.
+    /// </summary>
+    internal sealed class OpChecked(string actor, object op, object result, object? expect, bool satisfied) : Event
     {
         public string Actor { get; } = actor;
-        public string Op { get; } = op;
-        public string Result { get; } = result;
-        public string? Expect { get; } = expect;
+        public object Op { get; } = op;
+        public object Result { get; } = result;
+        public object? Expect { get; } = expect;
         public bool Satisfied { get; } = satisfied;
     }
 

@@ -84,7 +84,8 @@ public static class ScenarioHarness
                 Specification.Monitor<FaultLivenessMonitor>(FaultLivenessMonitor.AccessStarted.Instance);
             // Op boundaries in the step log (no scheduling point), so a replay shows which op each step belongs to.
             var name = so.Op.Kind.WireName();
-            world.Record(StepKind.Call, name, so.Path, so.Op.ToString());
+            // Ops and results render as JSON: only when the steps are read (see StepDetail).
+            world.Record(StepKind.Call, name, so.Path, new StepDetail(static (op, _, _) => op!.ToString()!, 0, state: so.Op));
             OpResult result;
             try
             {
@@ -97,7 +98,7 @@ public static class ScenarioHarness
             }
             if (access)
                 Specification.Monitor<FaultLivenessMonitor>(FaultLivenessMonitor.AccessCompleted.Instance);
-            world.Record(StepKind.Note, name, "result", result.ToString());
+            world.Record(StepKind.Note, name, "result", new StepDetail(static (r, _, _) => r!.ToString()!, 0, state: result));
             History.Complete(id, result);
             if (so.Op.Kind == OpKind.DeviceRemove && result.Ok != true)
                 deviceRemoveFailed = true;
@@ -105,8 +106,7 @@ public static class ScenarioHarness
             var satisfied = so.Expect is null || result.Satisfies(so.Expect);
             if (!satisfied)
                 Failed = true;
-            Specification.Monitor<SafetyMonitor>(new SafetyMonitor.OpChecked(
-                actor, $"{so.Path} {so.Op}", result.ToString(), so.Expect?.ToString(), satisfied));
+            Specification.Monitor<SafetyMonitor>(new SafetyMonitor.OpChecked(actor, new OpLabel(so), result, so.Expect, satisfied));
             return satisfied;
         }
 
@@ -133,6 +133,12 @@ public static class ScenarioHarness
                 Failed = true;
                 Specification.Monitor<SafetyMonitor>(new SafetyMonitor.ViolationRaised(verdict));
             }
+        }
+
+        /// <summary>"path op" for the monitor's message, rendered only if the expectation failed.</summary>
+        private sealed class OpLabel(ScenarioOp so)
+        {
+            public override string ToString() => $"{so.Path} {so.Op}";
         }
 
         private void Fail(KernelViolation v)

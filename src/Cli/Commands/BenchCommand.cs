@@ -69,13 +69,20 @@ internal static class BenchCommand
         var sb = new StringBuilder();
         sb.AppendLine(Section).AppendLine();
         sb.AppendLine($"Measured by `hmm-spec bench` on {DateTime.UtcNow:yyyy-MM-dd} ({Environment.ProcessorCount} cores, shared), " +
-                      $"random strategy, seed 1, {iterations} iterations per row, variant `{rows.FirstOrDefault()?.Variant}`. " +
-                      "The floor is an empty Coyote test with the same actors and scheduling points per iteration; " +
-                      "the ratio is the model's cost per scheduling point over the floor's (target: at most 2x).").AppendLine();
-        sb.AppendLine("| scenario | iterations/s | scheduling points/iteration | floor iterations/s | cost ratio |");
-        sb.AppendLine("|---|---:|---:|---:|---:|");
+                      $"random strategy, seed 1, variant `{rows.FirstOrDefault()?.Variant}`. " +
+                      "The floor is an empty Coyote test with the same actors and scheduling points per iteration. " +
+                      $"Per row, both are first warmed up in chunks of a quarter of the iterations (at least 20) until a chunk " +
+                      "compiles no new method (JIT and tiered recompilation), then " +
+                      $"{ExplorationBench.Rounds} rounds time {iterations} iterations of the model and then of the floor; " +
+                      "each side's speed is its fastest round (load from other processes only slows a run down), and the cost " +
+                      "ratio is the model's time per scheduling point over the floor's, both from those rounds (target: at most 2x). " +
+                      "The last column is what the fastest rounds allocated per iteration (the whole process, Coyote's share " +
+                      "included): unlike the speeds it does not depend on the machine's load.").AppendLine();
+        sb.AppendLine("| scenario | iterations/s | scheduling points/iteration | floor iterations/s | floor points/iteration | cost ratio | KiB allocated/iteration, model / floor |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
-            sb.AppendLine(string.Format(inv, "| {0} | {1:F0} | {2:F0} | {3:F0} | {4:F2}x |", r.Scenario, r.IterationsPerSecond, r.StepsPerIteration, r.FloorIterationsPerSecond, r.CostRatio));
+            sb.AppendLine(string.Format(inv, "| {0} | {1:F0} | {2:F0} | {3:F0} | {4:F0} | {5:F2}x | {6:F0} / {7:F0} |", r.Scenario, r.IterationsPerSecond,
+                r.StepsPerIteration, r.FloorIterationsPerSecond, r.FloorStepsPerIteration, r.CostRatio, r.AllocatedKiBPerIteration, r.FloorAllocatedKiBPerIteration));
         if (ttb is not null)
         {
             sb.AppendLine();

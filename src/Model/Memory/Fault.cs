@@ -16,7 +16,7 @@ public sealed partial class KernelWorld
         vma.Mm.MmapSem.AssertHeld(nameof(handle_mm_fault), "page fault");
         Record(StepKind.Call, nameof(handle_mm_fault), $"{vma.Mm.Name}:{address}", $"flags={(flags & VmFault.FAULT_FLAG_WRITE) switch { 0 => "read", _ => "write" }}");
         var ret = handle_pte_fault(new Vmf(vma, address, flags));
-        Record(StepKind.Note, nameof(handle_mm_fault), $"{vma.Mm.Name}:{address}", $"returns {VmFault.Format(ret)}");
+        Record(StepKind.Note, nameof(handle_mm_fault), $"{vma.Mm.Name}:{address}", new StepDetail(static (_, a, _) => $"returns {VmFault.Format((int)a)}", ret));
         return ret;
     }
 

@@ -78,7 +78,10 @@ public sealed class DevPagemap
     public DevPageFaultFn? PageFaultRaw => _pageFault;
     public DevPageFreeFn? PageFreeRaw => _pageFree;
 
-    private string Res(string field) => $"pgmap {Name} {field}";
+    private ResourceNames? _names;
+
+    /// <summary>Field resource names; a property and an indexer, so no method call per access (see <see cref="StepDetail"/>).</summary>
+    private ResourceNames Res => _names ??= new ResourceNames($"pgmap {Name}");
 
     private void CheckAlive(string function, string field)
     {
@@ -91,52 +94,52 @@ public sealed class DevPagemap
     /// <summary>pgmap->flags.</summary>
     public int ReadFlags(string function)
     {
-        _w.Point(StepKind.Read, Res("flags"));
+        _w.Point(StepKind.Read, Res["flags"]);
         CheckAlive(function, "flags");
-        _w.Record(StepKind.Read, function, Res("flags"), MemoryFlags.Format(_flags));
+        _w.Record(StepKind.Read, function, Res["flags"], new StepDetail(static (_, a, _) => MemoryFlags.Format((int)a), _flags));
         return _flags;
     }
 
     public void WriteFlags(int flags, string function)
     {
-        _w.Point(StepKind.Write, Res("flags"));
+        _w.Point(StepKind.Write, Res["flags"]);
         CheckAlive(function, "flags");
         _flags = flags;
-        _w.Record(StepKind.Write, function, Res("flags"), MemoryFlags.Format(flags));
+        _w.Record(StepKind.Write, function, Res["flags"], new StepDetail(static (_, a, _) => MemoryFlags.Format((int)a), flags));
     }
 
     /// <summary>pgmap->page_fault.</summary>
     public DevPageFaultFn? ReadPageFault(string function)
     {
-        _w.Point(StepKind.Read, Res("page_fault"));
+        _w.Point(StepKind.Read, Res["page_fault"]);
         CheckAlive(function, "page_fault");
-        _w.Record(StepKind.Read, function, Res("page_fault"), _pageFault is null ? "NULL" : "set");
+        _w.Record(StepKind.Read, function, Res["page_fault"], _pageFault is null ? "NULL" : "set");
         return _pageFault;
     }
 
     public void WritePageFault(DevPageFaultFn? fn, string function)
     {
-        _w.Point(StepKind.Write, Res("page_fault"));
+        _w.Point(StepKind.Write, Res["page_fault"]);
         CheckAlive(function, "page_fault");
         _pageFault = fn;
-        _w.Record(StepKind.Write, function, Res("page_fault"), fn is null ? "NULL" : "set");
+        _w.Record(StepKind.Write, function, Res["page_fault"], fn is null ? "NULL" : "set");
     }
 
     /// <summary>pgmap->page_free.</summary>
     public DevPageFreeFn? ReadPageFree(string function)
     {
-        _w.Point(StepKind.Read, Res("page_free"));
+        _w.Point(StepKind.Read, Res["page_free"]);
         CheckAlive(function, "page_free");
-        _w.Record(StepKind.Read, function, Res("page_free"), _pageFree is null ? "NULL" : "set");
+        _w.Record(StepKind.Read, function, Res["page_free"], _pageFree is null ? "NULL" : "set");
         return _pageFree;
     }
 
     public void WritePageFree(DevPageFreeFn? fn, string function)
     {
-        _w.Point(StepKind.Write, Res("page_free"));
+        _w.Point(StepKind.Write, Res["page_free"]);
         CheckAlive(function, "page_free");
         _pageFree = fn;
-        _w.Record(StepKind.Write, function, Res("page_free"), fn is null ? "NULL" : "set");
+        _w.Record(StepKind.Write, function, Res["page_free"], fn is null ? "NULL" : "set");
     }
 
     // ---------------- percpu_ref ----------------
@@ -144,47 +147,47 @@ public sealed class DevPagemap
     /// <summary>percpu_ref_init: one initial reference, alive.</summary>
     public void percpu_ref_init(string function)
     {
-        _w.Point(StepKind.Write, Res("ref"));
+        _w.Point(StepKind.Write, Res["ref"]);
         _refCount = 1;
         RefState = PercpuRefState.Alive;
-        _w.Record(StepKind.Write, function, Res("ref"), "init 1 (alive)");
+        _w.Record(StepKind.Write, function, Res["ref"], "init 1 (alive)");
     }
 
     /// <summary>percpu_ref_get (allowed after kill, as in the kernel's atomic mode).</summary>
     public void percpu_ref_get(string function)
     {
-        _w.Point(StepKind.Write, Res("ref"));
+        _w.Point(StepKind.Write, Res["ref"]);
         CheckAlive(function, "ref");
         if (RefState == PercpuRefState.Drained)
             _w.Violation(ViolationCategory.PgmapGone, function, $"percpu_ref_get on drained ref of {Name}");
         _refCount++;
-        _w.Record(StepKind.Write, function, Res("ref"), $"{_refCount - 1} -> {_refCount}");
+        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(static (_, a, b) => $"{a} -> {b}", _refCount - 1, _refCount));
     }
 
     /// <summary>percpu_ref_tryget_live: fails once killed.</summary>
     public bool percpu_ref_tryget_live(string function)
     {
-        _w.Point(StepKind.Write, Res("ref"));
+        _w.Point(StepKind.Write, Res["ref"]);
         CheckAlive(function, "ref");
         if (RefState != PercpuRefState.Alive)
         {
-            _w.Record(StepKind.Read, function, Res("ref"), $"{RefState} (tryget_live fails)");
+            _w.Record(StepKind.Read, function, Res["ref"], $"{RefState} (tryget_live fails)");
             return false;
         }
         _refCount++;
-        _w.Record(StepKind.Write, function, Res("ref"), $"{_refCount - 1} -> {_refCount}");
+        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(static (_, a, b) => $"{a} -> {b}", _refCount - 1, _refCount));
         return true;
     }
 
     /// <summary>percpu_ref_put; reaching zero after kill drains the ref (release callback: complete()).</summary>
     public void percpu_ref_put(string function)
     {
-        _w.Point(StepKind.Write, Res("ref"));
+        _w.Point(StepKind.Write, Res["ref"]);
         CheckAlive(function, "ref");
         if (_refCount <= 0)
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"percpu_ref_put below zero on {Name}");
         _refCount--;
-        _w.Record(StepKind.Write, function, Res("ref"), $"{_refCount + 1} -> {_refCount}");
+        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(static (_, a, b) => $"{a} -> {b}", _refCount + 1, _refCount));
         if (_refCount == 0)
             Drain(function);
     }
@@ -192,13 +195,13 @@ public sealed class DevPagemap
     /// <summary>percpu_ref_kill: drops the initial reference and refuses new live gets.</summary>
     public void percpu_ref_kill(string function)
     {
-        _w.Point(StepKind.Write, Res("ref"));
+        _w.Point(StepKind.Write, Res["ref"]);
         CheckAlive(function, "ref");
         if (RefState != PercpuRefState.Alive)
             _w.Violation(ViolationCategory.BugOn, function, $"percpu_ref_kill twice on {Name}");
         RefState = PercpuRefState.Killed;
         _refCount--;
-        _w.Record(StepKind.Write, function, Res("ref"), $"killed, {_refCount + 1} -> {_refCount}");
+        _w.Record(StepKind.Write, function, Res["ref"], $"killed, {_refCount + 1} -> {_refCount}");
         if (_refCount == 0)
             Drain(function);
     }
@@ -208,24 +211,24 @@ public sealed class DevPagemap
         if (RefState != PercpuRefState.Killed)
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"percpu ref of {Name} reached zero while alive");
         RefState = PercpuRefState.Drained;
-        _w.Record(StepKind.Write, function, Res("ref"), "drained (release: complete)");
+        _w.Record(StepKind.Write, function, Res["ref"], "drained (release: complete)");
         _drained.Release();
     }
 
     /// <summary>wait_for_completion on the ref's release: sleeps until the ref drained.</summary>
     public void WaitForDrain(string function)
     {
-        _w.Record(StepKind.Note, function, Res("ref"), "wait_for_completion");
+        _w.Record(StepKind.Note, function, Res["ref"], "wait_for_completion");
         _drained.Wait();
         _drained.Release();
-        _w.Record(StepKind.Read, function, Res("ref"), "drained");
+        _w.Record(StepKind.Read, function, Res["ref"], "drained");
     }
 
     /// <summary>The owner freed the pgmap (devm release done): later field reads are pgmap-gone.</summary>
     public void MarkGone(string function)
     {
         Gone = true;
-        _w.Record(StepKind.Write, function, Res("state"), "released");
+        _w.Record(StepKind.Write, function, Res["state"], "released");
     }
 
     public override string ToString() => $"pgmap {Name}";

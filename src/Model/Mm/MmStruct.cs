@@ -13,6 +13,7 @@ public sealed class MmStruct
     private readonly List<Vma> _vmas = [];
     private readonly SortedDictionary<long, Pte> _pageTable = [];
     private readonly long[] _rss = new long[4];
+    private readonly string?[] _rssNames = new string?[4];
 
     internal MmStruct(KernelWorld world, string name)
     {
@@ -55,28 +56,43 @@ public sealed class MmStruct
 
     // ---------------- page table ----------------
 
-    private string PteRes(long address) => $"pte {Name}:{address}";
+    /// <summary>PTE resource names by address, built once per iteration (see <see cref="ResourceNames"/>).</summary>
+    private readonly Dictionary<long, string> _pteNames = [];
+
+    internal string PteRes(long address)
+    {
+        if (!_pteNames.TryGetValue(address, out var name))
+            _pteNames[address] = name = $"pte {Name}:{address}";
+        return name;
+    }
 
     /// <summary>*pte: a load of the PTE (lockless unless the caller holds the PTL).</summary>
     public Pte ReadPte(long address, string function)
     {
-        _w.Point(StepKind.Read, PteRes(address));
+        var res = PteRes(address);
+        _w.Point(StepKind.Read, res);
         var pte = _pageTable.GetValueOrDefault(address);
-        _w.Record(StepKind.Read, function, PteRes(address), Describe(pte));
+        _w.Record(StepKind.Read, function, res,
+            new StepDetail(static (mm, a, _) => ((MmStruct)mm!).Describe(new Pte((ulong)a)), (long)pte.Raw, state: this));
         return pte;
     }
 
     /// <summary>set_pte_at / pte_clear: a store to the PTE; the PTL must be held.</summary>
     public void WritePte(long address, Pte pte, string function)
     {
-        Ptl.AssertHeld(function, $"store to {PteRes(address)}");
-        _w.Point(StepKind.Write, PteRes(address));
+        // Checked first so the message is built only for the violation.
+        if (!Ptl.HeldByCurrent)
+            Ptl.AssertHeld(function, $"store to {PteRes(address)}");
+        var res = PteRes(address);
+        _w.Point(StepKind.Write, res);
         var old = _pageTable.GetValueOrDefault(address);
         if (pte.IsNone)
             _pageTable.Remove(address);
         else
             _pageTable[address] = pte;
-        _w.Record(StepKind.Write, function, PteRes(address), $"{Describe(old)} -> {Describe(pte)}");
+        _w.Record(StepKind.Write, function, res, new StepDetail(
+            static (mm, a, b) => $"{((MmStruct)mm!).Describe(new Pte((ulong)a))} -> {((MmStruct)mm!).Describe(new Pte((ulong)b))}",
+            (long)old.Raw, (long)pte.Raw, this));
     }
 
     /// <summary>The MMU setting accessed/dirty bits (part of the atomic hardware-access step; no PTL).</summary>
@@ -99,24 +115,26 @@ public sealed class MmStruct
     /// <summary>add_mm_counter (atomic).</summary>
     public void add_mm_counter(MmCounter member, long value, string function)
     {
-        var res = $"rss {Name} {member}";
+        var res = RssRes(member);
         _w.Point(StepKind.Write, res);
         var old = _rss[(int)member];
         _rss[(int)member] = old + value;
-        _w.Record(StepKind.Write, function, res, $"{old} -> {old + value}");
+        _w.Record(StepKind.Write, function, res, new StepDetail(static (_, a, b) => $"{a} -> {b}", old, old + value));
     }
 
     /// <summary>get_mm_counter.</summary>
     public long get_mm_counter(MmCounter member, string function)
     {
-        var res = $"rss {Name} {member}";
+        var res = RssRes(member);
         _w.Point(StepKind.Read, res);
         var v = _rss[(int)member];
-        _w.Record(StepKind.Read, function, res, v.ToString());
+        _w.Record(StepKind.Read, function, res, new StepDetail(static (_, a, _) => a.ToString(), v));
         return v;
     }
 
     public long RssRaw(MmCounter member) => _rss[(int)member];
+
+    private string RssRes(MmCounter member) => _rssNames[(int)member] ??= $"rss {Name} {member}";
 
     public override string ToString() => $"mm {Name}";
 }

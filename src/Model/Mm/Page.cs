@@ -43,7 +43,10 @@ public sealed class Page
     /// <summary>Poison written into a freed page's contents (page poisoning).</summary>
     public const long PoisonContents = unchecked((long)0xaaaaaaaaaaaaaaaaUL);
 
-    private string Res(string field) => $"page {Pfn} {field}";
+    private ResourceNames? _names;
+
+    /// <summary>Field resource names; a property and an indexer, so no method call per access (see <see cref="StepDetail"/>).</summary>
+    private ResourceNames Res => _names ??= new ResourceNames($"page {Pfn}");
 
     private void CheckLive(string function, string field)
     {
@@ -65,48 +68,50 @@ public sealed class Page
     /// <summary>page_ref_count.</summary>
     public int ReadRefcount(string function)
     {
-        _w.Point(StepKind.Read, Res("refcount"));
-        CheckLive(function, "refcount");
-        _w.Record(StepKind.Read, function, Res("refcount"), _refcount.ToString());
+        _w.Point(StepKind.Read, Res["refcount"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "refcount");
+        _w.Record(StepKind.Read, function, Res["refcount"], new StepDetail(static (_, a, _) => a.ToString(), _refcount));
         return _refcount;
     }
 
     /// <summary>An atomic add (page_ref_inc/dec/add); returns the new count. Going below 0 is refcount-underflow.</summary>
     public int AddRefcount(int delta, string function)
     {
-        _w.Point(StepKind.Write, Res("refcount"));
-        CheckLive(function, "refcount");
+        _w.Point(StepKind.Write, Res["refcount"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "refcount");
         var old = _refcount;
         if (old + delta < 0)
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"page pfn={Pfn} refcount {old} + {delta} < 0");
         _refcount = old + delta;
-        _w.Record(StepKind.Write, function, Res("refcount"), $"{old} -> {_refcount}");
+        _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(static (_, a, b) => $"{a} -> {b}", old, _refcount));
         return _refcount;
     }
 
     /// <summary>page_ref_add_unless(page, 1, 0) (get_page_unless_zero): never touches a freed page's count.</summary>
     public bool AddRefcountUnlessZero(string function)
     {
-        _w.Point(StepKind.Write, Res("refcount"));
+        _w.Point(StepKind.Write, Res["refcount"]);
         if (State == PageState.Offline)
             _w.Violation(ViolationCategory.UseAfterFree, function, $"refcount of page pfn={Pfn} whose memmap was removed");
         if (_refcount == 0)
         {
-            _w.Record(StepKind.Read, function, Res("refcount"), "0 (get_page_unless_zero fails)");
+            _w.Record(StepKind.Read, function, Res["refcount"], "0 (get_page_unless_zero fails)");
             return false;
         }
         _refcount++;
-        _w.Record(StepKind.Write, function, Res("refcount"), $"{_refcount - 1} -> {_refcount}");
+        _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(static (_, a, b) => $"{a} -> {b}", _refcount - 1, _refcount));
         return true;
     }
 
     /// <summary>set_page_count (initialisation by an allocator or driver; does not check liveness).</summary>
     public void SetRefcount(int value, string function)
     {
-        _w.Point(StepKind.Write, Res("refcount"));
+        _w.Point(StepKind.Write, Res["refcount"]);
         var old = _refcount;
         _refcount = value;
-        _w.Record(StepKind.Write, function, Res("refcount"), $"{old} -> {value} (set)");
+        _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(static (_, a, b) => $"{a} -> {b} (set)", old, value));
     }
 
     /// <summary>The raw count, for invariants at a quiescent point (no step).</summary>
@@ -117,22 +122,24 @@ public sealed class Page
     /// <summary>page_mapcount: _mapcount + 1.</summary>
     public int ReadMapcount(string function)
     {
-        _w.Point(StepKind.Read, Res("mapcount"));
-        CheckLive(function, "mapcount");
-        _w.Record(StepKind.Read, function, Res("mapcount"), $"_mapcount={_mapcount}");
+        _w.Point(StepKind.Read, Res["mapcount"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "mapcount");
+        _w.Record(StepKind.Read, function, Res["mapcount"], new StepDetail(static (_, a, _) => $"_mapcount={a}", _mapcount));
         return _mapcount + 1;
     }
 
     /// <summary>Atomic add to _mapcount; returns the new _mapcount. Below -1 is mapcount-underflow.</summary>
     public int AddMapcount(int delta, string function)
     {
-        _w.Point(StepKind.Write, Res("mapcount"));
-        CheckLive(function, "mapcount");
+        _w.Point(StepKind.Write, Res["mapcount"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "mapcount");
         var old = _mapcount;
         if (old + delta < -1)
             _w.Violation(ViolationCategory.MapcountUnderflow, function, $"page pfn={Pfn} _mapcount {old} + {delta} < -1");
         _mapcount = old + delta;
-        _w.Record(StepKind.Write, function, Res("mapcount"), $"{old} -> {_mapcount}");
+        _w.Record(StepKind.Write, function, Res["mapcount"], new StepDetail(static (_, a, b) => $"{a} -> {b}", old, _mapcount));
         return _mapcount;
     }
 
@@ -144,19 +151,21 @@ public sealed class Page
     /// <summary>page->mapping (an <see cref="AnonVma"/> for anonymous pages, a <see cref="ShmemFile"/> for shmem).</summary>
     public object? ReadMapping(string function)
     {
-        _w.Point(StepKind.Read, Res("mapping"));
-        CheckLive(function, "mapping");
-        _w.Record(StepKind.Read, function, Res("mapping"), _mapping?.ToString() ?? "null");
+        _w.Point(StepKind.Read, Res["mapping"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "mapping");
+        _w.Record(StepKind.Read, function, Res["mapping"], _mapping?.ToString() ?? "null");
         return _mapping;
     }
 
     public void WriteMapping(object? mapping, long index, string function)
     {
-        _w.Point(StepKind.Write, Res("mapping"));
-        CheckLive(function, "mapping");
+        _w.Point(StepKind.Write, Res["mapping"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "mapping");
         _mapping = mapping;
         _index = index;
-        _w.Record(StepKind.Write, function, Res("mapping"), $"{mapping?.ToString() ?? "null"} index={index}");
+        _w.Record(StepKind.Write, function, Res["mapping"], $"{mapping?.ToString() ?? "null"} index={index}");
     }
 
     public long IndexRaw => _index;
@@ -167,19 +176,21 @@ public sealed class Page
     /// <summary>A load from the page's data (CPU through a mapping, or the device's copy engine).</summary>
     public long ReadContents(string function)
     {
-        _w.Point(StepKind.Read, Res("data"));
-        CheckLive(function, "data");
-        _w.Record(StepKind.Read, function, Res("data"), _contents.ToString());
+        _w.Point(StepKind.Read, Res["data"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "data");
+        _w.Record(StepKind.Read, function, Res["data"], new StepDetail(static (_, a, _) => a.ToString(), _contents));
         return _contents;
     }
 
     public void WriteContents(long value, string function)
     {
-        _w.Point(StepKind.Write, Res("data"));
-        CheckLive(function, "data");
+        _w.Point(StepKind.Write, Res["data"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "data");
         var old = _contents;
         _contents = value;
-        _w.Record(StepKind.Write, function, Res("data"), $"{old} -> {value}");
+        _w.Record(StepKind.Write, function, Res["data"], new StepDetail(static (_, a, b) => $"{a} -> {b}", old, value));
     }
 
     public long ContentsRaw => _contents;
@@ -192,36 +203,39 @@ public sealed class Page
     /// <summary>trylock_page.</summary>
     public bool TryLock(string function)
     {
-        _w.Point(StepKind.Write, Res("PG_locked"));
-        CheckLive(function, "PG_locked");
+        _w.Point(StepKind.Write, Res["PG_locked"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "PG_locked");
         if (!_pgLock.Wait(0))
         {
-            _w.Record(StepKind.Read, function, Res("PG_locked"), "locked (trylock_page fails)");
+            _w.Record(StepKind.Read, function, Res["PG_locked"], "locked (trylock_page fails)");
             return false;
         }
         _locked = true;
-        _w.Record(StepKind.Lock, function, Res("PG_locked"), "0 -> 1 (trylock_page)");
+        _w.Record(StepKind.Lock, function, Res["PG_locked"], "0 -> 1 (trylock_page)");
         return true;
     }
 
     /// <summary>lock_page: sleeps until the page is unlocked.</summary>
     public void Lock(string function)
     {
-        CheckLive(function, "PG_locked");
+        if (State != PageState.InUse)
+            CheckLive(function, "PG_locked");
         _pgLock.Wait();
         _locked = true;
-        _w.Record(StepKind.Lock, function, Res("PG_locked"), "0 -> 1 (lock_page)");
+        _w.Record(StepKind.Lock, function, Res["PG_locked"], "0 -> 1 (lock_page)");
     }
 
     /// <summary>unlock_page; unlocking an unlocked page is a BUG.</summary>
     public void Unlock(string function)
     {
-        _w.Point(StepKind.Write, Res("PG_locked"));
-        CheckLive(function, "PG_locked");
+        _w.Point(StepKind.Write, Res["PG_locked"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "PG_locked");
         if (!_locked)
             _w.Violation(ViolationCategory.BugOn, function, $"unlock_page of unlocked page pfn={Pfn}");
         _locked = false;
-        _w.Record(StepKind.Unlock, function, Res("PG_locked"), "1 -> 0 (unlock_page)");
+        _w.Record(StepKind.Unlock, function, Res["PG_locked"], "1 -> 0 (unlock_page)");
         _pgLock.Release();
         // wake_up_page(page, PG_locked): every sleeper queued by QueueUnlockWaiter. The release above is a full
         // barrier between clearing PG_locked and looking for sleepers (pairs with QueueUnlockWaiter's barrier).
@@ -240,8 +254,9 @@ public sealed class Page
     /// </summary>
     public PageUnlockWaiter? QueueUnlockWaiter(string function)
     {
-        _w.Point(StepKind.Read, Res("PG_locked"));
-        CheckLive(function, "PG_locked");
+        _w.Point(StepKind.Read, Res["PG_locked"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "PG_locked");
         PageUnlockWaiter? waiter = null;
         if (Volatile.Read(ref _locked))
         {
@@ -254,7 +269,7 @@ public sealed class Page
             if (!Volatile.Read(ref _locked))
                 waiter.Wake();
         }
-        _w.Record(StepKind.Read, function, Res("PG_locked"),
+        _w.Record(StepKind.Read, function, Res["PG_locked"],
             waiter is null ? "0 (not locked, no wait)" : "1 (queued on the page wait queue, no reference)");
         return waiter;
     }
@@ -262,18 +277,20 @@ public sealed class Page
     /// <summary>wait_on_page_locked: sleeps until PG_locked is clear (does not take the lock).</summary>
     public void WaitUnlocked(string function)
     {
-        CheckLive(function, "PG_locked");
+        if (State != PageState.InUse)
+            CheckLive(function, "PG_locked");
         _pgLock.Wait();
-        _w.Record(StepKind.Read, function, Res("PG_locked"), "0 (wait_on_page_locked returns)");
+        _w.Record(StepKind.Read, function, Res["PG_locked"], "0 (wait_on_page_locked returns)");
         _pgLock.Release();
     }
 
     /// <summary>PageLocked.</summary>
     public bool ReadLocked(string function)
     {
-        _w.Point(StepKind.Read, Res("PG_locked"));
-        CheckLive(function, "PG_locked");
-        _w.Record(StepKind.Read, function, Res("PG_locked"), _locked ? "1" : "0");
+        _w.Point(StepKind.Read, Res["PG_locked"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "PG_locked");
+        _w.Record(StepKind.Read, function, Res["PG_locked"], _locked ? "1" : "0");
         return _locked;
     }
 
@@ -284,9 +301,10 @@ public sealed class Page
     /// <summary>page->pgmap (ZONE_DEVICE pages); a read of a free page's pgmap is the seed's use-after-free.</summary>
     public DevPagemap? ReadPgmap(string function)
     {
-        _w.Point(StepKind.Read, Res("pgmap"));
-        CheckLive(function, "pgmap");
-        _w.Record(StepKind.Read, function, Res("pgmap"), _pgmap?.ToString() ?? "null");
+        _w.Point(StepKind.Read, Res["pgmap"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "pgmap");
+        _w.Record(StepKind.Read, function, Res["pgmap"], _pgmap?.ToString() ?? "null");
         return _pgmap;
     }
 
@@ -297,7 +315,7 @@ public sealed class Page
     /// <summary>Marks the page allocated (page allocator or driver pool hand it out).</summary>
     public void MarkInUse(string function)
     {
-        _w.Point(StepKind.Write, Res("state"));
+        _w.Point(StepKind.Write, Res["state"]);
         if (State == PageState.InUse)
             _w.Violation(ViolationCategory.BugOn, function, $"allocating page pfn={Pfn} that is already in use");
         if (State == PageState.Offline)
@@ -306,13 +324,13 @@ public sealed class Page
         _mapcount = -1;
         _mapping = null;
         _index = 0;
-        _w.Record(StepKind.Write, function, Res("state"), "free -> in use");
+        _w.Record(StepKind.Write, function, Res["state"], "free -> in use");
     }
 
     /// <summary>Marks the page free (returned to the page allocator or to a driver's free list).</summary>
     public void MarkFree(string function)
     {
-        _w.Point(StepKind.Write, Res("state"));
+        _w.Point(StepKind.Write, Res["state"]);
         if (State == PageState.Free)
             _w.Violation(ViolationCategory.DoubleFree, function, $"page pfn={Pfn} freed twice");
         if (State == PageState.Offline)
@@ -324,22 +342,22 @@ public sealed class Page
         State = PageState.Free;
         _mapping = null;
         _contents = PoisonContents;
-        _w.Record(StepKind.Write, function, Res("state"), "in use -> free");
+        _w.Record(StepKind.Write, function, Res["state"], "in use -> free");
     }
 
     /// <summary>The memmap section holding this page is being removed.</summary>
     internal void MarkOffline(string function)
     {
         State = PageState.Offline;
-        _w.Record(StepKind.Write, function, Res("state"), "-> offline (memmap removed)");
+        _w.Record(StepKind.Write, function, Res["state"], "-> offline (memmap removed)");
     }
 
     /// <summary>Sets page->pgmap (memmap initialisation by devm_memremap_pages).</summary>
     public void InitPgmap(DevPagemap? pgmap, string function)
     {
-        _w.Point(StepKind.Write, Res("pgmap"));
+        _w.Point(StepKind.Write, Res["pgmap"]);
         _pgmap = pgmap;
-        _w.Record(StepKind.Write, function, Res("pgmap"), pgmap?.ToString() ?? "null");
+        _w.Record(StepKind.Write, function, Res["pgmap"], pgmap?.ToString() ?? "null");
     }
 
     public override string ToString() => $"page {Pfn}";

@@ -71,13 +71,13 @@ public sealed partial class KernelWorld
     private bool TryHardwareAccess(MmStruct mm, long address, bool write, long value, out long loaded)
     {
         var fn = write ? "cpu_store" : "cpu_load";
-        var res = $"pte {mm.Name}:{address}";
+        var res = mm.PteRes(address);
         Point(write ? StepKind.Write : StepKind.Read, res);
         loaded = 0;
         var pte = mm.PageTableRaw.GetValueOrDefault(address);
         if (!pte.HardwarePresent || (write && !pte.Has(Pte._PAGE_RW)))
         {
-            Record(StepKind.Read, fn, res, $"{mm.Describe(pte)}: page fault");
+            Record(StepKind.Read, fn, res, new StepDetail(static (mm, a, _) => $"{((MmStruct)mm!).Describe(new Pte((ulong)a))}: page fault", (long)pte.Raw, state: mm));
             return false;
         }
         var pfn = pte.RawPfn;
@@ -91,7 +91,9 @@ public sealed partial class KernelWorld
                 MmioWriteRaw(pfn, value);
             else
                 loaded = _mmio.GetValueOrDefault(pfn);
-            Record(write ? StepKind.Write : StepKind.Read, fn, res, $"mmio pfn={pfn} {(write ? "<- " + value : "= " + loaded)}");
+            Record(write ? StepKind.Write : StepKind.Read, fn, res, write
+                ? new StepDetail(static (_, a, b) => $"mmio pfn={a} <- {b}", pfn, value)
+                : new StepDetail(static (_, a, b) => $"mmio pfn={a} = {b}", pfn, loaded));
             return true;
         }
         if (page.State != PageState.InUse)
@@ -102,7 +104,9 @@ public sealed partial class KernelWorld
             page.WriteContentsByHardware(value);
         else
             loaded = page.ContentsRaw;
-        Record(write ? StepKind.Write : StepKind.Read, fn, res, $"pfn={pfn} {(write ? "<- " + value : "= " + loaded)}");
+        Record(write ? StepKind.Write : StepKind.Read, fn, res, write
+            ? new StepDetail(static (_, a, b) => $"pfn={a} <- {b}", pfn, value)
+            : new StepDetail(static (_, a, b) => $"pfn={a} = {b}", pfn, loaded));
         return true;
     }
 }

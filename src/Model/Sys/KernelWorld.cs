@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Coyote.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,7 +12,7 @@ namespace Hmm.Spec.Model;
 /// </summary>
 public sealed partial class KernelWorld
 {
-    private readonly List<StepRecord> _steps = [];
+    private readonly StepLog _steps = new();
     private readonly AsyncLocal<string?> _actor = new();
     private readonly Dictionary<string, MmStruct> _mms = new(StringComparer.Ordinal);
 
@@ -50,16 +51,7 @@ public sealed partial class KernelWorld
     internal int StepCount => _steps.Count;
 
     /// <summary>Whether a task other than the current one recorded a step since <paramref name="mark"/>.</summary>
-    internal bool OthersSteppedSince(int mark)
-    {
-        var me = CurrentActor;
-        for (var i = mark; i < _steps.Count; i++)
-        {
-            if (_steps[i].Actor != me)
-                return true;
-        }
-        return false;
-    }
+    internal bool OthersSteppedSince(int mark) => _steps.OthersSince(mark, CurrentActor);
 
     public IReadOnlyList<StepRecord> Steps => _steps;
 
@@ -113,7 +105,7 @@ public sealed partial class KernelWorld
 
     /// <summary>
     /// A scheduling point before a shared-state access: another CPU may run here. Call it, then read or write,
-    /// then <see cref="Record"/> what happened.
+    /// then <see cref="Record(StepKind, string, string, StepDetail)"/> what happened.
     /// </summary>
     public void Point(StepKind kind, string resource)
     {
@@ -136,14 +128,31 @@ public sealed partial class KernelWorld
     /// <summary>Appends a step to the log.</summary>
     public void Record(StepKind kind, string function, string resource, string detail)
     {
-        var step = new StepRecord(_steps.Count, CurrentActor, function, kind, resource, detail);
-        _steps.Add(step);
+        // Not forwarded to the other overload: each call costs Coyote an execution-graph node (see StepDetail).
+        _steps.Next = new(CurrentActor, function, kind, resource, new StepDetail(detail));
         if (Logger.IsEnabled(LogLevel.Trace))
-            Logger.LogTrace("{Step}", step.ToString());
+            TraceLastStep();
     }
+
+    /// <summary>Appends a step whose detail is formatted only if someone reads it (see <see cref="StepDetail"/>).</summary>
+    public void Record(StepKind kind, string function, string resource, StepDetail detail)
+    {
+        _steps.Next = new(CurrentActor, function, kind, resource, detail);
+        if (Logger.IsEnabled(LogLevel.Trace))
+            TraceLastStep();
+    }
+
+    private void TraceLastStep() => Logger.LogTrace("{Step}", _steps[_steps.Count - 1].ToString());
 
     /// <summary>A scheduling point and its record in one call, for accesses whose detail is known beforehand.</summary>
     public void Step(StepKind kind, string function, string resource, string detail)
+    {
+        Point(kind, resource);
+        Record(kind, function, resource, detail);
+    }
+
+    /// <summary><see cref="Step(StepKind, string, string, string)"/> with a detail formatted only when read.</summary>
+    public void Step(StepKind kind, string function, string resource, StepDetail detail)
     {
         Point(kind, resource);
         Record(kind, function, resource, detail);
@@ -173,6 +182,13 @@ public sealed partial class KernelWorld
     {
         if (condition)
             Violation(ViolationCategory.BugOn, function, what);
+    }
+
+    /// <summary>BUG_ON(cond) with a message formatted only when <paramref name="condition"/> holds.</summary>
+    public void BUG_ON(bool condition, string function, [InterpolatedStringHandlerArgument(nameof(condition))] ref BugOnMessage what)
+    {
+        if (condition)
+            Violation(ViolationCategory.BugOn, function, what.ToStringAndClear());
     }
 
     // ---------------- address spaces ----------------

@@ -1,0 +1,44 @@
+namespace Hmm.Spec.Model;
+
+/// <summary>Formats a step's detail from the values captured when the step was recorded.</summary>
+public delegate string StepFormat(object? state, long a, long b);
+
+/// <summary>
+/// What a step read or wrote, kept as the values of the moment and formatted only when someone reads
+/// <see cref="KernelWorld.Steps"/> (a replay, a report, a violation): most iterations never print their steps.
+/// The captured values must be immutable (numbers, a PTE's bits, an object whose text never changes), so the
+/// text formatted later is the text formatting at record time would have given.
+/// </summary>
+public readonly struct StepDetail
+{
+    // Constructors rather than factory methods, like the other members on the per-step path: Coyote's rewriter
+    // registers a call site (one execution-graph node per scheduling step) on entry to every method of a rewritten
+    // assembly except constructors and property accessors.
+    // The text, or the StepFormat that makes it: one field, so a logged step stays small.
+    private readonly object? _textOrFormat;
+    private readonly object? _state;
+    private readonly long _a, _b;
+
+    /// <summary>A detail already in words.</summary>
+    public StepDetail(string text)
+    {
+        _textOrFormat = text;
+    }
+
+    /// <summary>A detail formatted later by <paramref name="format"/> (pass a <c>static</c> lambda: no allocation).</summary>
+    public StepDetail(StepFormat format, long a, long b = 0, object? state = null)
+    {
+        _textOrFormat = format;
+        _state = state;
+        _a = a;
+        _b = b;
+    }
+
+    /// <summary>The detail in words.</summary>
+    public string Format() => _textOrFormat switch
+    {
+        string text => text,
+        StepFormat format => format(_state, _a, _b),
+        _ => "",
+    };
+}

@@ -1,0 +1,79 @@
+using System.Collections;
+
+namespace Hmm.Spec.Model;
+
+/// <summary>
+/// The world's step log. Appending stores the step's facts (details unformatted, see <see cref="StepDetail"/>);
+/// reading a step formats its detail once and keeps the text. It also tracks where the trailing run of steps by
+/// one actor began, so "did anyone else step since" is answered without scanning.
+/// </summary>
+internal sealed class StepLog : IReadOnlyList<StepRecord>
+{
+    /// <summary>Steps per chunk: chunks are never copied when the log grows (a list would copy on every doubling).</summary>
+    private const int ChunkSize = 256;
+
+    private readonly List<Entry[]> _chunks = [];
+    private int _count;
+    private int _runStart;
+    private string? _lastActor;
+
+    /// <summary>One logged step: its facts, the detail possibly still unformatted.</summary>
+    internal struct Entry(string actor, string function, StepKind kind, string resource, StepDetail detail)
+    {
+        public string Actor = actor, Function = function, Resource = resource;
+        public StepKind Kind = kind;
+        public StepDetail Detail = detail;
+    }
+
+    public int Count => _count;
+
+    /// <summary>
+    /// Appends a step. A setter, not a method: Coyote's rewriter registers a call site on entry to every method
+    /// of a rewritten assembly but not to accessors, and each call site costs an execution-graph node per step.
+    /// </summary>
+    public Entry Next
+    {
+        set
+        {
+            var seq = _count;
+            if (seq % ChunkSize == 0)
+                _chunks.Add(new Entry[ChunkSize]);
+            if (seq > 0 && !string.Equals(_lastActor, value.Actor, StringComparison.Ordinal))
+                _runStart = seq;
+            _lastActor = value.Actor;
+            _chunks[seq / ChunkSize][seq % ChunkSize] = value;
+            _count++;
+        }
+    }
+
+    /// <summary>Whether an actor other than <paramref name="actor"/> recorded a step at or after <paramref name="mark"/>.</summary>
+    public bool OthersSince(int mark, string actor)
+    {
+        if (mark >= _count)
+            return false;
+        // The last step is someone else's, or the trailing run of the actor's own steps began after the mark
+        // (so the step just before that run, by someone else, is at or after the mark).
+        return !string.Equals(_lastActor, actor, StringComparison.Ordinal) || _runStart > mark;
+    }
+
+    public StepRecord this[int index]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(index);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _count);
+            ref var e = ref _chunks[index / ChunkSize][index % ChunkSize];
+            var detail = e.Detail.Format();
+            e.Detail = new StepDetail(detail);
+            return new StepRecord(index, e.Actor, e.Function, e.Kind, e.Resource, detail);
+        }
+    }
+
+    public IEnumerator<StepRecord> GetEnumerator()
+    {
+        for (var i = 0; i < _count; i++)
+            yield return this[i];
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
