@@ -11,6 +11,7 @@ namespace Hmm.Spec.Model;
 /// callback migrates the faulting page back to system memory. Device reads/writes, MIGRATE and release live in
 /// the other Dmirror*.cs files. The driver takes no page references of its own beyond what the 2017 code took.
 /// </summary>
+[Microsoft.Coyote.Rewriting.SkipRewriting(NotRewritten.Reason)]
 public sealed partial class Dmirror
 {
     private readonly KernelWorld _w;

@@ -7,6 +7,7 @@ namespace Hmm.Spec.Model;
 /// kernel's split PTL is per page-table page, which only narrows contention), mmap_sem and the rss counters.
 /// PTE reads and writes are steps; a PTE write without the PTL is a <c>lock-discipline</c> violation.
 /// </summary>
+[Microsoft.Coyote.Rewriting.SkipRewriting(NotRewritten.Reason)]
 public sealed class MmStruct
 {
     private readonly KernelWorld _w;

@@ -10,6 +10,7 @@ namespace Hmm.Spec.Model;
 /// One instance per Coyote iteration; nothing is static. Kernel functions are methods of this partial class,
 /// one file per kernel source file, each named after the kernel function it transcribes.
 /// </summary>
+[Microsoft.Coyote.Rewriting.SkipRewriting(NotRewritten.Reason)]
 public sealed partial class KernelWorld
 {
     private readonly StepLog _steps = new();

@@ -7,6 +7,7 @@ namespace Hmm.Spec.Model;
 /// reading a step formats its detail once and keeps the text. It also tracks where the trailing run of steps by
 /// one actor began, so "did anyone else step since" is answered without scanning.
 /// </summary>
+[Microsoft.Coyote.Rewriting.SkipRewriting(NotRewritten.Reason)]
 internal sealed class StepLog : IReadOnlyList<StepRecord>
 {
     /// <summary>Steps per chunk: chunks are never copied when the log grows (a list would copy on every doubling).</summary>
