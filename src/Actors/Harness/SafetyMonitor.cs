@@ -1,3 +1,5 @@
+using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Oracle.Ops;
 using Microsoft.Coyote.Specifications;
 using CoyoteMonitor = Microsoft.Coyote.Specifications.Monitor;
 
@@ -11,15 +13,14 @@ namespace Hmm.Spec.Actors.Harness;
 internal sealed class SafetyMonitor : CoyoteMonitor
 {
     /// <summary>
-    /// An op finished; <see cref="Satisfied"/> is false when its expectation did not hold. The op, result and
-    /// expectation are objects whose text is only made (by <c>ToString</c>) for a failed assertion.
+    /// An op finished with <see cref="Result"/>; <see cref="Satisfied"/> is false when the op's expectation did
+    /// not hold. The op and result are kept as values: their JSON text is made only for a failed assertion.
     /// </summary>
-    internal sealed class OpChecked(string actor, object op, object result, object? expect, bool satisfied) : Event
+    internal sealed class OpChecked(string actor, ScenarioOp op, OpResult result, bool satisfied) : Event
     {
         public string Actor { get; } = actor;
-        public object Op { get; } = op;
-        public object Result { get; } = result;
-        public object? Expect { get; } = expect;
+        public ScenarioOp Op { get; } = op;
+        public OpResult Result { get; } = result;
         public bool Satisfied { get; } = satisfied;
     }
 
@@ -39,8 +40,13 @@ internal sealed class SafetyMonitor : CoyoteMonitor
     private void OnOpChecked(Event e)
     {
         var c = (OpChecked)e;
-        Assert(c.Satisfied, "[expectation] {0}: {1} returned {2}, expected {3}", c.Actor, c.Op, c.Result, c.Expect ?? "{}");
+        if (!c.Satisfied)
+            Assert(false, "{0}", ExpectationMessage(c.Actor, c.Op, c.Result));
     }
+
+    /// <summary>The report of an unmet expectation (also what a stress run, with no monitor, reports).</summary>
+    internal static string ExpectationMessage(string actor, ScenarioOp op, OpResult result) =>
+        $"[expectation] {actor}: {op.Path} {op.Op} returned {result}, expected {(object?)op.Expect ?? "{}"}";
 
     private void OnViolation(Event e) => Assert(false, "{0}", ((ViolationRaised)e).Message);
 }

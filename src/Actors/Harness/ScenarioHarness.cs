@@ -106,7 +106,7 @@ public static class ScenarioHarness
             var satisfied = so.Expect is null || result.Satisfies(so.Expect);
             if (!satisfied)
                 Failed = true;
-            Specification.Monitor<SafetyMonitor>(new SafetyMonitor.OpChecked(actor, new OpLabel(so), result, so.Expect, satisfied));
+            Specification.Monitor<SafetyMonitor>(new SafetyMonitor.OpChecked(actor, so, result, satisfied));
             return satisfied;
         }
 
@@ -133,12 +133,6 @@ public static class ScenarioHarness
                 Failed = true;
                 Specification.Monitor<SafetyMonitor>(new SafetyMonitor.ViolationRaised(verdict));
             }
-        }
-
-        /// <summary>"path op" for the monitor's message, rendered only if the expectation failed.</summary>
-        private sealed class OpLabel(ScenarioOp so)
-        {
-            public override string ToString() => $"{so.Path} {so.Op}";
         }
 
         private void Fail(KernelViolation v)

@@ -106,7 +106,7 @@ public sealed class StressRunner(ILogger? logger = null)
                 using var doc = System.Text.Json.JsonDocument.Parse(step.Detail);
                 var result = Oracle.Ops.OpCodec.ReadResult(doc.RootElement, path);
                 if (!result.Satisfies(so.Expect!))
-                    return $"[expectation] {step.Actor}: {path} {so.Op} returned {result}, expected {so.Expect}";
+                    return SafetyMonitor.ExpectationMessage(step.Actor, so, result);
             }
         }
         return null;

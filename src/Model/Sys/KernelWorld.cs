@@ -127,18 +127,13 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>Appends a step to the log.</summary>
-    public void Record(StepKind kind, string function, string resource, string detail)
-    {
-        // Not forwarded to the other overload: each call costs Coyote an execution-graph node (see StepDetail).
-        _steps.Next = new(CurrentActor, function, kind, resource, new StepDetail(detail));
-        if (Logger.IsEnabled(LogLevel.Trace))
-            TraceLastStep();
-    }
+    public void Record(StepKind kind, string function, string resource, string detail) =>
+        Record(kind, function, resource, new StepDetail(detail));
 
     /// <summary>Appends a step whose detail is formatted only if someone reads it (see <see cref="StepDetail"/>).</summary>
     public void Record(StepKind kind, string function, string resource, StepDetail detail)
     {
-        _steps.Next = new(CurrentActor, function, kind, resource, detail);
+        _steps.Append(new(CurrentActor, function, kind, resource, detail));
         if (Logger.IsEnabled(LogLevel.Trace))
             TraceLastStep();
     }

@@ -28,23 +28,17 @@ internal sealed class StepLog : IReadOnlyList<StepRecord>
 
     public int Count => _count;
 
-    /// <summary>
-    /// Appends a step. A setter, not a method: Coyote's rewriter registers a call site on entry to every method
-    /// of a rewritten assembly but not to accessors, and each call site costs an execution-graph node per step.
-    /// </summary>
-    public Entry Next
+    /// <summary>Appends a step.</summary>
+    public void Append(Entry entry)
     {
-        set
-        {
-            var seq = _count;
-            if (seq % ChunkSize == 0)
-                _chunks.Add(new Entry[ChunkSize]);
-            if (seq > 0 && !string.Equals(_lastActor, value.Actor, StringComparison.Ordinal))
-                _runStart = seq;
-            _lastActor = value.Actor;
-            _chunks[seq / ChunkSize][seq % ChunkSize] = value;
-            _count++;
-        }
+        var seq = _count;
+        if (seq % ChunkSize == 0)
+            _chunks.Add(new Entry[ChunkSize]);
+        if (seq > 0 && !string.Equals(_lastActor, entry.Actor, StringComparison.Ordinal))
+            _runStart = seq;
+        _lastActor = entry.Actor;
+        _chunks[seq / ChunkSize][seq % ChunkSize] = entry;
+        _count++;
     }
 
     /// <summary>Whether an actor other than <paramref name="actor"/> recorded a step at or after <paramref name="mark"/>.</summary>

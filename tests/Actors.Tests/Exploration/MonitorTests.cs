@@ -1,3 +1,5 @@
+using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Oracle.Ops;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Microsoft.Coyote.Runtime;
@@ -62,13 +64,14 @@ public sealed class MonitorTests
     [Fact]
     public void A_failed_expectation_is_reported_with_its_category()
     {
+        var op = new ScenarioOp(new Op { Kind = OpKind.Read, Mm = "A", Page = 0 }, new OpResult { Value = 2 }, "actors[0].ops[0]");
         var report = Run(() =>
         {
             Specification.RegisterMonitor<SafetyMonitor>();
-            Specification.Monitor<SafetyMonitor>(new SafetyMonitor.OpChecked("cpu0", "actors[0].ops[0] read", "{\"value\":1}", "{\"value\":2}", satisfied: false));
+            Specification.Monitor<SafetyMonitor>(new SafetyMonitor.OpChecked("cpu0", op, new OpResult { Value = 1 }, satisfied: false));
             return Task.CompletedTask;
         });
         report.NumOfFoundBugs.Should().Be(1);
-        report.BugReports.First().Should().StartWith("[expectation] cpu0: actors[0].ops[0] read returned {\"value\":1}, expected {\"value\":2}");
+        report.BugReports.First().Should().StartWith($"[expectation] cpu0: actors[0].ops[0] {op.Op} returned {{\"value\":1}}, expected {{\"value\":2}}");
     }
 }
