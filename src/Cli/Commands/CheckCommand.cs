@@ -18,8 +18,12 @@ internal static class CheckCommand
         {
             history, json, timeout,
         };
-        command.SetAction(parse => CheckRunner.Run(
-            parse.GetValue(history)!, parse.GetValue(json), parse.GetValue(timeout), ctx.Out, ctx.Err));
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(history)!;
+            using var quiet = NoGcRegion.ForHistory(path);
+            return CheckRunner.Run(path, parse.GetValue(json), parse.GetValue(timeout), ctx.Out, ctx.Err);
+        });
         return command;
     }
 }

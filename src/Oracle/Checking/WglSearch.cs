@@ -6,32 +6,26 @@ namespace Hmm.Spec.Oracle.Checking;
 
 /// <summary>
 /// Wing &amp; Gong's linearizability search with Lowe's memoization, over one partition:
-/// a doubly linked list of call/return entries in real-time order; at each step the earliest pending calls
+/// a doubly linked list of call/return entries in real-time order (held in index arrays: entry 2k is op k's
+/// call, 2k+1 its return, <see cref="Head"/> the list's head); at each step the earliest pending calls
 /// are tried in order, a linearized op's entries are lifted out of the list, and reaching a return entry means
 /// backtracking. The memo cache holds (linearized set, state set) pairs already explored. Explicit stack, no
 /// recursion. Indeterminate ops have their return at the end of time and may be left out altogether.
 /// </summary>
 internal sealed class WglSearch
 {
-    private sealed class Entry
-    {
-        public int Op;
-        public bool IsCall;
-        public Entry? Prev, Next, Match;
-    }
-
     /// <summary>A linearization, as an immutable list (cheap snapshots of the deepest point reached).</summary>
     private sealed record Cons(int Op, Cons? Prev);
 
     /// <summary>The memo key: linearized set in compact form (all determinate ops below Low, plus extras) and the state set.</summary>
-    private sealed class MemoKey(int low, int[] extras, StateSet state) : IEquatable<MemoKey>
+    private readonly struct MemoKey(int low, int[] extras, StateSet state) : IEquatable<MemoKey>
     {
         private readonly int _hash = Hash(low, extras, state);
 
-        public bool Equals(MemoKey? o) =>
-            o is not null && o._hash == _hash && o.Low == Low && o.Extras.AsSpan().SequenceEqual(Extras) && o.State.Equals(State);
+        public bool Equals(MemoKey o) =>
+            o._hash == _hash && o.Low == Low && o.Extras.AsSpan().SequenceEqual(Extras) && o.State.Equals(State);
 
-        public override bool Equals(object? obj) => Equals(obj as MemoKey);
+        public override bool Equals(object? obj) => obj is MemoKey k && Equals(k);
         public override int GetHashCode() => _hash;
 
         public int Low { get; } = low;
@@ -53,7 +47,9 @@ internal sealed class WglSearch
     private readonly ReferenceModel _model;
     private readonly OpRecord[] _ops;       // determinate ops first (by call), then indeterminate ones
     private readonly int _determinate;
-    private readonly Entry _head = new() { Op = -1 };
+    private readonly int[] _next, _prev;   // per entry, plus the head at the end; End marks the list's end
+    private int Head => _next.Length - 1;
+    private const int End = -1;
     private readonly ulong[] _bits;
     private int _low, _linearizedDeterminate;
 
@@ -90,35 +86,27 @@ internal sealed class WglSearch
 
         // Entries in real-time order: calls and determinate returns by event position (all distinct), then the
         // indeterminate returns after everything, in call order.
-        var entries = new List<Entry>(order.Length * 2);
-        var keys = new List<long>(order.Length * 2);   // event position << 32 | index into entries
-        var late = new List<Entry>();
+        _next = new int[order.Length * 2 + 1];
+        _prev = new int[order.Length * 2 + 1];
+        var keys = new long[_determinate * 2 + (order.Length - _determinate)];   // event position << 32 | entry
+        var n2 = 0;
         for (var k = 0; k < order.Length; k++)
         {
             var i = order[k];
-            var call = new Entry { Op = k, IsCall = true };
-            var ret = new Entry { Op = k, IsCall = false };
-            call.Match = ret;
-            keys.Add(table.Call[i] << 32 | (uint)entries.Count);
-            entries.Add(call);
-            if (k < _determinate)
-            {
-                keys.Add(table.Return[i] << 32 | (uint)entries.Count);
-                entries.Add(ret);
-            }
-            else late.Add(ret);
+            keys[n2++] = table.Call[i] << 32 | (uint)(2 * k);
+            if (k < _determinate) keys[n2++] = table.Return[i] << 32 | (uint)(2 * k + 1);
         }
-        var sortedKeys = keys.ToArray();
-        Array.Sort(sortedKeys);
-        var prev = _head;
-        foreach (var key in sortedKeys) prev = Append(prev, entries[(int)(key & uint.MaxValue)]);
-        foreach (var e in late) prev = Append(prev, e);
+        Array.Sort(keys);
+        var prev = Head;
+        foreach (var key in keys) prev = Append(prev, (int)(key & uint.MaxValue));
+        for (var k = _determinate; k < order.Length; k++) prev = Append(prev, 2 * k + 1);
+        _next[prev] = End;
     }
 
-    private static Entry Append(Entry prev, Entry e)
+    private int Append(int prev, int e)
     {
-        prev.Next = e;
-        e.Prev = prev;
+        _next[prev] = e;
+        _prev[e] = prev;
         return e;
     }
 
@@ -127,14 +115,15 @@ internal sealed class WglSearch
         CancellationToken cancel, ref long sharedStates)
     {
         var cache = new HashSet<MemoKey>();
-        var stack = new Stack<(Entry Call, StateSet State, Cons? Path)>();
+        var stack = new Stack<(int Call, StateSet State, Cons? Path)>();
         var state = new StateSet(initial);
         Cons? path = null;
-        var entry = _head.Next;
+        var entry = _next[Head];
         var successors = new List<RefState>();
+        var step = new StepContext(null, successors);
         var iterations = 0;
 
-        while (entry is not null)
+        while (entry != End)
         {
             if ((++iterations & 0x3FF) == 0)
             {
@@ -142,48 +131,53 @@ internal sealed class WglSearch
                 if (budget is { } b && clock.Elapsed > b) return Outcome.OutOfBudget;
                 if (Interlocked.Read(ref sharedStates) > maxStates) return Outcome.OutOfBudget;
             }
-            var op = _ops[entry.Op];
-            if (entry.IsCall)
+            var opIndex = entry >> 1;
+            var op = _ops[opIndex];
+            if ((entry & 1) == 0)
             {
                 successors.Clear();
-                foreach (var s in state.States) _model.Step(s, op.Op, op.Result, successors);
+                step.For(op.Result);
+                foreach (var s in state.States) _model.Step(s, op.Op, step);
                 if (successors.Count > 0)
                 {
-                    var next = new StateSet(successors);
-                    Set(entry.Op, true);
+                    // A step that left the only state as it was (most reads) keeps the set it had.
+                    var next = successors.Count == 1 && state.Count == 1 && ReferenceEquals(successors[0], state.States[0])
+                        ? state
+                        : new StateSet(successors);
+                    Set(opIndex, true);
                     if (cache.Add(new MemoKey(_low, Extras(), next)))
                     {
                         StatesExplored++;
                         Interlocked.Increment(ref sharedStates);
                         stack.Push((entry, state, path));
                         state = next;
-                        path = new Cons(entry.Op, path);
+                        path = new Cons(opIndex, path);
                         Lift(entry);
-                        entry = _head.Next;
+                        entry = _next[Head];
                         continue;
                     }
-                    Set(entry.Op, false);
+                    Set(opIndex, false);
                 }
-                entry = entry.Next;
+                entry = _next[entry];
                 continue;
             }
 
             // A return entry: its op was not linearized before it returned.
-            if (entry.Op >= _determinate) return Outcome.Linearizable;  // only indeterminate ops remain
+            if (opIndex >= _determinate) return Outcome.Linearizable;  // only indeterminate ops remain
             if (stack.Count > _bestDepth)
             {
                 _bestDepth = stack.Count;
                 _bestPath = path;
                 _bestState = state;
-                _bestBlocked = entry.Op;
+                _bestBlocked = opIndex;
             }
             if (stack.Count == 0) return Outcome.NotLinearizable;
             var (call, previous, previousPath) = stack.Pop();
-            Set(call.Op, false);
+            Set(call >> 1, false);
             state = previous;
             path = previousPath;
             Unlift(call);
-            entry = call.Next;
+            entry = _next[call];
         }
         return Outcome.Linearizable;
     }
@@ -241,21 +235,22 @@ internal sealed class WglSearch
         return extras;
     }
 
-    private static void Lift(Entry call)
+    /// <summary>Takes a call entry and its return out of the list (their own links are kept for <see cref="Unlift"/>).</summary>
+    private void Lift(int call)
     {
-        call.Prev!.Next = call.Next;
-        call.Next!.Prev = call.Prev;
-        var ret = call.Match!;
-        ret.Prev!.Next = ret.Next;
-        if (ret.Next is not null) ret.Next.Prev = ret.Prev;
+        _next[_prev[call]] = _next[call];
+        _prev[_next[call]] = _prev[call];   // a call is never last: its return follows it
+        var ret = call + 1;
+        _next[_prev[ret]] = _next[ret];
+        if (_next[ret] != End) _prev[_next[ret]] = _prev[ret];
     }
 
-    private static void Unlift(Entry call)
+    private void Unlift(int call)
     {
-        var ret = call.Match!;
-        ret.Prev!.Next = ret;
-        if (ret.Next is not null) ret.Next.Prev = ret;
-        call.Prev!.Next = call;
-        call.Next!.Prev = call;
+        var ret = call + 1;
+        _next[_prev[ret]] = ret;
+        if (_next[ret] != End) _prev[_next[ret]] = ret;
+        _next[_prev[call]] = call;
+        _prev[_next[call]] = call;
     }
 }

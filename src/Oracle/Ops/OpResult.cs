@@ -31,6 +31,11 @@ public sealed record OpResult
     public static OpResult OfError(string error) => new() { Error = error };
     public static OpResult OfMigrated(int count) => new() { Migrated = count };
 
+    /// <summary>Whether this equals <c>OfValue(value)</c>: that value and no other field (without building it).</summary>
+    public bool IsValue(long value) =>
+        Value == value && Signal is null && Error is null && Ok is null && Migrated is null && Rss is null && Anon is null
+        && Swap is null && Present is null && SwapEntry is null && SwapType is null && Exclusive is null && File is null;
+
     /// <summary>True when every field set in <paramref name="expect"/> equals the same field here.</summary>
     public bool Satisfies(OpResult expect) =>
         Match(expect.Value, Value) && Match(expect.Signal, Signal) && Match(expect.Error, Error)

@@ -134,9 +134,17 @@ public sealed class RefState : IEquatable<RefState>
         ImmutableList<(long Start, long End)>? hotplugged = null,
         bool? deviceGone = null,
         int? nextObject = null,
-        SortedArrayMap<string, FileState>? files = null) =>
-        new(mms ?? Mms, frames ?? Frames, shm ?? Shm, hotplugged ?? Hotplugged, deviceGone ?? DeviceGone,
+        SortedArrayMap<string, FileState>? files = null)
+    {
+        // Unchanged parts keep the very same state object: the checker recognises a step that changed nothing.
+        if ((mms is null || ReferenceEquals(mms, Mms)) && (frames is null || ReferenceEquals(frames, Frames))
+            && (shm is null || ReferenceEquals(shm, Shm)) && (hotplugged is null || ReferenceEquals(hotplugged, Hotplugged))
+            && (deviceGone is null || deviceGone == DeviceGone) && (nextObject is null || nextObject == NextObject)
+            && (files is null || ReferenceEquals(files, Files)))
+            return this;
+        return new(mms ?? Mms, frames ?? Frames, shm ?? Shm, hotplugged ?? Hotplugged, deviceGone ?? DeviceGone,
             nextObject ?? NextObject, HiddenSystemPages, files ?? Files);
+    }
 
     public bool TryGetLive(string? mm, out MmState state)
     {

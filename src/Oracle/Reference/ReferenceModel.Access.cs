@@ -31,7 +31,7 @@ public sealed partial class ReferenceModel
                     return;
                 }
                 var v = ShmValue(s, pm.ShmKey);
-                c.Offer(OpResult.OfValue(v), s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
+                c.OfferValue(v, s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
                 return;
             }
         }
@@ -45,30 +45,30 @@ public sealed partial class ReferenceModel
                 return;
             }
             var v = ShmValue(s, pm.ShmKey);
-            c.Offer(OpResult.OfValue(v), s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
+            c.OfferValue(v, s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
             if (LowMemory(s)) c.Offer(Bus, s);
             return;
         }
         if (pm.Slot == PageMap.SlotNone)
         {
             // A read fault on an untouched private page maps the zero page.
-            c.Offer(OpResult.OfValue(0), SetPage(s, op.Mm!, m, page, pm with { Slot = PageMap.SlotZero }));
+            c.OfferValue(0, SetPage(s, op.Mm!, m, page, pm with { Slot = PageMap.SlotZero }));
             if (LowMemory(s)) c.Offer(Bus, s);
             return;
         }
         if (pm.Slot == PageMap.SlotZero)
         {
-            c.Offer(OpResult.OfValue(0), s);
+            c.OfferValue(0, s);
             return;
         }
         var f = s.Frames[pm.Slot];
         if (!f.MayBeOnDevice)
         {
-            c.Offer(OpResult.OfValue(f.Value), s);
+            c.OfferValue(f.Value, s);
             return;
         }
         // A CPU access to a device page faults; the driver migrates it back to system memory, contents intact.
-        c.Offer(OpResult.OfValue(f.Value), SetFrame(s, pm.Slot, f with { Residency = Residency.System }));
+        c.OfferValue(f.Value, SetFrame(s, pm.Slot, f with { Residency = Residency.System }));
         if (LowMemory(s)) c.Offer(Bus, s);
     }
 
@@ -180,16 +180,16 @@ public sealed partial class ReferenceModel
                 return;
             }
             var v = ShmValue(s, pm.ShmKey);
-            c.Offer(OpResult.OfValue(v), s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
+            c.OfferValue(v, s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
             return;
         }
         if (pm.Slot == PageMap.SlotNone)
         {
-            c.Offer(OpResult.OfValue(0), SetPage(s, op.Mm!, m, page, pm with { Slot = PageMap.SlotZero }));
+            c.OfferValue(0, SetPage(s, op.Mm!, m, page, pm with { Slot = PageMap.SlotZero }));
             return;
         }
         // The device reads its own pages in place and system pages through the mirror: no migration.
-        c.Offer(OpResult.OfValue(pm.Slot == PageMap.SlotZero ? 0 : s.Frames[pm.Slot].Value), s);
+        c.OfferValue(pm.Slot == PageMap.SlotZero ? 0 : s.Frames[pm.Slot].Value, s);
     }
 
     private void DeviceWrite(RefState s, Op op, StepContext c)

@@ -22,7 +22,7 @@ public sealed class StepContext
     }
 
     /// <summary>The result the history recorded; null when unknown.</summary>
-    public OpResult? Observed { get; }
+    public OpResult? Observed { get; private set; }
 
     /// <summary>
     /// The op ran with nothing concurrent (setup): nondeterminism that only concurrency causes (pages a
@@ -32,12 +32,28 @@ public sealed class StepContext
 
     public bool Explaining => _allowed is not null;
 
+    /// <summary>The same collector for the next step with another observed result (the checker's inner loop
+    /// makes one per search, not one per step).</summary>
+    internal StepContext For(OpResult? observed)
+    {
+        Observed = observed;
+        return this;
+    }
+
     /// <summary>Offers exactly <paramref name="result"/> leading to <paramref name="next"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Offer(OpResult result, RefState next)
     {
         _allowed?.Add(OpCodec.Format(result));
         if (Observed is null || Observed == result) _into.Add(next.Canonical());
+    }
+
+    /// <summary>Offers exactly <c>{"value": value}</c> leading to <paramref name="next"/> (no result built unless explaining).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void OfferValue(long value, RefState next)
+    {
+        _allowed?.Add(OpCodec.Format(OpResult.OfValue(value)));
+        if (Observed is null || Observed.IsValue(value)) _into.Add(next.Canonical());
     }
 
     /// <summary>Offers every result matching <paramref name="match"/>, described by <paramref name="description"/>.</summary>
