@@ -20,7 +20,6 @@ internal sealed class OpTable
 
     public bool Indeterminate(int i) => Return[i] == Forever;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static OpTable From(IReadOnlyList<HistoryEvent> events)
     {
         // Each invocation gets the next slot, so slots are in call order without sorting; a fail completion

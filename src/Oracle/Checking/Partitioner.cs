@@ -22,7 +22,6 @@ internal static class Partitioner
 
     private const int Whole = -1;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (List<Partition> Partitions, Func<string, string> FamilyOf) Split(OpTable table, IReadOnlyList<Op> setup)
     {
         var families = new UnionFind<string>();

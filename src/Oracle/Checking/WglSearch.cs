@@ -62,7 +62,6 @@ internal sealed class WglSearch
     private StateSet? _bestState;
     private int _bestBlocked = -1;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public WglSearch(ReferenceModel model, OpTable table, int[] partition)
     {
         _model = model;
@@ -110,7 +109,6 @@ internal sealed class WglSearch
         return e;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Outcome Run(IReadOnlyList<RefState> initial, Stopwatch clock, TimeSpan? budget, long maxStates,
         CancellationToken cancel, ref long sharedStates)
     {
@@ -193,7 +191,6 @@ internal sealed class WglSearch
         return (blocked, reason, longest);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Set(int op, bool on)
     {
         if (on) _bits[op >> 6] |= 1UL << op;
@@ -212,7 +209,6 @@ internal sealed class WglSearch
     }
 
     /// <summary>Linearized ops not covered by the prefix [0, low): determinate ones above low, and indeterminate ones.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int[] Extras()
     {
         var wanted = _linearizedDeterminate - _low;

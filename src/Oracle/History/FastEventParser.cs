@@ -14,9 +14,9 @@ namespace Hmm.Spec.Oracle.History;
 /// </summary>
 internal static class FastEventParser
 {
-    // These run for every line of a long history: compiled optimized at once rather than after tiering
-    // (a check is a short process; code waiting at tier 0 was most of its time).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // These run for every line of a long history. `hmm-spec` ships this assembly precompiled (ReadyToRun,
+    // src/Cli/ReadyToRun.targets), so no [MethodImpl(AggressiveOptimization)] here: it would exclude the
+    // method from precompilation and send it back to the JIT.
     public static HistoryEvent? TryParse(ReadOnlySpan<byte> line)
     {
         var r = new LineScanner(line);
@@ -65,7 +65,6 @@ internal static class FastEventParser
     private static bool ReadLong(ref LineScanner r, long min, out long n) => r.Integer(out n) && n >= min;
 
     /// <summary>The index of <paramref name="name"/> in <paramref name="names"/>, or -1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int IndexOf(ReadOnlySpan<byte> name, byte[][] names)
     {
         for (var i = 0; i < names.Length; i++)
@@ -107,7 +106,6 @@ internal static class FastEventParser
     /// <summary>Names (address spaces, signals, errors) repeat on every line: intern them per thread.</summary>
     [ThreadStatic] private static Dictionary<int, string>? _names;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ReadName(ref LineScanner r)
     {
         if (!r.String(out var span) || span.Length == 0) return null;
@@ -131,7 +129,6 @@ internal static class FastEventParser
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Op? ReadOp(ref LineScanner r)
     {
         if (!r.StartObject()) return null;
@@ -189,7 +186,6 @@ internal static class FastEventParser
     /// <summary>The results that fill most lines, shared (results are immutable).</summary>
     private static readonly OpResult OkTrue = OpResult.Success, OkFalse = new() { Ok = false };
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static OpResult? ReadResult(ref LineScanner r)
     {
         if (!r.StartObject()) return null;

@@ -33,7 +33,6 @@ public static class HistoryReader
         Parse(Encoding.UTF8.GetBytes(reader.ReadToEnd()), fileName);
 
     /// <summary>Parses a whole history held in memory (UTF-8).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static History Parse(ReadOnlyMemory<byte> utf8, string fileName)
     {
         // Split into lines (start, end, number); the header is the first non-blank one.
@@ -82,7 +81,6 @@ public static class HistoryReader
     /// <summary>A non-blank line: byte range and 1-based line number.</summary>
     private readonly record struct Line(int Start, int End, int No);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseRange(ReadOnlySpan<byte> utf8, Line[] lines, HistoryEvent?[] into, int from, int to)
     {
         for (var i = from; i < to; i++) into[i] = FastEventParser.TryParse(utf8[lines[i].Start..lines[i].End]);

@@ -17,7 +17,6 @@ public sealed class HistoryValidator
     private readonly HashSet<int> _crashed = new();
 
     /// <summary>Checks one event in order; returns the problem, or null when the event is acceptable.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string? Accept(HistoryEvent e)
     {
         if (e.Type == EventType.Invoke)

@@ -7,7 +7,8 @@ namespace Hmm.Spec.Oracle.History;
 /// strings, integers and booleans. It recognises only a strict subset of JSON — strings of printable ASCII
 /// without escapes, integers without fraction or exponent — and reports anything else as a failure, so the
 /// caller hands the line to the strict reader. It never accepts text that is not valid JSON.
-/// Its methods run several times per line of a long history: compiled optimized at once, not after tiering.
+/// Its methods run several times per line of a long history: the loops work on locals (a field of a ref
+/// struct is re-read from memory at every step) and write the position back once.
 /// </summary>
 internal ref struct LineScanner(ReadOnlySpan<byte> line)
 {
@@ -17,7 +18,10 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SkipSpace()
     {
-        while (_i < _s.Length && _s[_i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') _i++;
+        var s = _s;
+        var i = _i;
+        while ((uint)i < (uint)s.Length && s[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') i++;
+        _i = i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -36,7 +40,6 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     /// The next property name of the current object and its colon; false at the closing brace (then
     /// <paramref name="closed"/> is true) or on anything malformed (then it is false).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool NextProperty(bool first, out ReadOnlySpan<byte> name, out bool closed)
     {
         name = default;
@@ -47,54 +50,54 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     }
 
     /// <summary>A string of printable ASCII without escapes (anything else fails: the strict reader decodes it).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool String(out ReadOnlySpan<byte> value)
     {
         value = default;
         if (!Take((byte)'"')) return false;
+        var s = _s;
         var start = _i;
-        while (_i < _s.Length)
+        for (var i = start; (uint)i < (uint)s.Length; i++)
         {
-            var b = _s[_i];
+            var b = s[i];
             if (b == (byte)'"')
             {
-                value = _s[start.._i];
-                _i++;
+                value = s[start..i];
+                _i = i + 1;
                 return true;
             }
             if (b is < 0x20 or > 0x7E or (byte)'\\') return false;
-            _i++;
         }
         return false;
     }
 
     /// <summary>An integer in JSON's own form (no leading zeros, no fraction or exponent) that fits a long.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Integer(out long value)
     {
         value = 0;
         SkipSpace();
-        var negative = _i < _s.Length && _s[_i] == (byte)'-';
-        if (negative) _i++;
-        var start = _i;
+        var s = _s;
+        var i = _i;
+        var negative = (uint)i < (uint)s.Length && s[i] == (byte)'-';
+        if (negative) i++;
+        var start = i;
         ulong magnitude = 0;
-        while (_i < _s.Length && _s[_i] - (uint)'0' <= 9)
+        while ((uint)i < (uint)s.Length && s[i] - (uint)'0' <= 9)
         {
-            if (_i - start >= 19) return false;   // 19 digits always fit below 10^19 < 2^64
-            magnitude = magnitude * 10 + (ulong)(_s[_i] - '0');
-            _i++;
+            if (i - start >= 19) return false;   // 19 digits always fit below 10^19 < 2^64
+            magnitude = magnitude * 10 + (ulong)(s[i] - '0');
+            i++;
         }
-        var digits = _i - start;
-        if (digits == 0 || (digits > 1 && _s[start] == (byte)'0')) return false;
+        _i = i;
+        var digits = i - start;
+        if (digits == 0 || (digits > 1 && s[start] == (byte)'0')) return false;
         // The number must end here: a fraction or exponent makes it a non-integer for this format.
-        if (_i < _s.Length && _s[_i] is (byte)'.' or (byte)'e' or (byte)'E') return false;
+        if ((uint)i < (uint)s.Length && s[i] is (byte)'.' or (byte)'e' or (byte)'E') return false;
         if (negative ? magnitude > (ulong)long.MaxValue + 1 : magnitude > long.MaxValue) return false;
         value = negative ? (long)(0 - magnitude) : (long)magnitude;
         return true;
     }
 
     /// <summary>The literal true or false.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Boolean(out bool value)
     {
         SkipSpace();
@@ -109,7 +112,6 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     private readonly bool Delimited() => _i >= _s.Length || _s[_i] is not (>= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9');
 
     /// <summary>Only white space remains.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool AtEnd()
     {
         SkipSpace();

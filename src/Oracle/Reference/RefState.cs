@@ -173,7 +173,6 @@ public sealed class RefState : IEquatable<RefState>
     /// The same state with frame ids numbered in order of first use (address spaces by name, pages ascending),
     /// so that states reached by different orders of independent allocations compare equal.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RefState Canonical()
     {
         var expected = 1;
@@ -220,7 +219,6 @@ public sealed class RefState : IEquatable<RefState>
     /// address spaces of one fork family, so projecting whole families by page index keeps map counts exact;
     /// they are recounted anyway.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RefState Project(Func<string, (bool Visible, HashSet<int>? Pages)> visibility)
     {
         var mms = SortedArrayMap<string, MmState>.Empty;
@@ -271,7 +269,6 @@ public sealed class RefState : IEquatable<RefState>
         return n;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Equals(RefState? other)
     {
         if (ReferenceEquals(this, other)) return true;
@@ -283,7 +280,6 @@ public sealed class RefState : IEquatable<RefState>
 
     public override bool Equals(object? obj) => Equals(obj as RefState);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override int GetHashCode()
     {
         if (_hash != 0) return _hash;

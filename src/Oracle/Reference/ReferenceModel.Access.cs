@@ -6,7 +6,6 @@ namespace Hmm.Spec.Oracle.Reference;
 // docs/reference-model.md, "CPU access" and "Device access".
 public sealed partial class ReferenceModel
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Read(RefState s, Op op, StepContext c)
     {
         var page = op.Page!.Value;
@@ -72,7 +71,6 @@ public sealed partial class ReferenceModel
         if (LowMemory(s)) c.Offer(Bus, s);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Write(RefState s, Op op, StepContext c)
     {
         var page = op.Page!.Value;
@@ -126,7 +124,6 @@ public sealed partial class ReferenceModel
     /// <paramref name="byDevice"/> an exclusive device frame may instead be written in place on the device
     /// (if its entry was writable), so it ends on either side.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RefState WritePrivate(RefState s, string mm, MmState m, int page, PageMap pm, long value, bool byDevice)
     {
         if (pm.Slot <= 0) return NewFrame(s, mm, m, page, pm, value);

@@ -58,7 +58,6 @@ public sealed partial class ReferenceModel(ModelSetting setting)
         _ => $"{op.Kind.WireName()} of {op.Mm}:{op.Page}",
     };
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(RefState s, Op op, StepContext c)
     {
         switch (op.Kind)

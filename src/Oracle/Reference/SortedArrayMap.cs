@@ -46,14 +46,16 @@ public sealed class SortedArrayMap<TKey, TValue> : IEquatable<SortedArrayMap<TKe
         return false;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SortedArrayMap<TKey, TValue> SetItem(TKey key, TValue value)
     {
         var i = IndexOf(key);
         if (i >= 0)
         {
             if (EqualityComparer<TValue>.Default.Equals(_values[i], value)) return this;
-            var values = (TValue[])_values.Clone();
+            // Not Array.Clone: that goes through the runtime's object cloning, many times slower than a fresh
+            // array and a copy for arrays this small (measured: docs/performance.md, "Oracle").
+            var values = new TValue[_values.Length];
+            _values.AsSpan().CopyTo(values);
             values[i] = value;
             return new SortedArrayMap<TKey, TValue>(_keys, values);
         }
@@ -100,7 +102,6 @@ public sealed class SortedArrayMap<TKey, TValue> : IEquatable<SortedArrayMap<TKe
         public bool MoveNext() => ++_i < map._keys.Length;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Equals(SortedArrayMap<TKey, TValue>? other)
     {
         if (ReferenceEquals(this, other)) return true;
@@ -115,7 +116,6 @@ public sealed class SortedArrayMap<TKey, TValue> : IEquatable<SortedArrayMap<TKe
 
     public override bool Equals(object? obj) => Equals(obj as SortedArrayMap<TKey, TValue>);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override int GetHashCode()
     {
         if (_hash != 0) return _hash;

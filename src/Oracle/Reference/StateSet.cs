@@ -10,7 +10,6 @@ public sealed class StateSet : IEquatable<StateSet>
     private readonly RefState[] _states;
     private readonly int _hash;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StateSet(IReadOnlyList<RefState> states)
     {
         // One state is by far the most common set: no de-duplication or sorting to do.

@@ -41,7 +41,6 @@ public sealed class StepContext
     }
 
     /// <summary>Offers exactly <paramref name="result"/> leading to <paramref name="next"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Offer(OpResult result, RefState next)
     {
         _allowed?.Add(OpCodec.Format(result));
@@ -49,7 +48,6 @@ public sealed class StepContext
     }
 
     /// <summary>Offers exactly <c>{"value": value}</c> leading to <paramref name="next"/> (no result built unless explaining).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OfferValue(long value, RefState next)
     {
         _allowed?.Add(OpCodec.Format(OpResult.OfValue(value)));
