@@ -24,9 +24,9 @@ internal sealed class OpTable
     {
         // Each invocation gets the next slot, so slots are in call order without sorting; a fail completion
         // empties its slot, and the empty slots are squeezed out at the end.
-        var open = new Dictionary<int, int>();   // id -> slot
-        var invokes = new List<(int Pos, HistoryEvent Invoke)>();
-        var results = new List<(OpResult? Result, EventType Completion, long Ret)>();
+        var open = new Dictionary<int, int>();   // id -> slot (at most one per process at a time)
+        var invokes = new List<(int Pos, HistoryEvent Invoke)>(events.Count / 2 + 1);
+        var results = new List<(OpResult? Result, EventType Completion, long Ret)>(events.Count / 2 + 1);
         var processes = new HashSet<int>();
         for (var pos = 0; pos < events.Count; pos++)
         {

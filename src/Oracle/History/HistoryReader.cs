@@ -67,7 +67,7 @@ public static class HistoryReader
                 1 + (int)((long)(count - 1) * c / chunks), 1 + (int)((long)(count - 1) * (c + 1) / chunks)));
         }
         var events = new List<HistoryEvent>(count - 1);
-        var validator = new HistoryValidator();
+        var validator = new HistoryValidator(count);
         for (var i = 1; i < count; i++)
         {
             var e = fast[i] ?? ParseLine(utf8, lines[i], fileName, ReadEvent);

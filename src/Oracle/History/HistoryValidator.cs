@@ -12,9 +12,16 @@ namespace Hmm.Spec.Oracle.History;
 public sealed class HistoryValidator
 {
     private readonly Dictionary<int, int> _pendingByProcess = new();   // process -> pending id
-    private readonly Dictionary<int, int> _processById = new();        // id -> process, for every invocation seen
-    private readonly HashSet<int> _completed = new();
+    private readonly Dictionary<int, int> _processById;                // id -> process, for every invocation seen
+    private readonly HashSet<int> _completed;
     private readonly HashSet<int> _crashed = new();
+
+    /// <param name="expectedEvents">About how many events will come (the tables are sized once, not regrown).</param>
+    public HistoryValidator(int expectedEvents = 0)
+    {
+        _processById = new Dictionary<int, int>(expectedEvents / 2);
+        _completed = new HashSet<int>(expectedEvents / 2);
+    }
 
     /// <summary>Checks one event in order; returns the problem, or null when the event is acceptable.</summary>
     public string? Accept(HistoryEvent e)
