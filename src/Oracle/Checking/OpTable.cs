@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.History;
 using Hmm.Spec.Oracle.Ops;
 

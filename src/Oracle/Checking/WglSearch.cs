@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Reference;
 
 namespace Hmm.Spec.Oracle.Checking;

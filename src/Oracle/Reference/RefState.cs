@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Reference;

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Reference;
