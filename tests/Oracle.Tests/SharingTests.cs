@@ -25,6 +25,27 @@ public class SharingTests
         foreach (var v in new long[] { 5, 0, -5 }) r.IsValue(v).Should().Be(r == OpResult.OfValue(v), $"{r} against {v}");
     }
 
+    /// <summary>
+    /// IsValue lists OpResult's fields by hand: a field added to OpResult but not to IsValue would make a
+    /// result with that field set pass as a plain value. Every settable property is tried here.
+    /// </summary>
+    [Fact]
+    public void IsValue_is_false_when_any_other_field_is_set()
+    {
+        var others = typeof(OpResult).GetProperties().Where(p => p.CanWrite && p.Name != nameof(OpResult.Value)).ToList();
+        others.Should().HaveCountGreaterThan(10);
+        foreach (var field in others)
+        {
+            var type = Nullable.GetUnderlyingType(field.PropertyType) ?? field.PropertyType;
+            object sample = type == typeof(string) ? "x" : type == typeof(bool) ? false : Convert.ChangeType(0, type);
+            var r = OpResult.OfValue(5);
+            var clone = r with { };
+            field.SetValue(clone, sample);   // init-only, but settable by reflection on a fresh copy
+            clone.IsValue(5).Should().BeFalse($"{field.Name} is set");
+            (clone == OpResult.OfValue(5)).Should().BeFalse($"{field.Name} is set");
+        }
+    }
+
     [Fact]
     public void A_step_that_changes_nothing_keeps_the_state_object()
     {

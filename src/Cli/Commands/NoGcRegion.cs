@@ -14,8 +14,6 @@ internal sealed class NoGcRegion : IDisposable
     /// <summary>At most this much is allocated without collecting (so peak memory stays well under 1 GiB).</summary>
     public const long MaxAllowance = 512L << 20;
 
-    private readonly bool _entered;
-
     /// <summary>1 while some instance owns the region. Asking for a second region would end the first one
     /// (the runtime's rule), so only one instance in the process ever asks.</summary>
     private static int _owned;
@@ -25,13 +23,13 @@ internal sealed class NoGcRegion : IDisposable
         if (Interlocked.CompareExchange(ref _owned, 1, 0) != 0) return;
         try
         {
-            _entered = GCSettings.LatencyMode != GCLatencyMode.NoGCRegion && GC.TryStartNoGCRegion(bytes);
+            Entered = GCSettings.LatencyMode != GCLatencyMode.NoGCRegion && GC.TryStartNoGCRegion(bytes);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentOutOfRangeException)
         {
-            _entered = false;
+            Entered = false;
         }
-        if (!_entered) Volatile.Write(ref _owned, 0);
+        if (!Entered) Volatile.Write(ref _owned, 0);
     }
 
     /// <summary>
@@ -52,11 +50,12 @@ internal sealed class NoGcRegion : IDisposable
         return new NoGcRegion(Math.Min(MaxAllowance, (32L << 20) + 12 * size));
     }
 
-    public bool Entered => _entered;
+    /// <summary>This instance started the region (and ends it on dispose).</summary>
+    public bool Entered { get; }
 
     public void Dispose()
     {
-        if (!_entered) return;
+        if (!Entered) return;
         // Allocating past the allowance ends the region by itself; ending it again would throw.
         if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
         {

@@ -87,16 +87,16 @@ internal sealed class WglSearch
         _next = new int[order.Length * 2 + 1];
         _prev = new int[order.Length * 2 + 1];
         var keys = new long[_determinate * 2 + (order.Length - _determinate)];   // event position << 32 | entry
-        var n2 = 0;
+        var filled = 0;
         for (var k = 0; k < order.Length; k++)
         {
             var i = order[k];
-            keys[n2++] = table.Call[i] << 32 | (uint)(2 * k);
-            if (k < _determinate) keys[n2++] = table.Return[i] << 32 | (uint)(2 * k + 1);
+            keys[filled++] = table.Call[i] << 32 | (uint)(2 * k);
+            if (k < _determinate) keys[filled++] = table.Return[i] << 32 | (uint)(2 * k + 1);
         }
         Array.Sort(keys);
         var prev = Head;
-        foreach (var key in keys) prev = Append(prev, (int)(key & uint.MaxValue));
+        foreach (var entryKey in keys) prev = Append(prev, (int)(entryKey & uint.MaxValue));
         for (var k = _determinate; k < order.Length; k++) prev = Append(prev, 2 * k + 1);
         _next[prev] = End;
     }
