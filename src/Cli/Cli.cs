@@ -8,11 +8,11 @@ namespace Hmm.Spec.Cli;
 
 /// <summary>
 /// The <c>hmm-spec</c> command line, callable in-process (tests pass their own writers). Exit codes:
-/// 0 no bug / success, 1 bug found (or reproduced), 2 bad input, 3 undecided (check).
+/// 0 no bug / success, 1 bug found (or reproduced), 2 bad input, 3 undecided (check) or incomplete (verify).
 /// </summary>
 public static class Cli
 {
-    public const int ExitOk = 0, ExitBug = 1, ExitBadInput = 2;
+    public const int ExitOk = 0, ExitBug = 1, ExitBadInput = 2, ExitIncomplete = 3;
 
     /// <summary>
     /// The verbs, each built only when needed: building a command loads the assemblies it uses (the model,
@@ -28,6 +28,7 @@ public static class Cli
         ("history", ctx => HistoryCommand.Create(ctx)),
         ("catalog", ctx => CatalogCommand.Create(ctx)),
         ("stress", ctx => StressCommand.Create(ctx)),
+        ("verify", ctx => VerifyCommand.Create(ctx)),
     ];
 
     public static int Run(string[] args, TextWriter output, TextWriter error, ILoggerFactory? loggerFactory = null) =>

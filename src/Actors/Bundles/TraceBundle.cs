@@ -25,8 +25,18 @@ public sealed record TraceBundle
     public required ExploreOptions Options { get; init; }
     /// <summary>The 1-based iteration that hit the bug.</summary>
     public required int Iteration { get; init; }
-    /// <summary>Coyote's <c>TestingEngine.ReproducibleTrace</c> (JSON text).</summary>
+    /// <summary>Coyote's <c>TestingEngine.ReproducibleTrace</c> (JSON text); empty in a verify bundle.</summary>
     public required string CoyoteTrace { get; init; }
+    /// <summary>
+    /// A verify bundle's schedule (<c>exploration.strategy</c> "verify"): the actor index chosen at each scheduling
+    /// decision, replayed by the verify scheduler instead of Coyote. Null in an explore bundle.
+    /// </summary>
+    public IReadOnlyList<int>? VerifySchedule { get; init; }
+    /// <summary>A verify bundle's preemption bound (the smallest that reaches the bug).</summary>
+    public int? Preemptions { get; init; }
+
+    /// <summary>The strategy name a verify bundle carries.</summary>
+    public const string VerifyStrategy = "verify";
     public required string Category { get; init; }
     public required string Message { get; init; }
     /// <summary>The file it was read from (null for a bundle built in memory), for messages.</summary>
@@ -46,11 +56,29 @@ public sealed record TraceBundle
         Message = message,
     };
 
+    /// <summary>A bundle for a bug that <c>verify</c> found at preemption bound <paramref name="preemptions"/>.</summary>
+    public static TraceBundle CreateVerified(ScenarioPlan plan, int preemptions, IReadOnlyList<int> schedule, string category, string message) => new()
+    {
+        ModelVersion = ModelInfo.ModelVersion,
+        ToolVersion = ModelInfo.ToolVersion,
+        Scenario = plan.Scenario,
+        Variant = plan.Variant.Name,
+        Config = plan.ConfigSymbols,
+        Options = new ExploreOptions { Strategy = VerifyStrategy, Seed = (uint)preemptions, Iterations = 1, OutDir = null },
+        Iteration = 1,
+        CoyoteTrace = "",
+        VerifySchedule = schedule,
+        Preemptions = preemptions,
+        Category = category,
+        Message = message,
+    };
+
     /// <summary>Writes <c>DIR/SCENARIO.VARIANT.STRATEGY.sSEED.hmmtrace.json</c> and returns its path.</summary>
     public string WriteTo(string dir)
     {
         Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, $"{Scenario.Name}.{Variant}.{Options.Strategy}.s{Options.Seed}{FileSuffix}");
+        var run = VerifySchedule is null ? $"s{Options.Seed}" : $"k{Preemptions}";
+        var path = Path.Combine(dir, $"{Scenario.Name}.{Variant}.{Options.Strategy}.{run}{FileSuffix}");
         File.WriteAllText(path, ToJson());
         return path;
     }
@@ -80,10 +108,22 @@ public sealed record TraceBundle
             w.WriteNumber("iterations", Options.Iterations);
             w.WriteNumber("max_steps", Options.MaxSteps);
             w.WriteNumber("iteration", Iteration);
+            if (Preemptions is { } bound)
+                w.WriteNumber("preemptions", bound);
             w.WriteEndObject();
-            w.WritePropertyName("coyote_trace");
-            using (var trace = JsonDocument.Parse(CoyoteTrace))
+            if (VerifySchedule is { } schedule)
+            {
+                w.WriteStartArray("verify_schedule");
+                foreach (var actor in schedule)
+                    w.WriteNumberValue(actor);
+                w.WriteEndArray();
+            }
+            else
+            {
+                w.WritePropertyName("coyote_trace");
+                using var trace = JsonDocument.Parse(CoyoteTrace);
                 trace.RootElement.WriteTo(w);
+            }
             w.WriteStartObject("bug");
             w.WriteString("category", Category);
             w.WriteString("message", Message);
@@ -94,8 +134,8 @@ public sealed record TraceBundle
     }
 
     private static readonly string[] Fields =
-        ["format", "version", "model_version", "tool_version", "scenario", "scenario_source", "variant", "config", "exploration", "coyote_trace", "bug"];
-    private static readonly string[] ExplorationFields = ["strategy", "seed", "iterations", "max_steps", "iteration"];
+        ["format", "version", "model_version", "tool_version", "scenario", "scenario_source", "variant", "config", "exploration", "coyote_trace", "verify_schedule", "bug"];
+    private static readonly string[] ExplorationFields = ["strategy", "seed", "iterations", "max_steps", "iteration", "preemptions"];
     private static readonly string[] BugFields = ["category", "message"];
 
     /// <summary>Reads a bundle strictly; any problem (corrupt, truncated, incompatible) is an <see cref="InputError"/> naming the file.</summary>
@@ -165,9 +205,11 @@ public sealed record TraceBundle
         var ex = Get(root, "exploration", "$");
         CheckFields(ex, "exploration", ExplorationFields);
         var strategy = Str(ex, "strategy", "exploration");
+        var verified = strategy == VerifyStrategy;
         try
         {
-            ExplorationStrategy.Validate(strategy);
+            if (!verified)
+                ExplorationStrategy.Validate(strategy);
         }
         catch (InputError)
         {
@@ -186,9 +228,25 @@ public sealed record TraceBundle
         };
         var iteration = Int(ex, "iteration", "exploration", 1);
 
-        var trace = Get(root, "coyote_trace", "$");
-        if (trace.ValueKind != JsonValueKind.Object)
-            throw new InputError("coyote_trace", $"expected Coyote's reproducible trace object, found {OpCodec.Describe(trace)}");
+        string coyoteTrace = "";
+        IReadOnlyList<int>? schedule = null;
+        int? preemptions = null;
+        if (verified)
+        {
+            if (root.TryGetProperty("coyote_trace", out _))
+                throw new InputError("coyote_trace", "a verify bundle replays its verify_schedule, not a Coyote trace");
+            preemptions = Int(ex, "preemptions", "exploration");
+            schedule = ReadSchedule(Get(root, "verify_schedule", "$"), scenario.Actors.Count);
+        }
+        else
+        {
+            if (root.TryGetProperty("verify_schedule", out _) || ex.TryGetProperty("preemptions", out _))
+                throw new InputError("verify_schedule", "only a verify bundle (exploration.strategy \"verify\") has a verify schedule");
+            var trace = Get(root, "coyote_trace", "$");
+            if (trace.ValueKind != JsonValueKind.Object)
+                throw new InputError("coyote_trace", $"expected Coyote's reproducible trace object, found {OpCodec.Describe(trace)}");
+            coyoteTrace = trace.GetRawText();
+        }
 
         var bug = Get(root, "bug", "$");
         CheckFields(bug, "bug", BugFields);
@@ -201,10 +259,27 @@ public sealed record TraceBundle
             Config = config,
             Options = options,
             Iteration = iteration,
-            CoyoteTrace = trace.GetRawText(),
+            CoyoteTrace = coyoteTrace,
+            VerifySchedule = schedule,
+            Preemptions = preemptions,
             Category = Str(bug, "category", "bug"),
             Message = Str(bug, "message", "bug"),
         };
+    }
+
+    private static int[] ReadSchedule(JsonElement e, int actors)
+    {
+        if (e.ValueKind != JsonValueKind.Array)
+            throw new InputError("verify_schedule", $"expected an array of actor indices, found {OpCodec.Describe(e)}");
+        var schedule = new int[e.GetArrayLength()];
+        var i = 0;
+        foreach (var item in e.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out var actor) || actor < 0 || actor >= actors)
+                throw new InputError($"verify_schedule[{i}]", $"expected an actor index from 0 to {actors - 1}, found {OpCodec.Describe(item)}");
+            schedule[i++] = actor;
+        }
+        return schedule;
     }
 
     private static JsonElement Get(JsonElement e, string field, string path) =>

@@ -24,7 +24,7 @@ public static class ScenarioHarness
 
         var world = KernelWorld.Create(plan.Layout, plan.Config, plan.Variant, logger);
         world.FaultRetryLimit = plan.Scenario.FaultRetryLimit;
-        var run = new IterationRun(plan, world);
+        var run = new IterationRun(plan, world, CoyoteMonitors.Instance);
         capture.Begin(world, run.History);
 
         if (!run.RunSequential(SetupActor, plan.Scenario.Setup, process: null))
@@ -45,101 +45,6 @@ public static class ScenarioHarness
         if (!run.RunSequential(FinalActor, plan.Scenario.Final, process: actors.Count))
             return;
         run.CheckEnd();
-    }
-
-    /// <summary>The state of one iteration, shared by its actors (Coyote serializes them).</summary>
-    private sealed class IterationRun(ScenarioPlan plan, KernelWorld world)
-    {
-        public HistoryLog History { get; } = new(plan);
-        public bool Failed { get; private set; }
-        private bool deviceRemoveFailed;
-
-        public void RunActor(ScenarioActor actor, int process)
-        {
-            using var _ = world.EnterActor(actor.Name);
-            foreach (var op in actor.Ops)
-            {
-                if (Failed || !RunOp(actor.Name, op, process))
-                    return;
-            }
-        }
-
-        /// <summary>Setup (process null: recorded as the history's setup) and final ops, in order.</summary>
-        public bool RunSequential(string actor, IReadOnlyList<ScenarioOp> ops, int? process)
-        {
-            using var _ = world.EnterActor(actor);
-            foreach (var op in ops)
-            {
-                if (!RunOp(actor, op, process))
-                    return false;
-            }
-            return true;
-        }
-
-        private bool RunOp(string actor, ScenarioOp so, int? process)
-        {
-            var access = OpExecutor.IsCpuAccess(so.Op);
-            var id = process is { } p ? History.Invoke(p, so.Op) : History.SetupOp(so.Op);
-            if (access)
-                Specification.Monitor<FaultLivenessMonitor>(FaultLivenessMonitor.AccessStarted.Instance);
-            // Op boundaries in the step log (no scheduling point), so a replay shows which op each step belongs to.
-            var name = so.Op.Kind.WireName();
-            // Ops and results render as JSON: only when the steps are read (see StepDetail).
-            world.Record(StepKind.Call, name, so.Path, new StepDetail(static (op, _, _) => op!.ToString()!, 0, state: so.Op));
-            OpResult result;
-            try
-            {
-                result = OpExecutor.Execute(world, so.Op);
-            }
-            catch (KernelViolation v)
-            {
-                Fail(v);
-                return false;
-            }
-            if (access)
-                Specification.Monitor<FaultLivenessMonitor>(FaultLivenessMonitor.AccessCompleted.Instance);
-            world.Record(StepKind.Note, name, "result", new StepDetail(static (r, _, _) => r!.ToString()!, 0, state: result));
-            History.Complete(id, result);
-            if (so.Op.Kind == OpKind.DeviceRemove && result.Ok != true)
-                deviceRemoveFailed = true;
-
-            var satisfied = so.Expect is null || result.Satisfies(so.Expect);
-            if (!satisfied)
-                Failed = true;
-            Specification.Monitor<SafetyMonitor>(new SafetyMonitor.OpChecked(actor, so, result, satisfied));
-            return satisfied;
-        }
-
-        /// <summary>Quiescent checks after every actor and the final ops ran.</summary>
-        public void CheckEnd()
-        {
-            try
-            {
-                using (world.EnterActor(FinalActor))
-                {
-                    world.CheckInvariants();
-                    if (plan.EndsQuiescent && !deviceRemoveFailed)
-                        world.CheckLeaks();
-                }
-            }
-            catch (KernelViolation v)
-            {
-                Fail(v);
-                return;
-            }
-            var verdict = History.Check();
-            if (verdict is not null)
-            {
-                Failed = true;
-                Specification.Monitor<SafetyMonitor>(new SafetyMonitor.ViolationRaised(verdict));
-            }
-        }
-
-        private void Fail(KernelViolation v)
-        {
-            Failed = true;
-            Specification.Monitor<SafetyMonitor>(new SafetyMonitor.ViolationRaised(v.Message));
-        }
     }
 }
 

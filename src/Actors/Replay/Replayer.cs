@@ -26,6 +26,9 @@ public static class Replayer
             }
         }
 
+        if (bundle.VerifySchedule is { } schedule)
+            return VerifyReplay.Replay(bundle, plan, schedule, variantOverride is not null);
+
         var config = Explorer.CreateConfiguration(bundle.Options with { Iterations = 1 })
             .WithReproducibleTrace(bundle.CoyoteTrace);
         var capture = new IterationCapture();

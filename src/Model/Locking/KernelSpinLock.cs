@@ -6,11 +6,24 @@ namespace Hmm.Spec.Model.Locking;
 /// so that acquisition is a real blocking point; an owner field lets paths assert "PTL held".
 /// Acquire and release are steps.
 /// </summary>
-public sealed class KernelSpinLock(KernelWorld world, string name)
+public sealed class KernelSpinLock
 {
-    private readonly SemaphoreSlim _sem = new(1, 1);
+    private readonly KernelWorld world;
+    // Exactly one of the two: Coyote's controlled semaphore (explore) or the verify scheduler's (see IControlledScheduler).
+    private readonly SemaphoreSlim? _sem;
+    private readonly IControlledSemaphore? _ctl;
 
-    public string Name { get; } = name;
+    public KernelSpinLock(KernelWorld world, string name)
+    {
+        this.world = world;
+        Name = name;
+        if (world.Controlled is { } scheduler)
+            _ctl = scheduler.CreateSemaphore(1, name);
+        else
+            _sem = new(1, 1);
+    }
+
+    public string Name { get; }
     /// <summary>Actor holding the lock, or null.</summary>
     public string? Owner { get; private set; }
 
@@ -21,7 +34,10 @@ public sealed class KernelSpinLock(KernelWorld world, string name)
     {
         if (HeldByCurrent)
             world.Violation(ViolationCategory.Deadlock, function, $"{Name} taken recursively by {Owner}");
-        _sem.Wait();
+        if (_ctl is null)
+            _sem!.Wait();
+        else
+            _ctl.Wait();
         Owner = world.CurrentActor;
         world.Record(StepKind.Lock, function, Name, "acquired");
     }
@@ -31,7 +47,7 @@ public sealed class KernelSpinLock(KernelWorld world, string name)
     {
         if (HeldByCurrent)
             return false;
-        if (!_sem.Wait(0))
+        if (!(_ctl is null ? _sem!.Wait(0) : _ctl.TryWait()))
         {
             world.Record(StepKind.Lock, function, Name, "trylock failed");
             return false;
@@ -48,7 +64,10 @@ public sealed class KernelSpinLock(KernelWorld world, string name)
             world.Violation(ViolationCategory.LockDiscipline, function, $"{Name} released by {world.CurrentActor}, held by {Owner ?? "nobody"}");
         Owner = null;
         world.Record(StepKind.Unlock, function, Name, "released");
-        _sem.Release();
+        if (_ctl is null)
+            _sem!.Release();
+        else
+            _ctl.Release();
     }
 
     /// <summary>lockdep_assert_held.</summary>

@@ -6,13 +6,31 @@ namespace Hmm.Spec.Model.Locking;
 /// preferred (a writer may wait while readers come and go), which admits every interleaving the kernel's
 /// fair rwsem admits except writer-starvation ones. Acquire and release are steps.
 /// </summary>
-public sealed class RwSemaphore(KernelWorld world, string name)
+public sealed class RwSemaphore
 {
-    private readonly SemaphoreSlim _readerGate = new(1, 1);
-    private readonly SemaphoreSlim _writerOrReaders = new(1, 1);
+    private readonly KernelWorld world;
+    // Coyote's controlled semaphores (explore), or the verify scheduler's pair (see IControlledScheduler).
+    private readonly SemaphoreSlim? _readerGate, _writerOrReaders;
+    private readonly IControlledSemaphore? _ctlReaderGate, _ctlWriterOrReaders;
     private readonly List<string> _readers = [];
 
-    public string Name { get; } = name;
+    public RwSemaphore(KernelWorld world, string name)
+    {
+        this.world = world;
+        Name = name;
+        if (world.Controlled is { } scheduler)
+        {
+            _ctlReaderGate = scheduler.CreateSemaphore(1, name + " readers");
+            _ctlWriterOrReaders = scheduler.CreateSemaphore(1, name);
+        }
+        else
+        {
+            _readerGate = new(1, 1);
+            _writerOrReaders = new(1, 1);
+        }
+    }
+
+    public string Name { get; }
     public string? Writer { get; private set; }
     public IReadOnlyList<string> Readers => _readers;
 
@@ -25,11 +43,11 @@ public sealed class RwSemaphore(KernelWorld world, string name)
     {
         if (WriteHeldByCurrent)
             world.Violation(ViolationCategory.Deadlock, function, $"down_read({Name}) while holding it for write");
-        _readerGate.Wait();
+        GateWait();
         if (_readers.Count == 0)
-            _writerOrReaders.Wait();
+            ExclusiveWait();
         _readers.Add(world.CurrentActor);
-        _readerGate.Release();
+        GateRelease();
         world.Record(StepKind.Lock, function, Name, "down_read");
     }
 
@@ -39,11 +57,11 @@ public sealed class RwSemaphore(KernelWorld world, string name)
         if (!ReadHeldByCurrent)
             world.Violation(ViolationCategory.LockDiscipline, function, $"up_read({Name}) by {world.CurrentActor}, not a reader");
         world.Record(StepKind.Unlock, function, Name, "up_read");
-        _readerGate.Wait();
+        GateWait();
         _readers.Remove(world.CurrentActor);
         if (_readers.Count == 0)
-            _writerOrReaders.Release();
-        _readerGate.Release();
+            ExclusiveRelease();
+        GateRelease();
     }
 
     /// <summary>down_write.</summary>
@@ -51,7 +69,7 @@ public sealed class RwSemaphore(KernelWorld world, string name)
     {
         if (HeldByCurrent)
             world.Violation(ViolationCategory.Deadlock, function, $"down_write({Name}) while already holding it");
-        _writerOrReaders.Wait();
+        ExclusiveWait();
         Writer = world.CurrentActor;
         world.Record(StepKind.Lock, function, Name, "down_write");
     }
@@ -63,7 +81,7 @@ public sealed class RwSemaphore(KernelWorld world, string name)
             world.Violation(ViolationCategory.LockDiscipline, function, $"up_write({Name}) by {world.CurrentActor}, writer is {Writer ?? "nobody"}");
         world.Record(StepKind.Unlock, function, Name, "up_write");
         Writer = null;
-        _writerOrReaders.Release();
+        ExclusiveRelease();
     }
 
     /// <summary>Asserts the current actor holds the semaphore (read or write).</summary>
@@ -78,5 +96,37 @@ public sealed class RwSemaphore(KernelWorld world, string name)
     {
         if (!WriteHeldByCurrent)
             world.Violation(ViolationCategory.LockDiscipline, function, $"{what} without {Name} held for write");
+    }
+
+    private void GateWait()
+    {
+        if (_ctlReaderGate is null)
+            _readerGate!.Wait();
+        else
+            _ctlReaderGate.Wait();
+    }
+
+    private void GateRelease()
+    {
+        if (_ctlReaderGate is null)
+            _readerGate!.Release();
+        else
+            _ctlReaderGate.Release();
+    }
+
+    private void ExclusiveWait()
+    {
+        if (_ctlWriterOrReaders is null)
+            _writerOrReaders!.Wait();
+        else
+            _ctlWriterOrReaders.Wait();
+    }
+
+    private void ExclusiveRelease()
+    {
+        if (_ctlWriterOrReaders is null)
+            _writerOrReaders!.Release();
+        else
+            _ctlWriterOrReaders.Release();
     }
 }

@@ -49,7 +49,6 @@ public enum PercpuRefState
 public sealed class DevPagemap
 {
     private readonly KernelWorld _w;
-    private readonly SemaphoreSlim _drained = new(0, 1);
     private int _flags;
     private DevPageFaultFn? _pageFault;
     private DevPageFreeFn? _pageFree;
@@ -212,16 +211,6 @@ public sealed class DevPagemap
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"percpu ref of {Name} reached zero while alive");
         RefState = PercpuRefState.Drained;
         _w.Record(StepKind.Write, function, Res["ref"], "drained (release: complete)");
-        _drained.Release();
-    }
-
-    /// <summary>wait_for_completion on the ref's release: sleeps until the ref drained.</summary>
-    public void WaitForDrain(string function)
-    {
-        _w.Record(StepKind.Note, function, Res["ref"], "wait_for_completion");
-        _drained.Wait();
-        _drained.Release();
-        _w.Record(StepKind.Read, function, Res["ref"], "drained");
     }
 
     /// <summary>The owner freed the pgmap (devm release done): later field reads are pgmap-gone.</summary>

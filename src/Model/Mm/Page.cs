@@ -10,7 +10,9 @@ namespace Hmm.Spec.Model;
 public sealed class Page
 {
     private readonly KernelWorld _w;
-    private readonly SemaphoreSlim _pgLock = new(1, 1);
+    // PG_locked's sleepers: Coyote's controlled semaphore (explore) or the verify scheduler's (IControlledScheduler).
+    private readonly SemaphoreSlim? _pgLock;
+    private readonly IControlledSemaphore? _ctlPgLock;
     private int _refcount;
     private int _mapcount = -1;
     private object? _mapping;
@@ -27,6 +29,10 @@ public sealed class Page
         _w = world;
         Pfn = pfn;
         Zone = zone;
+        if (world.Controlled is { } scheduler)
+            _ctlPgLock = scheduler.CreateSemaphore(1, Res["PG_locked"]);
+        else
+            _pgLock = new(1, 1);
         _pgmap = pgmap;
         _refcount = initialRefcount;
         State = state;
@@ -200,13 +206,29 @@ public sealed class Page
 
     // ---------------- PG_locked ----------------
 
+    private void PgLockWait()
+    {
+        if (_ctlPgLock is null)
+            _pgLock!.Wait();
+        else
+            _ctlPgLock.Wait();
+    }
+
+    private void PgLockRelease()
+    {
+        if (_ctlPgLock is null)
+            _pgLock!.Release();
+        else
+            _ctlPgLock.Release();
+    }
+
     /// <summary>trylock_page.</summary>
     public bool TryLock(string function)
     {
         _w.Point(StepKind.Write, Res["PG_locked"]);
         if (State != PageState.InUse)
             CheckLive(function, "PG_locked");
-        if (!_pgLock.Wait(0))
+        if (!(_ctlPgLock is null ? _pgLock!.Wait(0) : _ctlPgLock.TryWait()))
         {
             _w.Record(StepKind.Read, function, Res["PG_locked"], "locked (trylock_page fails)");
             return false;
@@ -221,7 +243,7 @@ public sealed class Page
     {
         if (State != PageState.InUse)
             CheckLive(function, "PG_locked");
-        _pgLock.Wait();
+        PgLockWait();
         _locked = true;
         _w.Record(StepKind.Lock, function, Res["PG_locked"], "0 -> 1 (lock_page)");
     }
@@ -236,7 +258,7 @@ public sealed class Page
             _w.Violation(ViolationCategory.BugOn, function, $"unlock_page of unlocked page pfn={Pfn}");
         _locked = false;
         _w.Record(StepKind.Unlock, function, Res["PG_locked"], "1 -> 0 (unlock_page)");
-        _pgLock.Release();
+        PgLockRelease();
         // wake_up_page(page, PG_locked): every sleeper queued by QueueUnlockWaiter. The release above is a full
         // barrier between clearing PG_locked and looking for sleepers (pairs with QueueUnlockWaiter's barrier).
         if (_unlockWaiters is { } sleepers)
@@ -279,9 +301,9 @@ public sealed class Page
     {
         if (State != PageState.InUse)
             CheckLive(function, "PG_locked");
-        _pgLock.Wait();
+        PgLockWait();
         _w.Record(StepKind.Read, function, Res["PG_locked"], "0 (wait_on_page_locked returns)");
-        _pgLock.Release();
+        PgLockRelease();
     }
 
     /// <summary>PageLocked.</summary>

@@ -9,12 +9,18 @@ namespace Hmm.Spec.Model;
 public sealed class PageUnlockWaiter
 {
     private readonly KernelWorld _w;
-    private readonly SemaphoreSlim _woken = new(0, 1);
+    // Coyote's controlled semaphore (explore) or the verify scheduler's (IControlledScheduler).
+    private readonly SemaphoreSlim? _woken;
+    private readonly IControlledSemaphore? _ctlWoken;
 
     internal PageUnlockWaiter(KernelWorld world, long pfn)
     {
         _w = world;
         Pfn = pfn;
+        if (world.Controlled is { } scheduler)
+            _ctlWoken = scheduler.CreateSemaphore(0, $"wait_page_queue pfn={pfn}");
+        else
+            _woken = new(0, 1);
     }
 
     /// <summary>The pfn the sleeper waited on (for the step log only; the page is not dereferenced).</summary>
@@ -26,13 +32,21 @@ public sealed class PageUnlockWaiter
     internal void Wake()
     {
         if (Interlocked.Exchange(ref _wokenFlag, 1) == 0)
-            _woken.Release();
+        {
+            if (_ctlWoken is null)
+                _woken!.Release();
+            else
+                _ctlWoken.Release();
+        }
     }
 
     /// <summary>The io_schedule loop until WQ_FLAG_WOKEN, then finish_wait (queue entry only).</summary>
     public void Sleep(string function)
     {
-        _woken.Wait();
+        if (_ctlWoken is null)
+            _woken!.Wait();
+        else
+            _ctlWoken.Wait();
         _w.Record(StepKind.Read, function, $"wait_page_queue pfn={Pfn}", "woken by unlock_page (page not touched)");
     }
 }

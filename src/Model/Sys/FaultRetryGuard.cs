@@ -22,6 +22,7 @@ internal struct FaultRetryGuard(KernelWorld world, string function, string what)
     {
         if (_attempts++ > 0)
         {
+            world.Controlled?.Retry(function);
             if (world.OthersSteppedSince(_mark))
                 _retriesWhileOthersRan++;
             _mark = world.StepCount;

@@ -17,8 +17,9 @@ public sealed partial class KernelWorld
     private readonly AsyncLocal<string?> _actor = new();
     private readonly Dictionary<string, MmStruct> _mms = new(StringComparer.Ordinal);
 
-    private KernelWorld(MachineLayout layout, KernelConfig config, KernelVariant variant, ILogger? logger)
+    private KernelWorld(MachineLayout layout, KernelConfig config, KernelVariant variant, ILogger? logger, IControlledScheduler? scheduler)
     {
+        Controlled = scheduler;
         Layout = layout;
         Config = config;
         Variant = variant;
@@ -33,6 +34,9 @@ public sealed partial class KernelWorld
     public KernelConfig Config { get; }
     public KernelVariant Variant { get; }
     public ILogger Logger { get; }
+
+    /// <summary>The deterministic scheduler of <c>verify</c>, or null under Coyote (see <see cref="IControlledScheduler"/>).</summary>
+    public IControlledScheduler? Controlled { get; }
 
     /// <summary>Swap-type arithmetic of include/linux/swap.h and swapops.h for this config.</summary>
     public SwapTypes Swp { get; }
@@ -69,7 +73,8 @@ public sealed partial class KernelWorld
     /// Builds a world: RAM pages into the allocator; if the layout has device pages, the reference driver probes
     /// and hotplugs its device memory (<see cref="ProbeDevice"/>, implemented by the device side).
     /// </summary>
-    public static KernelWorld Create(MachineLayout layout, KernelConfig config, KernelVariant variant, ILogger? logger = null)
+    public static KernelWorld Create(MachineLayout layout, KernelConfig config, KernelVariant variant, ILogger? logger = null,
+        IControlledScheduler? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(config);
@@ -78,7 +83,7 @@ public sealed partial class KernelWorld
             throw new ArgumentOutOfRangeException(nameof(layout), "page counts must not be negative");
         if (layout.DevicePages > 0 && layout.DeviceStartPfn < layout.RamPages)
             throw new ArgumentOutOfRangeException(nameof(layout), "the device range overlaps system RAM");
-        var w = new KernelWorld(layout, config, variant, logger);
+        var w = new KernelWorld(layout, config, variant, logger, scheduler);
         w.Memmap.AddRange(0, layout.RamPages, Zone.Normal, pgmap: null, initialRefcount: 0, PageState.Free);
         w.Buddy.AddFreeRange(0, layout.RamPages);
         if (layout.DevicePages > 0)
@@ -110,6 +115,12 @@ public sealed partial class KernelWorld
     /// </summary>
     public void Point(StepKind kind, string resource)
     {
+        if (Controlled is { } scheduler)
+        {
+            if (kind is StepKind.Read or StepKind.Write)
+                scheduler.Access(kind, resource);
+            return;
+        }
         switch (kind)
         {
             case StepKind.Read:
@@ -134,6 +145,7 @@ public sealed partial class KernelWorld
     public void Record(StepKind kind, string function, string resource, StepDetail detail)
     {
         _steps.Append(new(CurrentActor, function, kind, resource, detail));
+        Controlled?.OnRecord(kind, resource);
         if (Logger.IsEnabled(LogLevel.Trace))
             TraceLastStep();
     }
@@ -157,7 +169,10 @@ public sealed partial class KernelWorld
     /// <summary>A plain interleaving point (another CPU may run) that touches no named resource.</summary>
     public void Interleave(string function, string detail)
     {
-        SchedulingPoint.Interleave();
+        if (Controlled is { } scheduler)
+            scheduler.Access(StepKind.Read, "cpu");
+        else
+            SchedulingPoint.Interleave();
         Record(StepKind.Note, function, "cpu", detail);
     }
 

@@ -1,0 +1,154 @@
+namespace Hmm.Spec.Actors.Verification;
+
+/// <summary>
+/// Stateless depth-first search over the schedules with at most <c>bound</c> preemptions (Musuvathi and Qadeer,
+/// "Iterative context bounding for systematic testing of multithreaded programs", PLDI 2007): each execution
+/// re-runs the world from scratch, following the decisions on the trail and extending it with the default
+/// decision (continue the running actor; after a block, a finish or a refault, the lowest-numbered runnable
+/// actor). After an execution, <see cref="Backtrack"/> moves to the next untried alternative, deepest first.
+/// A switch away from an actor that could have continued costs one preemption; a refaulting actor may not run
+/// again while another can (a fair yield, never a preemption).
+/// <para>
+/// The reduction (docs/verification.md): an execution is abandoned when an actor resumes after a preemption and
+/// its first transition commutes with everything the others did meanwhile and makes nobody runnable. The same
+/// execution with that transition taken before the preemption is equivalent (same final state, same history),
+/// costs no more preemptions, and is smaller in the order "continue before switch", so the least schedule of
+/// every class within the bound is never abandoned.
+/// </para>
+/// </summary>
+internal sealed class ScheduleSearch(int bound, bool reduce) : IScheduleChooser
+{
+    private sealed class Node
+    {
+        public int Last;
+        public bool LastPreemptible;
+        public int PreemptionsBefore;
+        public int Chosen;
+        /// <summary>The node of the chosen actor's previous transition in this execution, or -1.</summary>
+        public int PreviousOfChosen;
+        public List<int> Untried = [];
+        /// <summary>What the transition chosen here touched (known when it ends).</summary>
+        public Footprint? Transition;
+
+        public int Cost(int choice) => LastPreemptible && choice != Last ? 1 : 0;
+        public int PreemptionsAfter => PreemptionsBefore + Cost(Chosen);
+    }
+
+    private readonly List<Node> _trail = [];
+    private readonly List<int> _lastNodeOf = [];
+    private int _pos;
+
+    public int Bound => bound;
+
+    /// <summary>Executions abandoned as equivalent to one already covered.</summary>
+    public long Pruned { get; private set; }
+
+    /// <summary>Alternatives still on the trail: a lower bound on the executions left at this level.</summary>
+    public long Pending => _trail.Sum(n => (long)n.Untried.Count);
+
+    /// <summary>The decisions of the current execution so far (actor indices), for a bundle.</summary>
+    public IReadOnlyList<int> Schedule => _trail.Take(_pos).Select(n => n.Chosen).ToArray();
+
+    /// <summary>Preemptions of the current execution so far.</summary>
+    public int Preemptions => _pos == 0 ? 0 : _trail[_pos - 1].PreemptionsAfter;
+
+    /// <summary>Call before each execution.</summary>
+    public void BeginExecution()
+    {
+        _pos = 0;
+        _lastNodeOf.Clear();
+    }
+
+    public int Choose(in Decision d)
+    {
+        if (_pos > 0)
+        {
+            _trail[_pos - 1].Transition = d.Ended;
+            if (reduce && Redundant(_pos - 1))
+            {
+                Pruned++;
+                return -1;
+            }
+        }
+        Node node;
+        if (_pos < _trail.Count)
+        {
+            node = _trail[_pos];
+            if (!d.Enabled.Contains(node.Chosen))
+                throw new InvalidOperationException($"verify: the model is not deterministic (decision {_pos}: actor {node.Chosen} cannot run on re-execution)");
+        }
+        else
+        {
+            node = NewNode(d);
+            _trail.Add(node);
+        }
+        while (_lastNodeOf.Count <= node.Chosen)
+            _lastNodeOf.Add(-1);
+        node.PreviousOfChosen = _lastNodeOf[node.Chosen];
+        _lastNodeOf[node.Chosen] = _pos;
+        _pos++;
+        return node.Chosen;
+    }
+
+    private Node NewNode(in Decision d)
+    {
+        var node = new Node
+        {
+            Last = d.Last,
+            LastPreemptible = d.LastPreemptible,
+            PreemptionsBefore = _pos == 0 ? 0 : _trail[_pos - 1].PreemptionsAfter,
+        };
+        var candidates = new List<int>(d.Enabled.Count);
+        foreach (var a in d.Enabled)
+        {
+            // A refaulting actor waits for the others: it runs again only when nobody else can.
+            if (!(d.LastYielding && a == d.Last && d.Enabled.Count > 1))
+                candidates.Add(a);
+        }
+        node.Chosen = d.LastPreemptible && candidates.Contains(d.Last) ? d.Last : candidates.Min();
+        foreach (var a in candidates)
+        {
+            if (a != node.Chosen && node.PreemptionsBefore + node.Cost(a) <= bound)
+                node.Untried.Add(a);
+        }
+        return node;
+    }
+
+    /// <summary>
+    /// Whether the transition at <paramref name="j"/> is an actor's first after a preemption that could have come
+    /// after it instead: it conflicts with no transition in between and releases nothing.
+    /// </summary>
+    private bool Redundant(int j)
+    {
+        var n = _trail[j];
+        if (n.Last == n.Chosen || n.PreviousOfChosen < 0 || n.Transition is not { } e || e.Releases)
+            return false;
+        var switchAway = n.PreviousOfChosen + 1;
+        if (!_trail[switchAway].LastPreemptible)
+            return false;
+        for (var k = switchAway; k < j; k++)
+        {
+            if (_trail[k].Transition is not { } other || e.ConflictsWith(other))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Moves to the next schedule: the deepest decision with an untried alternative. False when done.</summary>
+    public bool Backtrack()
+    {
+        for (var i = _trail.Count - 1; i >= 0; i--)
+        {
+            var n = _trail[i];
+            if (n.Untried.Count == 0)
+                continue;
+            n.Chosen = n.Untried[0];
+            n.Untried.RemoveAt(0);
+            n.Transition = null;
+            _trail.RemoveRange(i + 1, _trail.Count - i - 1);
+            return true;
+        }
+        _trail.Clear();
+        return false;
+    }
+}

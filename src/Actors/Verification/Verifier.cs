@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Hmm.Spec.Actors.Exploration;
+using Hmm.Spec.Actors.Harness;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Hmm.Spec.Actors.Verification;
+
+/// <summary>
+/// Bounded verification of a scenario (docs/verification.md): iterative deepening over the preemption bound
+/// K = 0, 1, ... (CHESS's iterative context bounding), each level a complete <see cref="ScheduleSearch"/>. A bug
+/// stops the run at the first level that reaches it, which is therefore the smallest number of preemptions
+/// that does; its schedule goes into a bundle that <c>hmm-spec replay</c> re-runs.
+/// </summary>
+public sealed class Verifier(ILogger? logger = null)
+{
+    private readonly ILogger log = logger ?? NullLogger.Instance;
+
+    public VerifyResult Verify(ScenarioPlan plan, VerifyOptions o)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(o.Preemptions);
+        var name = plan.Scenario.Name;
+        var variant = plan.Variant.Name;
+        var watch = Stopwatch.StartNew();
+        var lastLog = TimeSpan.Zero;
+        var levels = new List<VerifyLevel>();
+        long executions = 0, pruned = 0, stepBound = 0;
+        VerifyResult Result(VerifyVerdict v) =>
+            new(name, variant, o.Preemptions, v, levels, executions, pruned, watch.Elapsed.TotalSeconds) { StepBoundHits = stepBound };
+
+        for (var k = 0; k <= o.Preemptions; k++)
+        {
+            var levelStart = watch.Elapsed;
+            long levelExecutions = 0, levelPrunedBefore = pruned;
+            var search = new ScheduleSearch(k, o.Reduce);
+            do
+            {
+                if (o.MaxTime is { } max && watch.Elapsed > max)
+                {
+                    log.LogWarning("{Scenario} on {Variant}: time budget spent at K={K} after {Executions} executions", name, variant, k, executions);
+                    return Result(VerifyVerdict.Incomplete) with { LevelInProgress = k, PendingAtLeast = search.Pending + 1 };
+                }
+                search.BeginExecution();
+                var outcome = VerifyExecution.Run(plan, search, o.MaxSteps);
+                if (outcome.End == ExecutionEnd.Pruned)
+                {
+                    pruned++;
+                    continue;
+                }
+                executions++;
+                levelExecutions++;
+                if (outcome.End == ExecutionEnd.StepBound)
+                {
+                    stepBound++;
+                    continue;
+                }
+                if (outcome.End == ExecutionEnd.Bug)
+                    return Bug(plan, o, search, outcome, Result(VerifyVerdict.Bug));
+                if (watch.Elapsed - lastLog >= o.ProgressInterval)
+                {
+                    lastLog = watch.Elapsed;
+                    log.LogInformation("{Scenario} on {Variant}: K={K}, {Executions} executions, {Pruned} pruned, at least {Pending} left at this level, {Elapsed:F0} s",
+                        name, variant, k, executions, pruned, search.Pending, watch.Elapsed.TotalSeconds);
+                }
+            }
+            while (search.Backtrack());
+            levels.Add(new VerifyLevel(k, levelExecutions, pruned - levelPrunedBefore, (watch.Elapsed - levelStart).TotalSeconds));
+            log.LogInformation("{Scenario} on {Variant}: K={K} complete: {Executions} executions, {Pruned} pruned, {Seconds:F1} s",
+                name, variant, k, levelExecutions, pruned - levelPrunedBefore, (watch.Elapsed - levelStart).TotalSeconds);
+            if (stepBound > 0)
+                return Result(VerifyVerdict.Incomplete) with { LevelInProgress = k, PendingAtLeast = 0 };
+        }
+        return Result(VerifyVerdict.Verified);
+    }
+
+    private VerifyResult Bug(ScenarioPlan plan, VerifyOptions o, ScheduleSearch search, ExecutionOutcome outcome, VerifyResult partial)
+    {
+        var message = BugCategory.Tagged(outcome.Message!);
+        var category = BugCategory.Of(message);
+        var schedule = search.Schedule;
+        string? path = null;
+        if (o.OutDir is not null)
+            path = Bundles.TraceBundle.CreateVerified(plan, search.Bound, schedule, category, message).WriteTo(o.OutDir);
+        log.LogWarning("{Scenario} on {Variant}: {Category} at K={K} ({Preemptions} preemptions): {Message}",
+            plan.Scenario.Name, plan.Variant.Name, category, search.Bound, search.Preemptions, message);
+        return partial with
+        {
+            Category = category,
+            Message = message,
+            BugPreemptions = search.Bound,
+            Schedule = schedule,
+            BundlePath = path,
+        };
+    }
+}
