@@ -40,7 +40,7 @@ internal sealed class ControlledScheduler(IScheduleChooser chooser, int maxSteps
         for (var i = 0; i < actors.Count; i++)
             _workers.Add(new Worker(this, i, actors[i].Name, actors[i].Body));
         foreach (var w in _workers)
-            w.Thread.Start();
+            CarrierThreads.Run(() => WorkerMain(w));
         var first = Decide(null);
         if (first is null)
             Stop(StopReason ?? "[deadlock] no actor can start");
@@ -251,14 +251,12 @@ internal sealed class ControlledScheduler(IScheduleChooser chooser, int maxSteps
             Name = name;
             Body = body;
             Pending = new Pending(PendingKind.Start, "start", false, null);
-            Thread = new Thread(() => owner.WorkerMain(this), 16 * 1024 * 1024) { IsBackground = true, Name = "verify " + name };
         }
 
         public ControlledScheduler Owner { get; }
         public int Id { get; }
         public string Name { get; }
         public Action Body { get; }
-        public Thread Thread { get; }
         public SemaphoreSlim Go { get; } = new(0, 1);
         public SemaphoreSlim Exited { get; } = new(0, 1);
         public WorkerState State { get; set; } = WorkerState.Parked;
