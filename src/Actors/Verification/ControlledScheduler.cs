@@ -77,6 +77,12 @@ internal sealed class ControlledScheduler(IScheduleChooser chooser, int maxSteps
             Park(w, new Pending(PendingKind.Yield, function, false, null));
     }
 
+    public void WaitUntil(Func<bool> condition, string resource)
+    {
+        if (Current() is { } w)
+            Park(w, new Pending(PendingKind.WaitUntil, resource, false, null, condition));
+    }
+
     public void OnRecord(StepKind kind, string resource)
     {
         if (Current() is { } w)
@@ -132,6 +138,9 @@ internal sealed class ControlledScheduler(IScheduleChooser chooser, int maxSteps
                 p.Semaphore!.Count--;
                 w.Footprint.Add(p.Semaphore.Name, write: true);
                 break;
+            case PendingKind.WaitUntil:
+                w.Footprint.Add(p.Resource, write: false);
+                break;
             case PendingKind.TryWait:
                 w.TryWaitResult = p.Semaphore!.Count > 0;
                 if (w.TryWaitResult)
@@ -171,7 +180,24 @@ internal sealed class ControlledScheduler(IScheduleChooser chooser, int maxSteps
                 enabled.Add(w.Id);
         }
         if (enabled.Count == 0)
+        {
+            if (!chooser.EndOfRun(last?.Footprint))
+            {
+                Pruned = true;
+                StopReason = "pruned";
+            }
             return null;
+        }
+        // A transition that wrote what a sleeper's condition reads may have woken it: like a release, it made
+        // somebody runnable, which the reduction must know.
+        if (last is not null)
+        {
+            foreach (var w in _workers)
+            {
+                if (w.State == WorkerState.Parked && w.Pending.Kind == PendingKind.WaitUntil && last.Footprint.Writes(w.Pending.Resource))
+                    last.Footprint.MarkReleases();
+            }
+        }
         var lastParked = last is { State: WorkerState.Parked };
         var d = new Decision(last?.Id ?? -1,
             LastPreemptible: lastParked && last!.Pending.Enabled && last.Pending.Kind != PendingKind.Yield,
@@ -235,11 +261,16 @@ internal sealed class ControlledScheduler(IScheduleChooser chooser, int maxSteps
 
     private enum WorkerState { Parked, Running, Done }
 
-    private enum PendingKind { Start, Access, Yield, Wait, TryWait }
+    private enum PendingKind { Start, Access, Yield, Wait, TryWait, WaitUntil }
 
-    private readonly record struct Pending(PendingKind Kind, string Resource, bool Write, Semaphore? Semaphore)
+    private readonly record struct Pending(PendingKind Kind, string Resource, bool Write, Semaphore? Semaphore, Func<bool>? Condition = null)
     {
-        public bool Enabled => Kind != PendingKind.Wait || Semaphore!.Count > 0;
+        public bool Enabled => Kind switch
+        {
+            PendingKind.Wait => Semaphore!.Count > 0,
+            PendingKind.WaitUntil => Condition!(),
+            _ => true,
+        };
     }
 
     private sealed class Worker

@@ -12,4 +12,7 @@ internal interface IScheduleChooser
 {
     /// <summary>The actor to run next (one of <c>d.Enabled</c>), or -1 to abandon the execution (pruned).</summary>
     int Choose(in Decision d);
+
+    /// <summary>Nobody can run any more (the end, or a deadlock): false to count the run as abandoned (pruned).</summary>
+    bool EndOfRun(Footprint? ended);
 }

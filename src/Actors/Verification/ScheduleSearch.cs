@@ -16,12 +16,15 @@ namespace Hmm.Spec.Actors.Verification;
 /// every class within the bound is never abandoned.
 /// </para>
 /// </summary>
+[Microsoft.Coyote.Rewriting.SkipRewriting("runs only under verify, outside Coyote")]
 internal sealed class ScheduleSearch(int bound, bool reduce) : IScheduleChooser
 {
     private sealed class Node
     {
         public int Last;
         public bool LastPreemptible;
+        /// <summary>The actor that ran last stopped at a refault (it may not be chosen here if another can run).</summary>
+        public bool LastYielding;
         public int PreemptionsBefore;
         public int Chosen;
         /// <summary>The node of the chosen actor's previous transition in this execution, or -1.</summary>
@@ -61,15 +64,8 @@ internal sealed class ScheduleSearch(int bound, bool reduce) : IScheduleChooser
 
     public int Choose(in Decision d)
     {
-        if (_pos > 0)
-        {
-            _trail[_pos - 1].Transition = d.Ended;
-            if (reduce && Redundant(_pos - 1))
-            {
-                Pruned++;
-                return -1;
-            }
-        }
+        if (!EndTransition(d.Ended))
+            return -1;
         Node node;
         if (_pos < _trail.Count)
         {
@@ -90,12 +86,27 @@ internal sealed class ScheduleSearch(int bound, bool reduce) : IScheduleChooser
         return node.Chosen;
     }
 
+    public bool EndOfRun(Footprint? ended) => EndTransition(ended);
+
+    /// <summary>Records the footprint of the transition that just ended; false when that makes the run redundant.</summary>
+    private bool EndTransition(Footprint? ended)
+    {
+        if (_pos == 0)
+            return true;
+        _trail[_pos - 1].Transition = ended;
+        if (!reduce || !Redundant(_pos - 1))
+            return true;
+        Pruned++;
+        return false;
+    }
+
     private Node NewNode(in Decision d)
     {
         var node = new Node
         {
             Last = d.Last,
             LastPreemptible = d.LastPreemptible,
+            LastYielding = d.LastYielding,
             PreemptionsBefore = _pos == 0 ? 0 : _trail[_pos - 1].PreemptionsAfter,
         };
         var candidates = new List<int>(d.Enabled.Count);
@@ -116,12 +127,14 @@ internal sealed class ScheduleSearch(int bound, bool reduce) : IScheduleChooser
 
     /// <summary>
     /// Whether the transition at <paramref name="j"/> is an actor's first after a preemption that could have come
-    /// after it instead: it conflicts with no transition in between and releases nothing.
+    /// after it instead: it conflicts with no transition in between and releases nothing, and the last of those
+    /// did not end at a refault (moving the transition away would let the refaulting actor run again at once,
+    /// which the fair-yield rule forbids: the moved schedule would not be one the search can take).
     /// </summary>
     private bool Redundant(int j)
     {
         var n = _trail[j];
-        if (n.Last == n.Chosen || n.PreviousOfChosen < 0 || n.Transition is not { } e || e.Releases)
+        if (n.Last == n.Chosen || n.PreviousOfChosen < 0 || n.Transition is not { } e || e.Releases || n.LastYielding)
             return false;
         var switchAway = n.PreviousOfChosen + 1;
         if (!_trail[switchAway].LastPreemptible)

@@ -11,6 +11,8 @@ internal sealed class ScriptedChooser(IReadOnlyList<int> schedule) : IScheduleCh
     /// <summary>The first decision that did not fit the run, or null.</summary>
     public string? Divergence { get; private set; }
 
+    public bool EndOfRun(Footprint? ended) => true;
+
     public int Choose(in Decision d)
     {
         if (_pos < schedule.Count)

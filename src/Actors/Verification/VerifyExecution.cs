@@ -9,8 +9,11 @@ namespace Hmm.Spec.Actors.Verification;
 /// <summary>How one verify execution ended.</summary>
 internal enum ExecutionEnd { Clean, Bug, Pruned, StepBound }
 
-/// <summary>One execution's outcome; <c>World</c> is kept for a replay's step listing.</summary>
-internal sealed record ExecutionOutcome(ExecutionEnd End, string? Message, KernelWorld World, int Steps);
+/// <summary>
+/// One execution's outcome; <c>World</c> is kept for a replay's step listing. <c>Results</c> lists every op's
+/// result in completion order per actor: what the execution showed its user (the soundness tests compare it).
+/// </summary>
+internal sealed record ExecutionOutcome(ExecutionEnd End, string? Message, KernelWorld World, int Steps, string Results);
 
 /// <summary>
 /// One execution of a scenario under the <see cref="ControlledScheduler"/>: the same <see cref="IterationRun"/> as
@@ -29,7 +32,7 @@ internal static class VerifyExecution
         var world = KernelWorld.Create(plan.Layout, plan.Config, plan.Variant, logger: null, scheduler);
         world.FaultRetryLimit = plan.Scenario.FaultRetryLimit;
         var run = new IterationRun(plan, world, observer);
-        ExecutionOutcome Outcome(ExecutionEnd end, string? message = null) => new(end, message, world, scheduler.Steps);
+        ExecutionOutcome Outcome(ExecutionEnd end, string? message = null) => new(end, message, world, scheduler.Steps, observer.Results);
         try
         {
             if (!run.RunSequential(ScenarioHarness.SetupActor, plan.Scenario.Setup, process: null))
@@ -69,7 +72,11 @@ internal static class VerifyExecution
     /// <summary>Keeps the first failure and stops the execution there (an explore iteration stops at its first assertion too).</summary>
     private sealed class FirstFailure(ControlledScheduler scheduler) : IIterationObserver
     {
+        private readonly SortedDictionary<string, List<string>> _results = new(StringComparer.Ordinal);
+
         public string? Message { get; private set; }
+
+        public string Results => string.Join("; ", _results.Select(r => $"{r.Key}: {string.Join(", ", r.Value)}"));
 
         public void AccessStarted()
         {
@@ -81,6 +88,9 @@ internal static class VerifyExecution
 
         public void OpChecked(string actor, ScenarioOp op, OpResult result, bool satisfied)
         {
+            if (!_results.TryGetValue(actor, out var list))
+                _results[actor] = list = [];
+            list.Add(result.ToString());
             if (!satisfied)
                 Fail(SafetyMonitor.ExpectationMessage(actor, op, result));
         }

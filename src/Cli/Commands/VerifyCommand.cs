@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Hmm.Spec.Actors.Catalog;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
 using Hmm.Spec.Actors.Verification;
@@ -22,7 +23,9 @@ internal static class VerifyCommand
     {
         var scenarios = new Option<string[]>("--scenario") { Description = "Built-in scenario name or scenario file (repeatable)" };
         var all = new Option<bool>("--all") { Description = "Every built-in scenario" };
-        var variant = new Option<string?>("--variant") { Description = "Kernel variant (default: the scenario's, else seed)" };
+        var variants = new Option<string[]>("--variant") { Description = "Kernel variant (default: the scenario's, else seed; repeatable: each scenario on each)" };
+        var catalog = new Option<bool>("--catalog") { Description = "Every catalog entry with a scenario, on the entry's variant: is it found, and at which bound" };
+        var markdown = new Option<string?>("--markdown") { Description = "Replace the results table (or, with --catalog, the catalog table) in this Markdown file (docs/verification.md)" };
         var preemptions = new Option<int>("--preemptions")
         {
             Description = "Largest preemption bound K; bounds 0..K are searched in turn",
@@ -35,15 +38,19 @@ internal static class VerifyCommand
 
         var command = new Command("verify", "Prove a scenario free of bugs over every schedule with at most K preemptions")
         {
-            scenarios, all, variant, preemptions, maxSeconds, outDir, json, noReduction,
+            scenarios, all, variants, preemptions, maxSeconds, outDir, json, noReduction, catalog, markdown,
         };
         command.SetAction(parse =>
         {
             var names = parse.GetValue(scenarios) ?? [];
-            if (names.Length == 0 && !parse.GetValue(all))
-                throw new InputError("verify", "name a scenario (--scenario NAME|FILE) or use --all");
-            if (names.Length > 0 && parse.GetValue(all))
-                throw new InputError("verify", "--scenario and --all exclude each other");
+            var selections = (names.Length > 0 ? 1 : 0) + (parse.GetValue(all) ? 1 : 0) + (parse.GetValue(catalog) ? 1 : 0);
+            if (selections == 0)
+                throw new InputError("verify", "name a scenario (--scenario NAME|FILE), or use --all or --catalog");
+            if (selections > 1)
+                throw new InputError("verify", "--scenario, --all and --catalog exclude each other");
+            var markdownFile = parse.GetValue(markdown);
+            if (markdownFile is not null && !File.Exists(markdownFile))
+                throw new InputError("--markdown", $"{markdownFile}: no such file (it must hold the table's section markers)");
             var k = parse.GetValue(preemptions);
             if (k is < 0 or > 8)
                 throw new InputError("--preemptions", $"must be from 0 to 8, found {k}");
@@ -57,14 +64,32 @@ internal static class VerifyCommand
                 Reduce = !parse.GetValue(noReduction),
                 OutDir = parse.GetValue(outDir),
             };
-            var plans = (names.Length == 0 ? BuiltinScenarios.LoadAll() : names.Select(BuiltinScenarios.Resolve).ToArray())
-                .Select(sc => ScenarioPlan.Create(sc, parse.GetValue(variant)))
-                .ToArray();
+            var variantNames = parse.GetValue(variants) is { Length: > 0 } v ? v.Select(n => (string?)n).ToArray() : new string?[] { null };
+            var entries = parse.GetValue(catalog)
+                ? BugCatalog.Entries.Where(e => e.Scenario is not null).ToArray()
+                : [];
+            var plans = parse.GetValue(catalog)
+                ? entries.Select(e => ScenarioPlan.Create(BuiltinScenarios.Load(e.Scenario!), e.Variant)).ToArray()
+                : (names.Length == 0 ? BuiltinScenarios.LoadAll() : names.Select(BuiltinScenarios.Resolve).ToArray())
+                    .SelectMany(sc => variantNames.Select(vn => ScenarioPlan.Create(sc, vn)))
+                    .ToArray();
 
             var verifier = new Verifier(ctx.Loggers.CreateLogger("verify"));
             var results = new List<VerifyResult>();
             foreach (var plan in plans)
                 results.Add(verifier.Verify(plan, options));
+            if (markdownFile is not null)
+            {
+                var command = "hmm-spec " + string.Join(" ", parse.Tokens.Select(t => t.Value));
+                var document = File.ReadAllText(markdownFile);
+                document = parse.GetValue(catalog)
+                    ? VerifyMarkdown.Replace(document, VerifyMarkdown.CatalogSection,
+                        VerifyMarkdown.Catalog(entries.Zip(results, (e, r) => (e.Id, e.Category, r)), command))
+                    : VerifyMarkdown.Replace(document, VerifyMarkdown.ResultsSection, VerifyMarkdown.Results(results, command));
+                var temp = markdownFile + ".tmp";
+                File.WriteAllText(temp, document);
+                File.Move(temp, markdownFile, overwrite: true);
+            }
             if (parse.GetValue(json))
                 WriteJson(results, ctx.Out);
             else

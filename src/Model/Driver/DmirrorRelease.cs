@@ -71,6 +71,7 @@ public sealed partial class Dmirror
             {
                 dpage.Lock(fn);
                 _w.copy_user_highpage(dpage, page, fn);
+                // ReadMapping's step covers the index too (one field pair, mapping + index).
                 dpage.WriteMapping(page.ReadMapping(fn), page.IndexRaw, "migrate_page_move_mapping");
             }
         }

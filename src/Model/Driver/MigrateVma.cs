@@ -235,6 +235,7 @@ public sealed partial class KernelWorld
         var found = 0;
         foreach (var mm in Mms.Values.ToList())
         {
+            Touch(StepKind.Read, mm.PteTableRes);
             var candidates = mm.PageTableRaw.Where(kv => NamesPage(kv.Value, page.Pfn)).Select(kv => kv.Key).ToList();
             if (candidates.Count == 0)
                 continue;
@@ -363,8 +364,12 @@ public sealed partial class KernelWorld
     /// </summary>
     public void remove_migration_ptes(Page page, Page newpage, MigrationMapping? collected)
     {
-        if (Variant.FinalizeSkipsPteSame && collected is { } c && !IsMigrationEntryFor(c.Vma.Mm.PageTableRaw.GetValueOrDefault(c.Address), page.Pfn))
-            remove_migration_pte(c.Vma.Mm, c.Address, page, newpage, collected);
+        if (Variant.FinalizeSkipsPteSame && collected is { } c)
+        {
+            Touch(StepKind.Read, c.Vma.Mm.PteRes(c.Address));
+            if (!IsMigrationEntryFor(c.Vma.Mm.PageTableRaw.GetValueOrDefault(c.Address), page.Pfn))
+                remove_migration_pte(c.Vma.Mm, c.Address, page, newpage, collected);
+        }
         // Walk until no migration entry names the page: a fork of another address space that shares the page
         // may copy an entry while the walk runs (the kernel's anon_vma ordering makes its walk see those).
         while (true)
@@ -372,6 +377,7 @@ public sealed partial class KernelWorld
             var targets = new List<(MmStruct Mm, long Address)>();
             foreach (var mm in Mms.Values.ToList())
             {
+                Touch(StepKind.Read, mm.PteTableRes);
                 foreach (var (addr, pte) in mm.PageTableRaw.ToList())
                 {
                     if (IsMigrationEntryFor(pte, page.Pfn))

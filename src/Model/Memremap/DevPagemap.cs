@@ -82,6 +82,9 @@ public sealed class DevPagemap
     /// <summary>Field resource names; a property and an indexer, so no method call per access (see <see cref="StepDetail"/>).</summary>
     private ResourceNames Res => _names ??= new ResourceNames($"pgmap {Name}");
 
+    /// <summary>The resource name of a field, for accesses without a step (<see cref="KernelWorld.Touch"/>).</summary>
+    internal string ResourceOf(string field) => Res[field];
+
     private void CheckAlive(string function, string field)
     {
         if (Gone)

@@ -179,7 +179,10 @@ public sealed partial class KernelWorld
     {
         var res = $"pgmap {pgmap.Name} ref";
         Record(StepKind.Note, function, res, $"wait_for_completion ({pgmap.RefCountRaw} reference(s) left)");
-        Operation.PauseUntil(() => pgmap.RefState == PercpuRefState.Drained);
+        if (Controlled is { } scheduler)
+            scheduler.WaitUntil(() => pgmap.RefState == PercpuRefState.Drained, res);
+        else
+            Operation.PauseUntil(() => pgmap.RefState == PercpuRefState.Drained);
         if (pgmap.RefState != PercpuRefState.Drained)
         {
             Violation(ViolationCategory.Deadlock, function,

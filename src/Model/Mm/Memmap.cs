@@ -21,7 +21,11 @@ public sealed class Memmap(KernelWorld world)
     }
 
     /// <summary>The page for a pfn, or null (no violation), for walkers and tests.</summary>
-    public Page? Find(long pfn) => _pages.GetValueOrDefault(pfn);
+    public Page? Find(long pfn)
+    {
+        world.Touch(StepKind.Read, "memmap");
+        return _pages.GetValueOrDefault(pfn);
+    }
 
     /// <summary>Every live struct page, in pfn order.</summary>
     public IEnumerable<Page> Pages => _pages.Values;

@@ -60,6 +60,10 @@ public sealed class MmStruct
     /// <summary>PTE resource names by address, built once per iteration (see <see cref="ResourceNames"/>).</summary>
     private readonly Dictionary<long, string> _pteNames = [];
 
+    /// <summary>Every PTE of this mm (a page-table walk's footprint, see <see cref="KernelWorld.Touch"/>).</summary>
+    internal string PteTableRes => _pteTableName ??= $"pte {Name}:*";
+    private string? _pteTableName;
+
     internal string PteRes(long address)
     {
         if (!_pteNames.TryGetValue(address, out var name))

@@ -54,6 +54,9 @@ public sealed class Page
     /// <summary>Field resource names; a property and an indexer, so no method call per access (see <see cref="StepDetail"/>).</summary>
     private ResourceNames Res => _names ??= new ResourceNames($"page {Pfn}");
 
+    /// <summary>The resource name of a field (<c>page 1027 refcount</c>), for accesses without a step (<see cref="KernelWorld.Touch"/>).</summary>
+    internal string ResourceOf(string field) => Res[field];
+
     private void CheckLive(string function, string field)
     {
         switch (State)

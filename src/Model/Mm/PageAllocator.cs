@@ -51,6 +51,7 @@ public sealed class PageAllocator(KernelWorld world)
     {
         if (page.Zone != Zone.Normal)
             world.Violation(ViolationCategory.BugOn, function, $"ZONE_DEVICE page pfn={page.Pfn} freed to the page allocator");
+        world.Touch(StepKind.Read, page.ResourceOf("refcount"));
         if (page.RefcountRaw != 0)
             world.Violation(ViolationCategory.BugOn, function, $"freeing page pfn={page.Pfn} with refcount {page.RefcountRaw}");
         page.MarkFree(function);

@@ -53,6 +53,7 @@ public sealed partial class KernelWorld
     /// <summary>__put_page → __put_single_page: back to the page allocator (shmem/anon mappings already gone).</summary>
     private void __put_page(Page page, string function)
     {
+        Touch(StepKind.Read, page.ResourceOf("mapping"));
         if (page.MappingRaw is ShmemFile)
             Violation(ViolationCategory.BugOn, function, $"page pfn={page.Pfn} freed while still in the page cache");
         Buddy.free_hot_cold_page(page, function);
@@ -91,7 +92,9 @@ public sealed partial class KernelWorld
     /// <summary>page_add_anon_rmap: one more mapping of an anonymous page (swap-in, remove_migration_pte).</summary>
     public void page_add_anon_rmap(Page page, Vma vma, long address, [CallerMemberName] string function = "")
     {
-        if (page.AddMapcount(1, function) == 0 && page.MappingRaw is null)
+        var first = page.AddMapcount(1, function) == 0;
+        Touch(StepKind.Read, page.ResourceOf("mapping"));
+        if (first && page.MappingRaw is null)
             page.WriteMapping(vma.AnonVma, vma.linear_page_index(address), function);
     }
 

@@ -19,6 +19,12 @@ public interface IControlledScheduler
     /// </summary>
     void Retry(string function);
 
+    /// <summary>
+    /// Sleeps until <paramref name="condition"/> holds (wait_for_completion): a scheduling point enabled only when it
+    /// does. <paramref name="resource"/> is what the condition reads; a write to it may wake the sleeper.
+    /// </summary>
+    void WaitUntil(Func<bool> condition, string resource);
+
     /// <summary>A step was recorded by the running task: part of the footprint of its current transition.</summary>
     void OnRecord(StepKind kind, string resource);
 

@@ -84,7 +84,10 @@ public sealed partial class KernelWorld
         var page = Memmap.Find(pfn);
         var updated = pte.Set(Pte._PAGE_ACCESSED | (write ? Pte._PAGE_DIRTY : 0));
         if (updated.Raw != pte.Raw)
+        {
+            Touch(StepKind.Write, res);
             mm.HardwareSetPte(address, updated);
+        }
         if (page is null)
         {
             if (write)
@@ -96,6 +99,10 @@ public sealed partial class KernelWorld
                 : new StepDetail(static (_, a, b) => $"mmio pfn={a} = {b}", pfn, loaded));
             return true;
         }
+        // The page's state, its pgmap's flags and its data are read or written here without steps of their own.
+        Touch(write ? StepKind.Write : StepKind.Read, page.ResourceOf("data"));
+        if (page.PgmapRaw is { } devPgmap)
+            Touch(StepKind.Read, devPgmap.ResourceOf("flags"));
         if (page.State != PageState.InUse)
             Violation(ViolationCategory.UseAfterFree, fn, $"{res} maps pfn={pfn}, which is {page.State.ToString().ToLowerInvariant()}");
         if (page.Zone == Zone.Device && page.PgmapRaw is { } pgmap && (pgmap.FlagsRaw & MemoryFlags.MEMORY_DEVICE_UNADDRESSABLE) != 0)

@@ -166,6 +166,14 @@ public sealed partial class KernelWorld
         Record(kind, function, resource, detail);
     }
 
+    /// <summary>
+    /// An access made without a step of its own (a raw read of a field inside a transition: the liveness check
+    /// of a page, a page-table scan). No scheduling point and no record; under verify it is part of the footprint
+    /// that the reduction compares, so that what commutes really commutes. A resource ending in <c>*</c> stands
+    /// for every resource it prefixes (<c>pte A:*</c>, a walk over mm A's page table).
+    /// </summary>
+    public void Touch(StepKind kind, string resource) => Controlled?.OnRecord(kind, resource);
+
     /// <summary>A plain interleaving point (another CPU may run) that touches no named resource.</summary>
     public void Interleave(string function, string detail)
     {
