@@ -12,7 +12,7 @@ internal sealed record SyntheticProgram(string Name, int Cells, int Locks, IRead
 {
     public override string ToString() => $"{Name}: " + string.Join(" || ", Actors.Select(a => string.Join(" ", a)));
 
-    /// <summary>A random program (fixed by <paramref name="seed"/>): 2 or 3 actors, 2 to 5 ops each, balanced locks.</summary>
+    /// <summary>A random program (fixed by <paramref name="seed"/>): 2 or 3 actors, 2 to 4 blocks each, balanced locks.</summary>
     public static SyntheticProgram Random(int seed)
     {
         var rng = new System.Random(seed);
@@ -21,8 +21,10 @@ internal sealed record SyntheticProgram(string Name, int Cells, int Locks, IRead
         for (var a = 0; a < count; a++)
         {
             var ops = new List<SyntheticOp>();
-            var length = rng.Next(2, count == 3 ? 4 : 6);
-            while (ops.Count < length)
+            // Blocks (an op, a locked op, a nested-lock op) rather than ops, so that every program stays small
+            // enough for the unreduced search at K=3.
+            var blocks = rng.Next(2, count == 3 ? 3 : 5);
+            for (var b = 0; b < blocks; b++)
             {
                 var cell = rng.Next(3);
                 switch (rng.Next(10))
