@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hmm.Spec.Actors.Input;
 using Hmm.Spec.Cli.Commands;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,8 @@ namespace Hmm.Spec.Cli;
 
 /// <summary>
 /// The <c>hmm-spec</c> command line, callable in-process (tests pass their own writers). Exit codes:
-/// 0 no bug / success, 1 bug found (or reproduced), 2 bad input, 3 undecided (check).
+/// 0 no bug / success, 1 bug found (or reproduced), 2 bad input (or output that cannot be written), 3 undecided
+/// (check). Every error is one line on standard error, with whatever it echoes from the input cut to an excerpt.
 /// </summary>
 public static class Cli
 {
@@ -36,6 +38,28 @@ public static class Cli
     /// <summary>As above, with the logger factory made on first use (the verbs that do not log never make it).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers)
     {
+        output = new GuardedWriter(output, "standard output");
+        error = new GuardedWriter(error, "standard error");
+        try
+        {
+            return RunGuarded(args, output, error, loggers);
+        }
+        catch (OutputFailedException e)
+        {
+            // Say so on the other stream if it still works; a failing standard error leaves only the exit code.
+            try
+            {
+                error.WriteLine($"hmm-spec: {Excerpt.Clean(e.Message)}");
+            }
+            catch (OutputFailedException)
+            {
+            }
+            return ExitBadInput;
+        }
+    }
+
+    private static int RunGuarded(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers)
+    {
         var context = new CliContext(output, error, new Lazy<ILoggerFactory>(loggers));
         var root = new RootCommand("Hmm.Spec: model checking and test oracles for Linux HMM un-addressable device memory");
         var named = args.Length > 0 ? Array.FindIndex(Verbs, v => v.Name == args[0]) : -1;
@@ -46,7 +70,7 @@ public static class Cli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            error.WriteLine($"hmm-spec: {parse.Errors[0].Message}");
+            error.WriteLine($"hmm-spec: {Excerpt.Clean(parse.Errors[0].Message)}");
             return ExitBadInput;
         }
         try
@@ -55,7 +79,7 @@ public static class Cli
         }
         catch (InputError e)
         {
-            error.WriteLine($"hmm-spec: {e.Message}");
+            error.WriteLine($"hmm-spec: {Excerpt.Clean(e.Message)}");
             return ExitBadInput;
         }
     }

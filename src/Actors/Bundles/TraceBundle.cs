@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
+using Hmm.Spec.Actors.Input;
 using Hmm.Spec.Actors.Scenarios;
 using Hmm.Spec.Oracle.Ops;
 
@@ -31,6 +32,11 @@ public sealed record TraceBundle
     public required string Message { get; init; }
     /// <summary>The file it was read from (null for a bundle built in memory), for messages.</summary>
     public string? FilePath { get; init; }
+    /// <summary>
+    /// Whether the bundle carried <c>coyote_trace_sha256</c> (and it matched). Bundles written before the checksum
+    /// existed have none; they are still read, and replay says that edits to their trace cannot be ruled out.
+    /// </summary>
+    public bool TraceVerified { get; init; } = true;
 
     public static TraceBundle Create(ScenarioPlan plan, ExploreOptions o, string coyoteTrace, string category, string message, int iteration) => new()
     {
@@ -46,12 +52,16 @@ public sealed record TraceBundle
         Message = message,
     };
 
-    /// <summary>Writes <c>DIR/SCENARIO.VARIANT.STRATEGY.sSEED.hmmtrace.json</c> and returns its path.</summary>
+    /// <summary>The bundle's file name: <c>SCENARIO.VARIANT.STRATEGY.sSEED.hmmtrace.json</c>.</summary>
+    public static string FileName(string scenario, string variant, string strategy, uint seed) =>
+        $"{scenario}.{variant}.{strategy}.s{seed}{FileSuffix}";
+
+    /// <summary>Writes <c>DIR/</c><see cref="FileName"/> whole or not at all (<see cref="AtomicFile"/>) and returns its path.</summary>
     public string WriteTo(string dir)
     {
         Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, $"{Scenario.Name}.{Variant}.{Options.Strategy}.s{Options.Seed}{FileSuffix}");
-        File.WriteAllText(path, ToJson());
+        var path = Path.Combine(dir, FileName(Scenario.Name, Variant, Options.Strategy, Options.Seed));
+        AtomicFile.WriteAllText(path, ToJson());
         return path;
     }
 
@@ -83,7 +93,10 @@ public sealed record TraceBundle
             w.WriteEndObject();
             w.WritePropertyName("coyote_trace");
             using (var trace = JsonDocument.Parse(CoyoteTrace))
+            {
                 trace.RootElement.WriteTo(w);
+                w.WriteString("coyote_trace_sha256", CoyoteTraceShape.Checksum(trace.RootElement));
+            }
             w.WriteStartObject("bug");
             w.WriteString("category", Category);
             w.WriteString("message", Message);
@@ -94,22 +107,17 @@ public sealed record TraceBundle
     }
 
     private static readonly string[] Fields =
-        ["format", "version", "model_version", "tool_version", "scenario", "scenario_source", "variant", "config", "exploration", "coyote_trace", "bug"];
+        ["format", "version", "model_version", "tool_version", "scenario", "scenario_source", "variant", "config", "exploration", "coyote_trace", "coyote_trace_sha256", "bug"];
     private static readonly string[] ExplorationFields = ["strategy", "seed", "iterations", "max_steps", "iteration"];
     private static readonly string[] BugFields = ["category", "message"];
 
     /// <summary>Reads a bundle strictly; any problem (corrupt, truncated, incompatible) is an <see cref="InputError"/> naming the file.</summary>
     public static TraceBundle Read(string path)
     {
-        var text = InputError.ReadFile(path, "bundle");
+        var text = JsonInput.ReadFile(path, "trace bundle");
         try
         {
             return Parse(text) with { FilePath = path };
-        }
-        catch (JsonException e)
-        {
-            var place = e.LineNumber is { } line ? $"line {line + 1}" : "JSON";
-            throw new InputError($"{path}: {place}", "corrupt or truncated bundle (malformed JSON)");
         }
         catch (InputError e)
         {
@@ -117,16 +125,32 @@ public sealed record TraceBundle
         }
     }
 
+    /// <summary>Parses bundle text; every problem is an <see cref="InputError"/> whose place is a JSON path or a line.</summary>
     public static TraceBundle Parse(string text)
     {
-        using var doc = JsonDocument.Parse(text);
+        try
+        {
+            return ParseChecked(text);
+        }
+        catch (InputError e)
+        {
+            // The shared op codec echoes what it found; keep that to an excerpt.
+            throw new InputError(e.Place, Excerpt.Clean(e.Problem));
+        }
+    }
+
+    private static TraceBundle ParseChecked(string text)
+    {
+        using var doc = JsonInput.Parse(text, "corrupt or truncated bundle (malformed JSON)");
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
             throw new InputError("$", $"expected a bundle object, found {OpCodec.Describe(root)}");
+        if (root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && f.GetString() == Scenario.FormatName)
+            throw new InputError("format", "this is a scenario, not a trace bundle (explore it with: hmm-spec explore --scenario FILE)");
         foreach (var p in root.EnumerateObject())
         {
             if (!Fields.Contains(p.Name))
-                throw new InputError(p.Name, "unknown field in a trace bundle");
+                throw new InputError(Excerpt.Of(p.Name), "unknown field in a trace bundle");
         }
         if (OpCodec.OptString(root, "format", "$") != FormatName)
             throw new InputError("format", $"not a trace bundle (expected format \"{FormatName}\")");
@@ -184,11 +208,23 @@ public sealed record TraceBundle
             MaxSteps = Int(ex, "max_steps", "exploration", 1),
             OutDir = null,
         };
+        if (options.MaxSteps > ExploreOptions.MaxMaxSteps)
+            throw new InputError("exploration.max_steps", $"at most {ExploreOptions.MaxMaxSteps}, found {options.MaxSteps}");
         var iteration = Int(ex, "iteration", "exploration", 1);
+        if (iteration > options.Iterations)
+            throw new InputError("exploration.iteration", $"the bug's iteration {iteration} is past the run's {options.Iterations} iterations");
 
         var trace = Get(root, "coyote_trace", "$");
-        if (trace.ValueKind != JsonValueKind.Object)
-            throw new InputError("coyote_trace", $"expected Coyote's reproducible trace object, found {OpCodec.Describe(trace)}");
+        CoyoteTraceShape.Validate(trace);
+        var verified = false;
+        if (root.TryGetProperty("coyote_trace_sha256", out var sum))
+        {
+            if (sum.ValueKind != JsonValueKind.String || sum.GetString()!.Length != 64 || !sum.GetString()!.All(char.IsAsciiHexDigitLower))
+                throw new InputError("coyote_trace_sha256", $"expected 64 lower-case hex digits, found {OpCodec.Describe(sum)}");
+            if (sum.GetString() != CoyoteTraceShape.Checksum(trace))
+                throw new InputError("coyote_trace", "the trace does not match its checksum coyote_trace_sha256: the bundle was edited or damaged, and its replay would prove nothing");
+            verified = true;
+        }
 
         var bug = Get(root, "bug", "$");
         CheckFields(bug, "bug", BugFields);
@@ -204,6 +240,7 @@ public sealed record TraceBundle
             CoyoteTrace = trace.GetRawText(),
             Category = Str(bug, "category", "bug"),
             Message = Str(bug, "message", "bug"),
+            TraceVerified = verified,
         };
     }
 

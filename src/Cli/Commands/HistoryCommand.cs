@@ -21,7 +21,7 @@ internal static class HistoryCommand
             ops, processes, kind, seed, output,
         };
         generate.SetAction(parse => GenerateRunner.Run(parse.GetValue(ops), parse.GetValue(processes), parse.GetValue(kind)!,
-            parse.GetValue(seed), parse.GetValue(output), ctx.Out, ctx.Err));
+            parse.GetValue(seed), parse.GetValue(output) is { } path ? PathArgument.NonEmpty(path, "--output") : null, ctx.Out, ctx.Err));
         return new Command("history", "Work with history files") { generate };
     }
 }
