@@ -135,7 +135,7 @@ public sealed record TraceBundle
         catch (InputError e)
         {
             // The shared op codec echoes what it found; keep that to an excerpt.
-            throw new InputError(e.Place, Excerpt.Clean(e.Problem));
+            throw new InputError(Excerpt.Clean(e.Place), Excerpt.Clean(e.Problem));
         }
     }
 

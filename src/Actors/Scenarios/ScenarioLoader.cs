@@ -49,6 +49,9 @@ public static partial class ScenarioLoader
     /// <summary>Parses scenario JSON; <paramref name="source"/> names it in errors (a path or <c>builtin:NAME</c>).</summary>
     public static Scenario Parse(string json, string source)
     {
+        // The text is embedded whole in bundles: keep it without a byte-order mark.
+        if (json.StartsWith('\uFEFF'))
+            json = json[1..];
         try
         {
             using var doc = JsonInput.Parse(json);
@@ -57,7 +60,7 @@ public static partial class ScenarioLoader
         catch (InputError e)
         {
             // The shared codec echoes what it found; keep that to an excerpt.
-            throw new InputError(string.IsNullOrEmpty(e.Place) ? source : $"{source}: {e.Place}", Excerpt.Clean(e.Problem));
+            throw new InputError(string.IsNullOrEmpty(e.Place) ? source : $"{source}: {Excerpt.Clean(e.Place)}", Excerpt.Clean(e.Problem));
         }
     }
 

@@ -120,6 +120,15 @@ public sealed class CliArgumentTests : IDisposable
     public void Max_steps_beyond_coyotes_counters_is_bad_input() =>
         CliRunner.Run("explore", "--scenario", "fault-vs-fault", "--max-steps", "2000000000").ShouldBeBadInput("--max-steps", "at most");
 
+    [Theory]
+    [InlineData("--ops", "history", "generate", "--ops", "2000000000")]
+    [InlineData("--seconds", "stress", "--scenario", "fault-vs-fault", "--seconds", "NaN")]
+    [InlineData("--seconds", "stress", "--scenario", "fault-vs-fault", "--seconds", "Infinity")]
+    [InlineData("--stress-seconds", "catalog", "--stress-seconds", "-1")]
+    [InlineData("--stress-seconds", "catalog", "--stress-seconds", "NaN")]
+    public void Numbers_past_their_limits_are_bad_input(string option, params string[] args) =>
+        CliRunner.Run(args).ShouldBeBadInput(option);
+
     [Fact]
     public void An_unknown_argument_of_ten_megabytes_is_not_echoed()
     {

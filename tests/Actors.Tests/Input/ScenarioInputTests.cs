@@ -93,7 +93,9 @@ public sealed class ScenarioInputTests : IDisposable
         var path = Path.Combine(dir, "bom.json");
         File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(WithOp("""{"op":"read","mm":"A","page":0}"""))]);
         ScenarioLoader.LoadFile(path).Name.Should().Be("x");
-        ScenarioLoader.Parse("\uFEFF" + WithOp("""{"op":"read","mm":"A","page":0}"""), "t").Name.Should().Be("x");
+        var parsed = ScenarioLoader.Parse("\uFEFF" + WithOp("""{"op":"read","mm":"A","page":0}"""), "t");
+        parsed.Name.Should().Be("x");
+        parsed.Json.Should().NotStartWith("\uFEFF", "the text embedded in bundles carries no byte-order mark");
     }
 
     [Fact]
