@@ -32,6 +32,16 @@ public static class Cli
         ("stress", ctx => StressCommand.Create(ctx)),
     ];
 
+    /// <summary>System.CommandLine names the .NET type it expected ('System.Int32'); say what a user would type instead.</summary>
+    private static string InOurWords(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']+)'\.?", m => m.Groups[1].Value switch
+        {
+            "System.Int32" => $"as a whole number from {int.MinValue} to {int.MaxValue}",
+            "System.UInt32" => $"as a whole number from 0 to {uint.MaxValue}",
+            var t when t.Contains("System.Double", StringComparison.Ordinal) => "as a number",
+            _ => "as a value of that option",
+        });
+
     public static int Run(string[] args, TextWriter output, TextWriter error, ILoggerFactory? loggerFactory = null) =>
         Run(args, output, error, () => loggerFactory ?? NullLoggerFactory.Instance);
 
@@ -70,7 +80,7 @@ public static class Cli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            error.WriteLine($"hmm-spec: {Excerpt.Clean(parse.Errors[0].Message)}");
+            error.WriteLine($"hmm-spec: {Excerpt.Clean(InOurWords(parse.Errors[0].Message))}");
             return ExitBadInput;
         }
         try
