@@ -9,8 +9,7 @@ namespace Hmm.Spec.Cli;
 
 /// <summary>
 /// The <c>hmm-spec</c> command line, callable in-process (tests pass their own writers). Exit codes:
-/// 0 no bug / success, 1 bug found (or reproduced), 2 bad input (or output that cannot be written), 3 undecided
-/// (check). Every error is one line on standard error, with whatever it echoes from the input cut to an excerpt.
+/// 0 no bug / success, 1 bug found (or reproduced), 2 bad input, 3 undecided (check).
 /// </summary>
 public static class Cli
 {
@@ -45,7 +44,11 @@ public static class Cli
     public static int Run(string[] args, TextWriter output, TextWriter error, ILoggerFactory? loggerFactory = null) =>
         Run(args, output, error, () => loggerFactory ?? NullLoggerFactory.Instance);
 
-    /// <summary>As above, with the logger factory made on first use (the verbs that do not log never make it).</summary>
+    /// <summary>
+    /// As above, with the logger factory made on first use (the verbs that do not log never make it). Every error is
+    /// one line on standard error, with whatever it echoes from the input cut to an excerpt; output that cannot be
+    /// written (a full device) ends the run with exit code 2 too.
+    /// </summary>
     public static int Run(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers)
     {
         output = new GuardedWriter(output, "standard output");

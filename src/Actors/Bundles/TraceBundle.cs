@@ -216,14 +216,14 @@ public sealed record TraceBundle
 
         var trace = Get(root, "coyote_trace", "$");
         CoyoteTraceShape.Validate(trace);
-        var verified = false;
+        var checksummed = false;
         if (root.TryGetProperty("coyote_trace_sha256", out var sum))
         {
             if (sum.ValueKind != JsonValueKind.String || sum.GetString()!.Length != 64 || !sum.GetString()!.All(char.IsAsciiHexDigitLower))
                 throw new InputError("coyote_trace_sha256", $"expected 64 lower-case hex digits, found {OpCodec.Describe(sum)}");
             if (sum.GetString() != CoyoteTraceShape.Checksum(trace))
                 throw new InputError("coyote_trace", "the trace does not match its checksum coyote_trace_sha256: the bundle was edited or damaged, and its replay would prove nothing");
-            verified = true;
+            checksummed = true;
         }
 
         var bug = Get(root, "bug", "$");
@@ -240,7 +240,7 @@ public sealed record TraceBundle
             CoyoteTrace = trace.GetRawText(),
             Category = Str(bug, "category", "bug"),
             Message = Str(bug, "message", "bug"),
-            TraceVerified = verified,
+            TraceVerified = checksummed,
         };
     }
 
