@@ -43,6 +43,25 @@ public static partial class CoyoteTraceShape
     [GeneratedRegex(@"^op\((\d{1,20}):(\d{1,20})\),(?:sp\(([A-Za-z]+)\),next\((\d{1,20}):(\d{1,20})\)|bool\((?:true|false)\)|int\((-?\d{1,10})\))$")]
     private static partial Regex StepPattern();
 
+    /// <summary>The bundle field holding <see cref="Checksum"/> of <c>coyote_trace</c>.</summary>
+    public const string ChecksumField = "coyote_trace_sha256";
+
+    /// <summary>
+    /// <see cref="Validate"/>s a bundle's trace, then verifies it against the bundle's <see cref="ChecksumField"/>.
+    /// Returns false for a bundle written before checksums (no field); a wrong or malformed checksum is an error.
+    /// </summary>
+    public static bool Check(JsonElement trace, JsonElement bundle)
+    {
+        Validate(trace);
+        if (!bundle.TryGetProperty(ChecksumField, out var sum))
+            return false;
+        if (sum.ValueKind != JsonValueKind.String || sum.GetString()!.Length != 64 || !sum.GetString()!.All(char.IsAsciiHexDigitLower))
+            throw new InputError(ChecksumField, $"expected 64 lower-case hex digits, found {Describe(sum)}");
+        if (sum.GetString() != Checksum(trace))
+            throw new InputError("coyote_trace", $"the trace does not match its checksum {ChecksumField}: the bundle was edited or damaged, and its replay would prove nothing");
+        return true;
+    }
+
     /// <summary>Throws an <see cref="InputError"/> (place under <c>coyote_trace</c>) unless the trace can be handed to Coyote.</summary>
     public static void Validate(JsonElement trace)
     {

@@ -95,7 +95,7 @@ public sealed record TraceBundle
             using (var trace = JsonDocument.Parse(CoyoteTrace))
             {
                 trace.RootElement.WriteTo(w);
-                w.WriteString("coyote_trace_sha256", CoyoteTraceShape.Checksum(trace.RootElement));
+                w.WriteString(CoyoteTraceShape.ChecksumField, CoyoteTraceShape.Checksum(trace.RootElement));
             }
             w.WriteStartObject("bug");
             w.WriteString("category", Category);
@@ -107,7 +107,7 @@ public sealed record TraceBundle
     }
 
     private static readonly string[] Fields =
-        ["format", "version", "model_version", "tool_version", "scenario", "scenario_source", "variant", "config", "exploration", "coyote_trace", "coyote_trace_sha256", "bug"];
+        ["format", "version", "model_version", "tool_version", "scenario", "scenario_source", "variant", "config", "exploration", "coyote_trace", CoyoteTraceShape.ChecksumField, "bug"];
     private static readonly string[] ExplorationFields = ["strategy", "seed", "iterations", "max_steps", "iteration"];
     private static readonly string[] BugFields = ["category", "message"];
 
@@ -215,16 +215,7 @@ public sealed record TraceBundle
             throw new InputError("exploration.iteration", $"the bug's iteration {iteration} is past the run's {options.Iterations} iterations");
 
         var trace = Get(root, "coyote_trace", "$");
-        CoyoteTraceShape.Validate(trace);
-        var checksummed = false;
-        if (root.TryGetProperty("coyote_trace_sha256", out var sum))
-        {
-            if (sum.ValueKind != JsonValueKind.String || sum.GetString()!.Length != 64 || !sum.GetString()!.All(char.IsAsciiHexDigitLower))
-                throw new InputError("coyote_trace_sha256", $"expected 64 lower-case hex digits, found {OpCodec.Describe(sum)}");
-            if (sum.GetString() != CoyoteTraceShape.Checksum(trace))
-                throw new InputError("coyote_trace", "the trace does not match its checksum coyote_trace_sha256: the bundle was edited or damaged, and its replay would prove nothing");
-            checksummed = true;
-        }
+        var checksummed = CoyoteTraceShape.Check(trace, root);
 
         var bug = Get(root, "bug", "$");
         CheckFields(bug, "bug", BugFields);
