@@ -67,6 +67,16 @@ public sealed class CliArgumentTests : IDisposable
     }
 
     [Fact]
+    public void A_bundle_name_past_the_file_systems_limit_is_refused_by_the_out_check()
+    {
+        // Unreachable from a scenario today (names have at most 100 characters), but the check does not rely on that.
+        var act = () => Hmm.Spec.Cli.Commands.OutDirectory.Prepare(dir, [new string('n', 250) + TraceBundle.FileSuffix]);
+        act.Should().Throw<Hmm.Spec.Oracle.Ops.InputError>().Which.Problem.Should().Contain("longer than 255 bytes");
+        var fits = () => Hmm.Spec.Cli.Commands.OutDirectory.Prepare(dir, [TraceBundle.FileName(new string('n', 100), "seed", "portfolio", uint.MaxValue)]);
+        fits.Should().NotThrow();
+    }
+
+    [Fact]
     public void A_bundle_that_cannot_be_written_is_printed_in_full()
     {
         // A directory where the bundle file should go: the write is refused after the bug is found.
