@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hmm.Spec.Actors.Input;
 using Hmm.Spec.Cli.Commands;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Extensions.Logging;
@@ -31,11 +32,47 @@ public static class Cli
         ("verify", ctx => VerifyCommand.Create(ctx)),
     ];
 
+    /// <summary>System.CommandLine names the .NET type it expected ('System.Int32'); say what a user would type instead.</summary>
+    private static string InOurWords(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '([^']+)'\.?", m => m.Groups[1].Value switch
+        {
+            "System.Int32" => $"as a whole number from {int.MinValue} to {int.MaxValue}",
+            "System.UInt32" => $"as a whole number from 0 to {uint.MaxValue}",
+            var t when t.Contains("System.Double", StringComparison.Ordinal) => "as a number",
+            _ => "as a value of that option",
+        });
+
     public static int Run(string[] args, TextWriter output, TextWriter error, ILoggerFactory? loggerFactory = null) =>
         Run(args, output, error, () => loggerFactory ?? NullLoggerFactory.Instance);
 
-    /// <summary>As above, with the logger factory made on first use (the verbs that do not log never make it).</summary>
+    /// <summary>
+    /// As above, with the logger factory made on first use (the verbs that do not log never make it). Every error is
+    /// one line on standard error, with whatever it echoes from the input cut to an excerpt; output that cannot be
+    /// written (a full device) ends the run with exit code 2 too.
+    /// </summary>
     public static int Run(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers)
+    {
+        output = new GuardedWriter(output, "standard output");
+        error = new GuardedWriter(error, "standard error");
+        try
+        {
+            return RunGuarded(args, output, error, loggers);
+        }
+        catch (OutputFailedException e)
+        {
+            // Say so on the other stream if it still works; a failing standard error leaves only the exit code.
+            try
+            {
+                error.WriteLine($"hmm-spec: {Excerpt.Clean(e.Message)}");
+            }
+            catch (OutputFailedException)
+            {
+            }
+            return ExitBadInput;
+        }
+    }
+
+    private static int RunGuarded(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers)
     {
         var context = new CliContext(output, error, new Lazy<ILoggerFactory>(loggers));
         var root = new RootCommand("Hmm.Spec: model checking and test oracles for Linux HMM un-addressable device memory");
@@ -47,7 +84,7 @@ public static class Cli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            error.WriteLine($"hmm-spec: {parse.Errors[0].Message}");
+            error.WriteLine($"hmm-spec: {Excerpt.Clean(InOurWords(parse.Errors[0].Message))}");
             return ExitBadInput;
         }
         try
@@ -56,7 +93,7 @@ public static class Cli
         }
         catch (InputError e)
         {
-            error.WriteLine($"hmm-spec: {e.Message}");
+            error.WriteLine($"hmm-spec: {Excerpt.Clean(e.Message)}");
             return ExitBadInput;
         }
     }

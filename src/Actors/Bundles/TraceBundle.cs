@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
+using Hmm.Spec.Actors.Input;
 using Hmm.Spec.Actors.Scenarios;
 using Hmm.Spec.Oracle.Ops;
 
@@ -41,6 +42,11 @@ public sealed record TraceBundle
     public required string Message { get; init; }
     /// <summary>The file it was read from (null for a bundle built in memory), for messages.</summary>
     public string? FilePath { get; init; }
+    /// <summary>
+    /// Whether the bundle carried <c>coyote_trace_sha256</c> (and it matched). Bundles written before the checksum
+    /// existed have none; they are still read, and replay says that edits to their trace cannot be ruled out.
+    /// </summary>
+    public bool TraceVerified { get; init; } = true;
 
     public static TraceBundle Create(ScenarioPlan plan, ExploreOptions o, string coyoteTrace, string category, string message, int iteration) => new()
     {
@@ -73,13 +79,20 @@ public sealed record TraceBundle
         Message = message,
     };
 
-    /// <summary>Writes <c>DIR/SCENARIO.VARIANT.STRATEGY.sSEED.hmmtrace.json</c> and returns its path.</summary>
+    /// <summary>The bundle's file name: <c>SCENARIO.VARIANT.STRATEGY.RUN.hmmtrace.json</c>, RUN being <c>sSEED</c> (explore) or <c>kK</c> (verify).</summary>
+    public static string FileName(string scenario, string variant, string strategy, uint seed) =>
+        $"{scenario}.{variant}.{strategy}.s{seed}{FileSuffix}";
+
+    private string OwnFileName => VerifySchedule is null
+        ? FileName(Scenario.Name, Variant, Options.Strategy, Options.Seed)
+        : $"{Scenario.Name}.{Variant}.{VerifyStrategy}.k{Preemptions}{FileSuffix}";
+
+    /// <summary>Writes <c>DIR/</c><see cref="FileName"/> whole or not at all (<see cref="AtomicFile"/>) and returns its path.</summary>
     public string WriteTo(string dir)
     {
         Directory.CreateDirectory(dir);
-        var run = VerifySchedule is null ? $"s{Options.Seed}" : $"k{Preemptions}";
-        var path = Path.Combine(dir, $"{Scenario.Name}.{Variant}.{Options.Strategy}.{run}{FileSuffix}");
-        File.WriteAllText(path, ToJson());
+        var path = Path.Combine(dir, OwnFileName);
+        AtomicFile.WriteAllText(path, ToJson());
         return path;
     }
 
@@ -117,12 +130,14 @@ public sealed record TraceBundle
                 foreach (var actor in schedule)
                     w.WriteNumberValue(actor);
                 w.WriteEndArray();
+                w.WriteString(VerifyScheduleChecksumField, ScheduleChecksum(schedule));
             }
             else
             {
                 w.WritePropertyName("coyote_trace");
                 using var trace = JsonDocument.Parse(CoyoteTrace);
                 trace.RootElement.WriteTo(w);
+                w.WriteString(CoyoteTraceShape.ChecksumField, CoyoteTraceShape.Checksum(trace.RootElement));
             }
             w.WriteStartObject("bug");
             w.WriteString("category", Category);
@@ -134,22 +149,17 @@ public sealed record TraceBundle
     }
 
     private static readonly string[] Fields =
-        ["format", "version", "model_version", "tool_version", "scenario", "scenario_source", "variant", "config", "exploration", "coyote_trace", "verify_schedule", "bug"];
+        ["format", "version", "model_version", "tool_version", "scenario", "scenario_source", "variant", "config", "exploration", "coyote_trace", CoyoteTraceShape.ChecksumField, "verify_schedule", VerifyScheduleChecksumField, "bug"];
     private static readonly string[] ExplorationFields = ["strategy", "seed", "iterations", "max_steps", "iteration", "preemptions"];
     private static readonly string[] BugFields = ["category", "message"];
 
     /// <summary>Reads a bundle strictly; any problem (corrupt, truncated, incompatible) is an <see cref="InputError"/> naming the file.</summary>
     public static TraceBundle Read(string path)
     {
-        var text = InputError.ReadFile(path, "bundle");
+        var text = JsonInput.ReadFile(path, "trace bundle");
         try
         {
             return Parse(text) with { FilePath = path };
-        }
-        catch (JsonException e)
-        {
-            var place = e.LineNumber is { } line ? $"line {line + 1}" : "JSON";
-            throw new InputError($"{path}: {place}", "corrupt or truncated bundle (malformed JSON)");
         }
         catch (InputError e)
         {
@@ -157,16 +167,32 @@ public sealed record TraceBundle
         }
     }
 
+    /// <summary>Parses bundle text; every problem is an <see cref="InputError"/> whose place is a JSON path or a line.</summary>
     public static TraceBundle Parse(string text)
     {
-        using var doc = JsonDocument.Parse(text);
+        try
+        {
+            return ParseChecked(text);
+        }
+        catch (InputError e)
+        {
+            // The shared op codec echoes what it found; keep that to an excerpt.
+            throw new InputError(Excerpt.Clean(e.Place), Excerpt.Clean(e.Problem));
+        }
+    }
+
+    private static TraceBundle ParseChecked(string text)
+    {
+        using var doc = JsonInput.Parse(text, "corrupt or truncated bundle (malformed JSON)");
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
             throw new InputError("$", $"expected a bundle object, found {OpCodec.Describe(root)}");
+        if (root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && f.GetString() == Scenario.FormatName)
+            throw new InputError("format", "this is a scenario, not a trace bundle (explore it with: hmm-spec explore --scenario FILE)");
         foreach (var p in root.EnumerateObject())
         {
             if (!Fields.Contains(p.Name))
-                throw new InputError(p.Name, "unknown field in a trace bundle");
+                throw new InputError(Excerpt.Of(p.Name), "unknown field in a trace bundle");
         }
         if (OpCodec.OptString(root, "format", "$") != FormatName)
             throw new InputError("format", $"not a trace bundle (expected format \"{FormatName}\")");
@@ -226,25 +252,33 @@ public sealed record TraceBundle
             MaxSteps = Int(ex, "max_steps", "exploration", 1),
             OutDir = null,
         };
+        if (options.MaxSteps > ExploreOptions.MaxMaxSteps)
+            throw new InputError("exploration.max_steps", $"at most {ExploreOptions.MaxMaxSteps}, found {options.MaxSteps}");
         var iteration = Int(ex, "iteration", "exploration", 1);
+        if (iteration > options.Iterations)
+            throw new InputError("exploration.iteration", $"the bug's iteration {iteration} is past the run's {options.Iterations} iterations");
 
         string coyoteTrace = "";
         IReadOnlyList<int>? schedule = null;
         int? preemptions = null;
+        bool checksummed;
         if (verified)
         {
             if (root.TryGetProperty("coyote_trace", out _))
                 throw new InputError("coyote_trace", "a verify bundle replays its verify_schedule, not a Coyote trace");
             preemptions = Int(ex, "preemptions", "exploration");
             schedule = ReadSchedule(Get(root, "verify_schedule", "$"), scenario.Actors.Count);
+            var sum = Str(root, VerifyScheduleChecksumField, "$");
+            if (sum != ScheduleChecksum(schedule))
+                throw new InputError(VerifyScheduleChecksumField, "the verify schedule does not match its checksum (edited or damaged bundle)");
+            checksummed = true;
         }
         else
         {
             if (root.TryGetProperty("verify_schedule", out _) || ex.TryGetProperty("preemptions", out _))
                 throw new InputError("verify_schedule", "only a verify bundle (exploration.strategy \"verify\") has a verify schedule");
             var trace = Get(root, "coyote_trace", "$");
-            if (trace.ValueKind != JsonValueKind.Object)
-                throw new InputError("coyote_trace", $"expected Coyote's reproducible trace object, found {OpCodec.Describe(trace)}");
+            checksummed = CoyoteTraceShape.Check(trace, root);
             coyoteTrace = trace.GetRawText();
         }
 
@@ -264,8 +298,15 @@ public sealed record TraceBundle
             Preemptions = preemptions,
             Category = Str(bug, "category", "bug"),
             Message = Str(bug, "message", "bug"),
+            TraceVerified = checksummed,
         };
     }
+
+    /// <summary>The field holding the SHA-256 of a verify bundle's schedule (lower-case hex of its decisions, comma-separated).</summary>
+    public const string VerifyScheduleChecksumField = "verify_schedule_sha256";
+
+    private static string ScheduleChecksum(IReadOnlyList<int> schedule) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(",", schedule))));
 
     private static int[] ReadSchedule(JsonElement e, int actors)
     {

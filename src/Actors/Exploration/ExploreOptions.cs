@@ -7,6 +7,8 @@ public sealed record ExploreOptions
     public const int DefaultIterations = 1000;
     public const int DefaultMaxSteps = 5000;
     public const string DefaultOutDir = "hmm-out";
+    /// <summary>Largest <c>--max-steps</c>: Coyote allows ten times as many fair steps, and both are 32-bit counts.</summary>
+    public const int MaxMaxSteps = 100_000_000;
 
     public string Strategy { get; init; } = ExplorationStrategy.Portfolio;
     public int Iterations { get; init; } = DefaultIterations;

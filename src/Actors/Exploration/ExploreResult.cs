@@ -16,4 +16,8 @@ public sealed record ExploreResult(
 {
     /// <summary>Messages of bugs found in ignored categories before the result (oldest first).</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
+    /// <summary>Why the bug's bundle could not be written (null when it was, or none was asked for).</summary>
+    public string? BundleError { get; init; }
+    /// <summary>The bundle's full text when it could not be written, so the bug is not lost.</summary>
+    public string? BundleJson { get; init; }
 }

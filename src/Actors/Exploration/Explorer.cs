@@ -70,13 +70,26 @@ public sealed class Explorer(ILogger? logger = null)
                 continue;
             }
 
-            string? path = null;
+            string? path = null, bundleError = null, bundleJson = null;
             if (o.OutDir is not null)
-                path = TraceBundle.Create(plan, run, trace, category, message, iterations).WriteTo(o.OutDir);
+            {
+                var bundle = TraceBundle.Create(plan, run, trace, category, message, iterations);
+                try
+                {
+                    path = bundle.WriteTo(o.OutDir);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                {
+                    // The caller prints the bundle in full instead: a found bug is never lost.
+                    bundleError = e.Message;
+                    bundleJson = bundle.ToJson();
+                    log.LogError("{Scenario} on {Variant}: the bundle could not be written to {Dir}: {Error}", name, plan.Variant.Name, o.OutDir, e.Message);
+                }
+            }
             log.LogWarning("{Scenario} on {Variant}: {Category} after {Iterations} iterations ({Elapsed} ms): {Message}",
                 name, plan.Variant.Name, category, total, watch.ElapsedMilliseconds, message);
             return new ExploreResult(name, plan.Variant.Name, o.Strategy, seed, true, category, message, total,
-                watch.ElapsedMilliseconds, path, steps) { Ignored = ignored };
+                watch.ElapsedMilliseconds, path, steps) { Ignored = ignored, BundleError = bundleError, BundleJson = bundleJson };
         }
         log.LogInformation("{Scenario} on {Variant}: no bug in {Iterations} iterations ({Elapsed} ms)",
             name, plan.Variant.Name, total, watch.ElapsedMilliseconds);

@@ -46,6 +46,10 @@ public static class Replayer
             var recorded = RecordedDecisions(bundle.CoyoteTrace);
             if (report.NumOfFoundBugs == 0 && executed < recorded)
                 divergence ??= $"the replay followed {executed} of the trace's {recorded} scheduling decisions, then the run no longer matched it";
+            // Past the trace's last decision Coyote goes on scheduling by itself. The recorded run ended at its bug
+            // with its last decision, so a run that outlasts the trace is not the recorded one: steps are missing.
+            if (report.NumOfFoundBugs == 0 && executed > recorded)
+                divergence ??= $"the trace ends after {recorded} scheduling decisions but the run went on for {executed}: the trace lost its last steps (cut or edited)";
         }
 
         var steps = capture.World?.Steps.ToArray() ?? [];
@@ -54,7 +58,9 @@ public static class Replayer
             // Same scenario, variant and model version, yet the schedule no longer fits: the model changed its
             // scheduling points without a model-version bump, or the bundle was edited. Say so; do not guess.
             throw new InputError($"{bundle.FilePath ?? "bundle"}: coyote_trace",
-                $"incompatible bundle: {divergence} (model version {ModelInfo.ModelVersion}; was the model changed without bumping HmmModelVersion?)");
+                bundle.TraceVerified
+                    ? $"incompatible bundle: {divergence} (model version {ModelInfo.ModelVersion}; was the model changed without bumping HmmModelVersion?)"
+                    : $"damaged or incompatible bundle: {divergence} (the bundle has no trace checksum, so an edit cannot be told from a model change)");
         }
         if (report.NumOfFoundBugs == 0)
             return new ReplayResult(bundle, plan.Variant.Name, false, null, null, steps, divergence);

@@ -13,6 +13,8 @@ public static class TracePrinter
         var b = r.Bundle;
         w.WriteLine($"Replaying {b.Scenario.Name} on {r.Variant} (strategy {b.Options.Strategy}, seed {b.Options.Seed}, iteration {b.Iteration})");
         w.WriteLine($"Recorded bug ({b.Category}): {b.Message}");
+        if (!b.TraceVerified)
+            w.WriteLine("note: this bundle has no coyote_trace_sha256 (written before bundles carried one): an edit of its trace is caught only when the trace ends before the run does");
         w.WriteLine();
         // The step table is the shared plain-text report: the same rows, folds and violation marker as the HTML page.
         w.Write(TextReport.Render(ReplayReport.ViewOf(r)));

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Hmm.Spec.Actors.Bundles;
+using Hmm.Spec.Actors.Input;
 using Hmm.Spec.Model;
 using Hmm.Spec.Oracle.Ops;
 
@@ -24,6 +26,15 @@ public static partial class ScenarioLoader
     /// <summary>Upper bounds that keep one iteration small enough to explore.</summary>
     public const int MaxPages = 4096, MaxActors = 16, MaxOpsPerList = 256;
 
+    /// <summary>
+    /// Pfns exist below 2^34: x86-64's 46 physical address bits (MAX_PHYSMEM_BITS with 4-level paging) in 4 KiB
+    /// pages. <c>device_start_pfn</c>, <c>pfn</c> and <c>start_pfn</c> ranges must end at or below it.
+    /// </summary>
+    public const long MaxPfn = 1L << 34;
+
+    /// <summary>Longest scenario, actor and file name: a bundle's file name (name.variant.strategy.sSEED) must fit NAME_MAX.</summary>
+    public const int MaxNameLength = 100;
+
     /// <summary>Bounds of <c>fault_retry_limit</c> (the livelock bound of one access).</summary>
     public const int MinFaultRetryLimit = 1, MaxFaultRetryLimit = 1000;
 
@@ -32,38 +43,33 @@ public static partial class ScenarioLoader
 
     public static Scenario LoadFile(string path)
     {
-        return Parse(InputError.ReadFile(path, "scenario"), path);
+        return Parse(JsonInput.ReadFile(path, "scenario"), path);
     }
 
     /// <summary>Parses scenario JSON; <paramref name="source"/> names it in errors (a path or <c>builtin:NAME</c>).</summary>
     public static Scenario Parse(string json, string source)
     {
+        // The text is embedded whole in bundles: keep it without a byte-order mark.
+        if (json.StartsWith('\uFEFF'))
+            json = json[1..];
         try
         {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
+            using var doc = JsonInput.Parse(json);
             return Read(doc.RootElement, json, source);
-        }
-        catch (JsonException e)
-        {
-            var place = e.LineNumber is { } line ? $"line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "JSON";
-            throw new InputError($"{source}: {place}", $"malformed JSON: {FirstSentence(e.Message)}");
         }
         catch (InputError e)
         {
-            throw e.Within(source);
+            // The shared codec echoes what it found; keep that to an excerpt.
+            throw new InputError(string.IsNullOrEmpty(e.Place) ? source : $"{source}: {Excerpt.Clean(e.Place)}", Excerpt.Clean(e.Problem));
         }
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).Trim();
     }
 
     private static Scenario Read(JsonElement root, string json, string source)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw new InputError("$", $"expected a scenario object, found {OpCodec.Describe(root)}");
+        if (root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && f.GetString() == TraceBundle.FormatName)
+            throw new InputError("format", "this is a trace bundle, not a scenario (replay it with: hmm-spec replay FILE)");
         foreach (var p in root.EnumerateObject())
         {
             if (!TopFields.Contains(p.Name))
@@ -79,8 +85,7 @@ public static partial class ScenarioLoader
             throw new InputError("version", $"unsupported scenario format version {version} (this tool reads version {Scenario.FormatVersion})");
 
         var name = OpCodec.OptString(root, "name", "$") ?? throw new InputError("$", "missing field \"name\"");
-        if (!NamePattern().IsMatch(name))
-            throw new InputError("name", $"\"{name}\" is not a valid name (letters, digits, '-', '_', '.')");
+        CheckName(name, "name", "name");
         var description = root.TryGetProperty("description", out var d)
             ? d.ValueKind == JsonValueKind.String ? d.GetString()! : throw new InputError("description", $"expected a string, found {OpCodec.Describe(d)}")
             : "";
@@ -114,6 +119,21 @@ public static partial class ScenarioLoader
         };
         CheckOps(scenario);
         return scenario;
+    }
+
+    private static void CheckName(string name, string place, string what)
+    {
+        if (name.Length > MaxNameLength)
+            throw new InputError(place, $"a {what} has at most {MaxNameLength} characters, found {name.Length}");
+        if (!NamePattern().IsMatch(name))
+            throw new InputError(place, $"\"{Excerpt.Of(name)}\" is not a valid {what} (letters, digits, '-', '_', '.')");
+    }
+
+    /// <summary>[start, start + count) must lie below <see cref="MaxPfn"/>; compared without forming the sum, which could wrap.</summary>
+    private static void CheckPfnRange(long start, long count, string place, string what)
+    {
+        if (start > MaxPfn || count > MaxPfn - start)
+            throw new InputError(place, $"{what} [{start}, {start} + {count}) ends beyond the architecture's last pfn ({MaxPfn} pfns: 46 physical address bits, 4 KiB pages)");
     }
 
     private static JsonElement Required(JsonElement e, string field, string path) =>
@@ -155,6 +175,8 @@ public static partial class ScenarioLoader
             throw new InputError("machine", "device_pages > 0 needs field \"device_start_pfn\"");
         if (dev > 0 && start < ram)
             throw new InputError("machine.device_start_pfn", $"the device range must start at or after system RAM's end (pfn {ram}), found {start}");
+        if (start is { } s)
+            CheckPfnRange(s, dev, "machine.device_start_pfn", "the device range");
         return new ScenarioMachine(ram, dev, start ?? ram);
     }
 
@@ -215,8 +237,7 @@ public static partial class ScenarioLoader
                     throw new InputError($"{path}.{p.Name}", $"unknown field (known: {string.Join(", ", ActorFields)})");
             }
             var name = OpCodec.OptString(a, "name", path) ?? throw new InputError(path, "missing field \"name\"");
-            if (!NamePattern().IsMatch(name))
-                throw new InputError($"{path}.name", $"\"{name}\" is not a valid actor name (letters, digits, '-', '_', '.')");
+            CheckName(name, $"{path}.name", "actor name");
             if (ReservedActorNames.Contains(name))
                 throw new InputError($"{path}.name", $"\"{name}\" is reserved for the sequential phase of that name");
             if (actors.Any(x => x.Name == name))
@@ -235,12 +256,21 @@ public static partial class ScenarioLoader
         foreach (var so in s.AllOps)
         {
             var op = so.Op;
-            if (op.Page is { } page && page + (op.Pages ?? 1) > MaxPages)
-                throw new InputError(so.Path, $"pages [{page}, {page + (op.Pages ?? 1)}) exceed the address-space limit of {MaxPages} pages");
+            // In long: page and pages are ints each below 2^31, so their sum cannot wrap past the limit check.
+            if (op.Page is { } page && (long)page + (op.Pages ?? 1) > MaxPages)
+                throw new InputError(so.Path, $"pages [{page}, {(long)page + (op.Pages ?? 1)}) exceed the address-space limit of {MaxPages} pages");
+            if (op.Kind == OpKind.MmapPfn)
+                CheckPfnRange(op.Pfn!.Value, op.Pages!.Value, $"{so.Path}.pfn", "the mapped pfns");
+            if (op.Kind == OpKind.HotplugAdd)
+            {
+                if (op.Pages > MaxPages)
+                    throw new InputError($"{so.Path}.pages", $"at most {MaxPages} pages may be added at once, found {op.Pages}");
+                CheckPfnRange(op.StartPfn!.Value, op.Pages!.Value, $"{so.Path}.start_pfn", "the added range");
+            }
             if (op.Kind == OpKind.Fork && op.Child == op.Mm)
                 throw new InputError($"{so.Path}.child", "a fork child needs its own address-space name");
-            if (op.File is { } file && !NamePattern().IsMatch(file))
-                throw new InputError($"{so.Path}.file", $"\"{file}\" is not a valid file name (letters, digits, '-', '_', '.')");
+            if (op.File is { } file)
+                CheckName(file, $"{so.Path}.file", "file name");
             if (op.Kind == OpKind.Ftruncate)
             {
                 if (op.Pages > MaxPages)

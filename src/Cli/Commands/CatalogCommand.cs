@@ -42,6 +42,8 @@ internal static class CatalogCommand
                 ExplorationStrategy.Validate(st);
             var runs = parse.GetValue(stressRuns);
             if (runs < 0) throw new InputError("--stress-runs", $"must be at least 0, found {runs}");
+            var ss = parse.GetValue(stressSeconds);
+            if (!double.IsFinite(ss) || ss < 0) throw new InputError("--stress-seconds", $"must be a number of seconds, at least 0, found {ss}");
             var cb = parse.GetValue(checkBudget);
             if (cb < 1) throw new InputError("--check-budget", $"must be at least 1, found {cb}");
             var ids = parse.GetValue(entries) ?? [];

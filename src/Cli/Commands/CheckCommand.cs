@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hmm.Spec.Oracle.Ops;
 using Hmm.Spec.Oracle.Reporting;
 
 namespace Hmm.Spec.Cli.Commands;
@@ -20,7 +21,7 @@ internal static class CheckCommand
         };
         command.SetAction(parse =>
         {
-            var path = parse.GetValue(history)!;
+            var path = PathArgument.NonEmpty(parse.GetValue(history), "the history path");
             using var quiet = NoGcRegion.ForHistory(path);
             return CheckRunner.Run(path, parse.GetValue(json), parse.GetValue(timeout), ctx.Out, ctx.Err);
         });

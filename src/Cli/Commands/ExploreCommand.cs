@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
@@ -45,7 +46,7 @@ internal static class ExploreCommand
                 Strategy = parse.GetValue(strategy)!,
                 Iterations = Positive(parse.GetValue(iterations), "--iterations"),
                 Seed = parse.GetValue(seed),
-                MaxSteps = Positive(parse.GetValue(maxSteps), "--max-steps"),
+                MaxSteps = AtMost(Positive(parse.GetValue(maxSteps), "--max-steps"), ExploreOptions.MaxMaxSteps, "--max-steps"),
                 OutDir = parse.GetValue(outDir),
                 IgnoreCategories = (parse.GetValue(ignore) ?? []).Select(CheckCategory).ToHashSet(),
             };
@@ -55,6 +56,8 @@ internal static class ExploreCommand
             var plans = (names.Length == 0 ? BuiltinScenarios.LoadAll() : names.Select(BuiltinScenarios.Resolve).ToArray())
                 .Select(s => ScenarioPlan.Create(s, variantName))
                 .ToArray();
+            // The longest name each plan's bundle may get (--ignore moves on to later seeds: allow ten digits).
+            OutDirectory.Prepare(options.OutDir!, plans.Select(p => TraceBundle.FileName(p.Scenario.Name, p.Variant.Name, options.Strategy, uint.MaxValue)));
 
             var explorer = new Explorer(ctx.Loggers.CreateLogger("explore"));
             var results = plans.Select(p => explorer.Explore(p, options)).ToArray();
@@ -72,6 +75,9 @@ internal static class ExploreCommand
             ? category
             : throw new InputError("--ignore", $"\"{category}\" is not a bug category (e.g. livelock, use-after-free)");
 
+    private static int AtMost(int value, int max, string option) =>
+        value <= max ? value : throw new InputError(option, $"must be at most {max}, found {value}");
+
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new InputError(option, $"must be at least 1, found {value}");
 
@@ -85,6 +91,13 @@ internal static class ExploreCommand
                 w.WriteLine($"  {r.Message}");
                 if (r.BundlePath is not null)
                     w.WriteLine($"  bundle: {r.BundlePath}  (hmm-spec replay {r.BundlePath})");
+                if (r.BundleError is not null)
+                {
+                    // Never lose a found bug: the bundle goes to the output whole, to be saved and replayed.
+                    w.WriteLine($"  bundle NOT written: {r.BundleError}");
+                    w.WriteLine("  the bundle follows in full; save it as NAME.hmmtrace.json and run hmm-spec replay on it:");
+                    w.WriteLine(r.BundleJson);
+                }
             }
             else
             {
@@ -109,6 +122,8 @@ internal static class ExploreCommand
             ["iterations"] = r.Iterations,
             ["elapsedMs"] = r.ElapsedMs,
             ["bundle"] = r.BundlePath,
+            ["bundleError"] = r.BundleError,
+            ["bundleJson"] = r.BundleJson,
             ["ignored"] = r.Ignored,
         });
         w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));

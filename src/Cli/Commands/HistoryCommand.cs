@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hmm.Spec.Oracle.Ops;
 using Hmm.Spec.Oracle.Reporting;
 
 namespace Hmm.Spec.Cli.Commands;
@@ -9,9 +10,12 @@ namespace Hmm.Spec.Cli.Commands;
 /// </summary>
 internal static class HistoryCommand
 {
+    /// <summary>Largest generated history: ten times the largest one measured in docs/performance.md.</summary>
+    public const int MaxOps = 10_000_000;
+
     public static Command Create(CliContext ctx)
     {
-        var ops = new Option<int>("--ops") { Description = "Number of operations", DefaultValueFactory = _ => 1000 };
+        var ops = new Option<int>("--ops") { Description = $"Number of operations (at most {MaxOps})", DefaultValueFactory = _ => 1000 };
         var processes = new Option<int>("--processes") { Description = "Concurrent processes", DefaultValueFactory = _ => 4 };
         var kind = new Option<string>("--kind") { Description = "rw | contended | mixed | broken", DefaultValueFactory = _ => "rw" };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
@@ -20,8 +24,14 @@ internal static class HistoryCommand
         {
             ops, processes, kind, seed, output,
         };
-        generate.SetAction(parse => GenerateRunner.Run(parse.GetValue(ops), parse.GetValue(processes), parse.GetValue(kind)!,
-            parse.GetValue(seed), parse.GetValue(output), ctx.Out, ctx.Err));
+        generate.SetAction(parse =>
+        {
+            // The generator holds the whole history in memory: past this it would exhaust it rather than fail.
+            if (parse.GetValue(ops) > MaxOps)
+                throw new InputError("--ops", $"at most {MaxOps}, found {parse.GetValue(ops)}");
+            return GenerateRunner.Run(parse.GetValue(ops), parse.GetValue(processes), parse.GetValue(kind)!,
+                parse.GetValue(seed), parse.GetValue(output) is { } path ? PathArgument.NonEmpty(path, "--output") : null, ctx.Out, ctx.Err);
+        });
         return new Command("history", "Work with history files") { generate };
     }
 }

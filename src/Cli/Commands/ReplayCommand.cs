@@ -22,9 +22,10 @@ internal static class ReplayCommand
         };
         command.SetAction(parse =>
         {
-            var bundle = TraceBundle.Read(parse.GetValue(bundlePath)!);
+            var htmlPath = parse.GetValue(html) is { } h ? PathArgument.NonEmpty(h, "--html") : null;
+            var bundle = TraceBundle.Read(PathArgument.NonEmpty(parse.GetValue(bundlePath), "the bundle path"));
             var result = Replayer.Replay(bundle, parse.GetValue(variant));
-            if (parse.GetValue(html) is { } htmlPath)
+            if (htmlPath is not null)
                 WriteHtml(htmlPath, ReplayReport.Html(result));
             if (parse.GetValue(json))
                 WriteJson(result, ctx.Out);
@@ -63,6 +64,7 @@ internal static class ReplayCommand
             ["message"] = r.Message,
             ["recordedCategory"] = r.Bundle.Category,
             ["divergence"] = r.Divergence,
+            ["traceVerified"] = r.Bundle.TraceVerified,
             ["steps"] = r.Steps.Select(s => new Dictionary<string, object>
             {
                 ["seq"] = s.Seq,

@@ -28,7 +28,7 @@ internal static class StressCommand
             var n = parse.GetValue(runs);
             if (n < 1) throw new InputError("--runs", $"must be at least 1, found {n}");
             var s = parse.GetValue(seconds);
-            if (s <= 0) throw new InputError("--seconds", $"must be positive, found {s}");
+            if (!double.IsFinite(s) || s <= 0) throw new InputError("--seconds", $"must be a positive number of seconds, found {s}");
             var plan = ScenarioPlan.Create(BuiltinScenarios.Resolve(parse.GetValue(scenario)!), parse.GetValue(variant));
             var r = new StressRunner(ctx.Loggers.CreateLogger("stress")).Run(plan, n, s);
             ctx.Out.WriteLine($"{r.Scenario} [{r.Variant}]: {r.Runs} run(s) on real threads in {r.ElapsedMs} ms: {r.Clean} clean" +

@@ -120,6 +120,10 @@ public sealed class SeedBugTests(ITestOutputHelper output) : IDisposable
         var i = steps.Count / 2;
         var step = steps[i]!.GetValue<string>();
         steps[i] = System.Text.RegularExpressions.Regex.Replace(step, @"next\([^)]*\)", "next(97:1)");
+        // With its checksum re-computed, as if the model had changed under an intact bundle (the edit alone is
+        // caught by the checksum: BundleInputTests).
+        using (var trace = System.Text.Json.JsonDocument.Parse(root["coyote_trace"]!.ToJsonString()))
+            root["coyote_trace_sha256"] = Hmm.Spec.Actors.Bundles.CoyoteTraceShape.Checksum(trace.RootElement);
         var tampered = Path.Combine(dir, "tampered.hmmtrace.json");
         File.WriteAllText(tampered, root.ToJsonString());
 

@@ -17,7 +17,7 @@ public sealed class TraceBundleTests : IDisposable
     {
         var plan = ScenarioPlan.Create(BuiltinScenarios.Load("fault-vs-fault"), "upstream");
         var options = new ExploreOptions { Strategy = ExplorationStrategy.Pct, Seed = 9, Iterations = 50, MaxSteps = 700 };
-        return TraceBundle.Create(plan, options, """{"Steps":["a","b"],"Settings":{"x":1}}""", "use-after-free", "[use-after-free] f (cpu0): d", 3);
+        return TraceBundle.Create(plan, options, Bundles.SampleTrace.Json, "use-after-free", "[use-after-free] f (cpu0): d", 3);
     }
 
     [Fact]
@@ -48,6 +48,7 @@ public sealed class TraceBundleTests : IDisposable
     [InlineData("\"version\": 1,", "\"version\": 7,", "version", "incompatible bundle format version 7")]
     [InlineData("\"strategy\": \"pct\"", "\"strategy\": \"telepathy\"", "exploration.strategy", "unknown strategy")]
     [InlineData("\"category\": \"use-after-free\",", "", "bug", "missing field \"category\"")]
+    [InlineData("\"Strategy\": \"prioritization\"", "\"Strategy\": \"nonsense\"", "coyote_trace.Settings.Strategy", "expected one of random")]
     [InlineData("\"op\": \"read\"", "\"op\": \"peek\"", "embedded scenario: actors[0].ops[0].op", "unknown op \"peek\"")]
     [InlineData("\"format\": \"hmm-trace-bundle\"", "\"format\": \"zip\"", "format", "not a trace bundle")]
     public void A_damaged_bundle_is_refused_with_place_and_problem(string find, string replace, string place, string problem)
