@@ -16,4 +16,10 @@ public sealed record ExploreResult(
 {
     /// <summary>Messages of bugs found in ignored categories before the result (oldest first).</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
+
+    /// <summary>
+    /// Iterations Coyote stopped at the step bound (<c>--max-steps</c>, ten times that for fair strategies): they
+    /// ended before the final ops and end checks, so "no bug" says nothing about their end.
+    /// </summary>
+    public int StepBoundHits { get; init; }
 }

@@ -27,6 +27,11 @@ internal static class ExploreCommand
         var seed = new Option<uint>("--seed") { Description = "Random seed of the exploration", DefaultValueFactory = _ => 0 };
         var maxSteps = new Option<int>("--max-steps") { Description = "Scheduling steps per iteration", DefaultValueFactory = _ => ExploreOptions.DefaultMaxSteps };
         var outDir = new Option<string>("--out") { Description = "Directory for trace bundles", DefaultValueFactory = _ => ExploreOptions.DefaultOutDir };
+        var hangTimeout = new Option<int>("--hang-timeout")
+        {
+            Description = "Seconds without any scheduling step before an iteration is reported as a hang",
+            DefaultValueFactory = _ => ExploreOptions.DefaultHangTimeoutSeconds,
+        };
         var json = new Option<bool>("--json") { Description = "Print results as JSON" };
         var ignore = new Option<string[]>("--ignore")
         {
@@ -35,7 +40,7 @@ internal static class ExploreCommand
 
         var command = new Command("explore", "Explore interleavings of scenarios with Coyote; a bug writes a replayable trace bundle")
         {
-            scenarios, variant, strategy, iterations, seed, maxSteps, outDir, json, ignore,
+            scenarios, variant, strategy, iterations, seed, maxSteps, hangTimeout, outDir, json, ignore,
         };
         command.SetAction(parse =>
         {
@@ -46,6 +51,7 @@ internal static class ExploreCommand
                 Iterations = Positive(parse.GetValue(iterations), "--iterations"),
                 Seed = parse.GetValue(seed),
                 MaxSteps = Positive(parse.GetValue(maxSteps), "--max-steps"),
+                HangTimeoutSeconds = HangSeconds(parse.GetValue(hangTimeout)),
                 OutDir = parse.GetValue(outDir),
                 IgnoreCategories = (parse.GetValue(ignore) ?? []).Select(CheckCategory).ToHashSet(),
             };
@@ -72,6 +78,10 @@ internal static class ExploreCommand
             ? category
             : throw new InputError("--ignore", $"\"{category}\" is not a bug category (e.g. livelock, use-after-free)");
 
+    /// <summary>1 s to one day: the bound is handed to Coyote in milliseconds (a uint).</summary>
+    private static int HangSeconds(int value) =>
+        value is >= 1 and <= 86_400 ? value : throw new InputError("--hang-timeout", $"must be 1 to 86400 seconds, found {value}");
+
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new InputError(option, $"must be at least 1, found {value}");
 
@@ -92,6 +102,8 @@ internal static class ExploreCommand
             }
             foreach (var m in r.Ignored)
                 w.WriteLine($"  ignored: {m}");
+            if (r.StepBoundHits > 0)
+                w.WriteLine($"  note: {r.StepBoundHits} iteration(s) stopped at the step bound before their end checks (raise --max-steps)");
         }
     }
 
@@ -110,6 +122,7 @@ internal static class ExploreCommand
             ["elapsedMs"] = r.ElapsedMs,
             ["bundle"] = r.BundlePath,
             ["ignored"] = r.Ignored,
+            ["stepBoundHits"] = r.StepBoundHits,
         });
         w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));
     }
