@@ -98,7 +98,8 @@ public static class ScenarioHarness
             }
             if (access)
                 Specification.Monitor<FaultLivenessMonitor>(FaultLivenessMonitor.AccessCompleted.Instance);
-            world.Record(StepKind.Note, name, "result", new StepDetail(static (r, _, _) => r!.ToString()!, 0, state: result));
+            // The outcome as a value (StepRecord.Value); its text, the result's JSON, is made only when read.
+            world.Record(StepKind.Note, name, "result", new StepDetail(new OpOutcome(so, result)));
             History.Complete(id, result);
             if (so.Op.Kind == OpKind.DeviceRemove && result.Ok != true)
                 deviceRemoveFailed = true;

@@ -42,7 +42,11 @@ public sealed class CatalogCliTests
     {
         var r = CliRunner.Run("stress", "--scenario", "catalog-hotplug-overlap", "--variant", "mutant-register-memory-ignores-conflict", "--runs", "5");
         r.ExitCode.Should().Be(1, r.Err);
-        r.Out.Should().Contain("5 run(s) on real threads").And.Contain("5 expectation");
+        r.Out.Should().Contain("5 run(s) on real threads");
+        // A rate, not 5 of 5 (CatalogTests.StressRuns says why): 3 or more misses in 5 has probability below 3e-10.
+        var hits = System.Text.RegularExpressions.Regex.Match(r.Out, @"(\d+) expectation");
+        hits.Success.Should().BeTrue(r.Out);
+        int.Parse(hits.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture).Should().BeGreaterThanOrEqualTo(3, r.Out);
     }
 
     [Theory]
