@@ -46,13 +46,16 @@ public sealed record TraceBundle
         Message = message,
     };
 
-    /// <summary>Writes <c>DIR/SCENARIO.VARIANT.STRATEGY.sSEED.hmmtrace.json</c> and returns its path.</summary>
+    /// <summary>
+    /// Writes <c>DIR/SCENARIO.VARIANT.STRATEGY.sSEED.hmmtrace.json</c> whole or not at all and returns its path. A
+    /// different bundle already at that name (another scenario file with the same name, another process on the same
+    /// directory) is never replaced: this one gets the next free <c>.2</c>, <c>.3</c>, ... (<see cref="AtomicFile.WriteNew"/>).
+    /// </summary>
     public string WriteTo(string dir)
     {
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, $"{Scenario.Name}.{Variant}.{Options.Strategy}.s{Options.Seed}{FileSuffix}");
-        File.WriteAllText(path, ToJson());
-        return path;
+        return AtomicFile.WriteNew(path, FileSuffix, ToJson());
     }
 
     public string ToJson()

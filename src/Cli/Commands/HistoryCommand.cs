@@ -20,8 +20,17 @@ internal static class HistoryCommand
         {
             ops, processes, kind, seed, output,
         };
-        generate.SetAction(parse => GenerateRunner.Run(parse.GetValue(ops), parse.GetValue(processes), parse.GetValue(kind)!,
-            parse.GetValue(seed), parse.GetValue(output), ctx.Out, ctx.Err));
+        generate.SetAction(parse =>
+        {
+            int Generate(TextWriter to) => GenerateRunner.Run(parse.GetValue(ops), parse.GetValue(processes), parse.GetValue(kind)!,
+                parse.GetValue(seed), outPath: null, to, ctx.Err);
+            if (parse.GetValue(output) is not { } path)
+                return Generate(ctx.Out);
+            // The file is written whole or not at all (a history cut at a line boundary would still parse).
+            var code = Cli.ExitOk;
+            OutputFile.Write("--output", path, w => (code = Generate(w)) == Cli.ExitOk);
+            return code;
+        });
         return new Command("history", "Work with history files") { generate };
     }
 }
