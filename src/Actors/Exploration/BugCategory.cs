@@ -18,9 +18,9 @@ public static partial class BugCategory
     private const string CoyoteHangReport = "Potential deadlock or hang detected. The periodic deadlock detection monitor";
 
     /// <summary>Our words for a hang report, naming the option that exists (<c>explore --hang-timeout</c>).</summary>
-    public const string HangMessage = "[hang] no task took a scheduling step for a whole hang bound: a task waits on " +
-        "something Coyote does not control, or one step ran longer than the bound (explore --hang-timeout SECONDS, " +
-        "default 60; a replay uses the bound recorded in its bundle)";
+    public static readonly string HangMessage = "[hang] no task took a scheduling step for a whole hang bound: a task " +
+        "waits on something Coyote does not control, or one step ran longer than the bound (explore --hang-timeout " +
+        $"SECONDS, default {ExploreOptions.DefaultHangTimeoutSeconds}; a replay uses the bound recorded in its bundle)";
 
     [GeneratedRegex(@"^\[([a-z0-9-]+)\]")]
     private static partial Regex TagPattern();
