@@ -112,7 +112,7 @@ public static class CatalogMarkdown
         if (c is null)
             return "-";
         if (c.Category is null)
-            return "clean";
+            return c.LookedPast > 0 ? $"clean but for {r.Entry.FixStillHas} ({c.LookedPast} looked past)" : "clean";
         return c.Category == r.Entry.Category ? $"**still {c.Category}**" : $"other: {c.Category}";
     }
 
