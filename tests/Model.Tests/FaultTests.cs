@@ -120,7 +120,8 @@ public sealed class FaultTests : ModelTest
     [Fact]
     public async Task Migration_entry_fault_waits_for_the_page_unlock_then_retries()
     {
-        var w = NewWorld();
+        var waiting = new StepSignal(" reader migration_entry_wait unlock ");
+        var w = NewWorld(logger: waiting);
         MapAndFill(w, "A", 1);
         var mm = w.Mms["A"];
         var pte = PteOf(w, "A", 0);
@@ -135,13 +136,13 @@ public sealed class FaultTests : ModelTest
             using var _ = w.EnterActor("reader");
             return w.UserRead("A", 0);
         });
-        SpinWait.SpinUntil(() => w.Steps.Any(s => s.Function == "migration_entry_wait" && s.Kind == StepKind.Unlock) || reader.IsCompleted, 5000);
+        await waiting.WaitFor(reader);
         reader.IsCompleted.Should().BeFalse("the fault waits on the locked page");
         mm.Ptl.Lock("test");
         mm.WritePte(0, pte, "test"); // remove_migration_pte
         mm.Ptl.Unlock("test");
         page.Unlock("test");
-        (await reader.WaitAsync(TimeSpan.FromSeconds(5))).Should().Be(new AccessOutcome(100, Sig.None));
+        (await reader.WaitAsync(StepSignal.HangGuard)).Should().Be(new AccessOutcome(100, Sig.None));
     }
 
     [Theory]

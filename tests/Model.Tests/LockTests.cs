@@ -1,6 +1,10 @@
 using Hmm.Spec.Model;
 using Hmm.Spec.Model.Locking;
 using Hmm.Spec.Model.Tests.Support;
+using Microsoft.Coyote;
+using Microsoft.Coyote.Runtime;
+using Microsoft.Coyote.Specifications;
+using Microsoft.Coyote.SystematicTesting;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -23,29 +27,62 @@ public sealed class LockTests : ModelTest
     }
 
     [Fact]
-    public async Task Rwsem_lets_readers_share_and_excludes_a_writer()
+    public void Rwsem_lets_readers_share()
     {
         var w = NewWorld();
         var sem = new RwSemaphore(w, "mmap_sem X");
         sem.DownRead("t");
         using (w.EnterActor("r2"))
             sem.DownRead("t");
-        sem.Readers.Should().HaveCount(2);
-        var writer = Task.Run(() =>
-        {
-            using var _ = w.EnterActor("writer");
-            sem.DownWrite("t");
-            var ok = sem.WriteHeldByCurrent;
-            sem.UpWrite("t");
-            return ok;
-        });
-        await Task.Delay(50);
-        writer.IsCompleted.Should().BeFalse("readers hold the semaphore");
+        sem.Readers.Should().HaveCount(2, "the second reader did not block");
         sem.UpRead("t");
         using (w.EnterActor("r2"))
             sem.UpRead("t");
-        (await writer.WaitAsync(TimeSpan.FromSeconds(5))).Should().BeTrue();
+        sem.Readers.Should().BeEmpty();
         ShouldViolate(w, ViolationCategory.LockDiscipline, () => sem.UpRead("t"));
+    }
+
+    /// <summary>
+    /// Exclusion as a Coyote test (it was a 50 ms sleep on real threads): two readers and a writer, every explored
+    /// interleaving checked inside each critical section; and some interleaving has both readers inside at once.
+    /// </summary>
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(1u)]
+    public void Rwsem_excludes_a_writer_from_readers_in_every_explored_interleaving(uint seed)
+    {
+        var bothReadersInside = 0;
+        var config = Configuration.Create().WithTestingIterations(200).WithRandomGeneratorSeed(seed).WithTelemetryEnabled(false);
+        using var engine = TestingEngine.Create(config, async () =>
+        {
+            var w = KernelWorld.Create(new MachineLayout(1, 0, 0), KernelConfig.Default, KernelVariants.Get("upstream"));
+            var sem = new RwSemaphore(w, "mmap_sem X");
+            Task Reader(string name) => Task.Run(() =>
+            {
+                using var _ = w.EnterActor(name);
+                sem.DownRead("t");
+                if (sem.Readers.Count == 2)
+                    bothReadersInside++;
+                Specification.Assert(sem.Writer is null, $"{name} reads while {sem.Writer} writes");
+                SchedulingPoint.Interleave();
+                Specification.Assert(sem.Writer is null, $"{name} reads while {sem.Writer} writes");
+                sem.UpRead("t");
+            });
+            Task Writer() => Task.Run(() =>
+            {
+                using var _ = w.EnterActor("writer");
+                sem.DownWrite("t");
+                Specification.Assert(sem.Readers.Count == 0 && sem.WriteHeldByCurrent, "the writer is not alone");
+                SchedulingPoint.Interleave();
+                Specification.Assert(sem.Readers.Count == 0 && sem.WriteHeldByCurrent, "the writer is not alone");
+                sem.UpWrite("t");
+            });
+            await Task.WhenAll(new[] { Reader("r1"), Reader("r2"), Writer() });
+            Specification.Assert(sem.Writer is null && sem.Readers.Count == 0, "the semaphore is free at the end");
+        });
+        engine.Run();
+        engine.TestReport.NumOfFoundBugs.Should().Be(0, string.Join("\n", engine.TestReport.BugReports));
+        bothReadersInside.Should().BeGreaterThan(0, "readers share the semaphore in some interleaving");
     }
 
     [Fact]

@@ -10,8 +10,8 @@ namespace Hmm.Spec.Model.Tests;
 /// </summary>
 public sealed class MigrationWaitTests : ModelTest
 {
-    private static bool HasUnlockedPtl(KernelWorld w, string actor, string function) =>
-        w.Steps.Any(s => s.Actor == actor && s.Function == function && s.Kind == StepKind.Unlock && s.Resource.StartsWith("ptl", StringComparison.Ordinal));
+    /// <summary>Signals when <paramref name="actor"/> drops the PTL in <paramref name="function"/>: it is about to sleep.</summary>
+    private static StepSignal PtlUnlocked(string actor, string function) => new($" {actor} {function} unlock ptl ");
 
     /// <summary>Locks A:0's page and replaces its PTE by a migration entry, as migrate_vma's collect does.</summary>
     private static (Page Page, Pte Original) StartMigration(KernelWorld w)
@@ -39,11 +39,12 @@ public sealed class MigrationWaitTests : ModelTest
     [InlineData("upstream", 1)]
     public async Task Migration_entry_waiter_pins_the_page_only_before_ffa65753c431(string variant, int refcountWhileWaiting)
     {
-        var w = NewWorld(variant);
+        var waiting = PtlUnlocked("reader", "migration_entry_wait");
+        var w = NewWorld(variant, logger: waiting);
         MapAndFill(w, "A", 1);
         var (page, pte) = StartMigration(w);
         var reader = StartReader(w);
-        SpinWait.SpinUntil(() => HasUnlockedPtl(w, "reader", "migration_entry_wait") || reader.IsCompleted, 5000);
+        await waiting.WaitFor(reader);
         reader.IsCompleted.Should().BeFalse("the fault waits on the locked page");
         page.RefcountRaw.Should().Be(refcountWhileWaiting, "a pinned waiter fails migrate_vma's refcount check");
 
@@ -52,21 +53,22 @@ public sealed class MigrationWaitTests : ModelTest
         mm.WritePte(0, pte, "test"); // remove_migration_pte
         mm.Ptl.Unlock("test");
         page.Unlock("test");
-        (await reader.WaitAsync(TimeSpan.FromSeconds(5))).Should().Be(new AccessOutcome(100, Sig.None));
+        (await reader.WaitAsync(StepSignal.HangGuard)).Should().Be(new AccessOutcome(100, Sig.None));
         page.RefcountRaw.Should().Be(1);
     }
 
     [Fact]
     public async Task Unpinned_waiter_never_touches_the_page_again_so_migration_may_free_it()
     {
-        var w = NewWorld("fix-migration-wait");
+        var waiting = PtlUnlocked("reader", "migration_entry_wait");
+        var w = NewWorld("fix-migration-wait", logger: waiting);
         MapAndFill(w, "A", 1);
         var (page, _) = StartMigration(w);
         var mm = w.Mms["A"];
         var vma = mm.find_vma(0)!;
         w.page_remove_rmap(page, false, "test");
         var reader = StartReader(w);
-        SpinWait.SpinUntil(() => HasUnlockedPtl(w, "reader", "migration_entry_wait") || reader.IsCompleted, 5000);
+        await waiting.WaitFor(reader);
         reader.IsCompleted.Should().BeFalse("the fault waits on the locked page");
         var waitedAt = w.Steps.Count;
 
@@ -81,7 +83,7 @@ public sealed class MigrationWaitTests : ModelTest
         w.put_page(page, "test");
         page.State.Should().Be(PageState.Free);
 
-        (await reader.WaitAsync(TimeSpan.FromSeconds(5))).Should().Be(new AccessOutcome(100, Sig.None));
+        (await reader.WaitAsync(StepSignal.HangGuard)).Should().Be(new AccessOutcome(100, Sig.None));
         w.FirstViolation.Should().BeNull();
         w.Steps.Skip(waitedAt).Where(s => s.Actor == "reader")
             .Should().NotContain(s => s.Resource.StartsWith($"page {page.Pfn} ", StringComparison.Ordinal),
@@ -101,20 +103,21 @@ public sealed class MigrationWaitTests : ModelTest
     public async Task Trylock_loser_waits_for_the_unlock_without_a_reference(string variant, bool withoutRef, int extraRefs)
     {
         var v = KernelVariants.Get(variant) with { MigrationWaitWithoutRef = withoutRef };
-        var w = KernelWorld.Create(new MachineLayout(16, 0, 0), KernelConfig.Default, v);
+        var waiting = PtlUnlocked("reader", "do_swap_page");
+        var w = KernelWorld.Create(new MachineLayout(16, 0, 0), KernelConfig.Default, v, waiting);
         var dev = new TestDevice(w, DeviceStart, 8);
         MapAndFill(w, "A", 1);
         var dpage = dev.PlaceDeviceEntry("A", 0);
         var refcount = dpage.RefcountRaw;
         dpage.Lock("test"); // another CPU won trylock_page and is migrating
         var reader = StartReader(w);
-        SpinWait.SpinUntil(() => HasUnlockedPtl(w, "reader", "do_swap_page") || reader.IsCompleted, 5000);
+        await waiting.WaitFor(reader);
         reader.IsCompleted.Should().BeFalse("the loser sleeps until the page is unlocked");
         dpage.RefcountRaw.Should().Be(refcount + extraRefs, "a pinned loser fails the winner's migrate_vma refcount check");
         dev.FaultCalls.Should().Be(0);
 
         dpage.Unlock("test");
-        (await reader.WaitAsync(TimeSpan.FromSeconds(5))).Should().Be(new AccessOutcome(100, Sig.None));
+        (await reader.WaitAsync(StepSignal.HangGuard)).Should().Be(new AccessOutcome(100, Sig.None));
         dev.FaultCalls.Should().Be(1, "after the wake-up the fault is retried and wins trylock_page");
         w.FirstViolation.Should().BeNull();
         w.CheckInvariants();

@@ -19,6 +19,12 @@ public sealed class RewritingSkipTests
 
     private static readonly string[] Allowed = ["System.Threading.AsyncLocal`1"];
 
+    /// <summary>
+    /// StepLog's appends take a plain monitor for stress runs on real threads; under Coyote it is never contended
+    /// and never held across a scheduling point (no call out of StepLog while it is held), so it cannot block.
+    /// </summary>
+    private static readonly (string Type, string Primitive)[] AllowedIn = [("Hmm.Spec.Model.StepLog", "System.Threading.Monitor")];
+
     private static IEnumerable<Type> SkippedTypes() =>
         typeof(KernelWorld).Assembly.GetTypes().Where(t => t.GetCustomAttribute<SkipRewritingAttribute>() is not null);
 
@@ -43,7 +49,8 @@ public sealed class RewritingSkipTests
                     {
                         var declaring = used as Type ?? used.DeclaringType;
                         var name = declaring?.IsGenericType == true ? declaring.GetGenericTypeDefinition().FullName : declaring?.FullName;
-                        if (declaring?.Namespace is "System.Threading" or "System.Threading.Tasks" && !Allowed.Contains(name))
+                        if (declaring?.Namespace is "System.Threading" or "System.Threading.Tasks" && !Allowed.Contains(name)
+                            && !AllowedIn.Contains((type.FullName!, name!)))
                             offenders.Add($"{t.FullName}.{m.Name} uses {name}.{used.Name}");
                     }
                 }

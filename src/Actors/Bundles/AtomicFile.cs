@@ -7,34 +7,143 @@ namespace Hmm.Spec.Actors.Bundles;
 /// Writes a whole file or nothing: the text goes to a temporary file in the target's directory, is flushed to the
 /// device, then renamed over the target, so a crash or a full disk never leaves a half-written file in place of a
 /// good one. Only regular files are replaced: a directory, symlink, device, FIFO or socket at the path is refused
-/// (renaming over it would silently turn it into a regular file).
+/// (renaming over it would silently turn it into a regular file): writing through a symlink or into a device
+/// would give up the guarantee, and a path that names one is more likely a mistake than a wish.
+/// Every output file of hmm-spec goes through here (docs/reliability-output.md, "Write atomicity").
 /// </summary>
 public static class AtomicFile
 {
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no BOM) to <paramref name="path"/>.</summary>
     /// <exception cref="IOException">The target is not a regular file, or the write or rename failed.</exception>
     /// <exception cref="UnauthorizedAccessException">The directory is not writable.</exception>
-    public static void WriteAllText(string path, string text)
+    public static void WriteAllText(string path, string text) =>
+        Write(path, w =>
+        {
+            w.Write(text);
+            return true;
+        });
+
+    /// <summary>
+    /// Streams the file through <paramref name="write"/> (a large history need not be one string first). When it
+    /// returns false, or throws, the temporary file is deleted and whatever was at <paramref name="path"/> stays.
+    /// Returns whether the file was replaced.
+    /// </summary>
+    public static bool Write(string path, Func<TextWriter, bool> write)
     {
-        var full = Path.GetFullPath(path);
+        var full = FullPath(path);
         RefuseNonRegular(full);
-        var dir = Path.GetDirectoryName(full) ?? throw new IOException($"{full} has no parent directory");
-        // A short fixed-length name: the target's own name may already be at the file-system's name limit.
-        var temp = Path.Combine(dir, $".hmm-{Guid.NewGuid():N}.tmp");
+        var temp = TempBeside(full);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            if (!WriteTemp(temp, write))
             {
-                stream.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetBytes(text));
-                stream.Flush(flushToDisk: true);
+                TryDelete(temp);
+                return false;
             }
             File.Move(temp, full, overwrite: true);
+            return true;
         }
         catch
         {
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes a file that must not replace a different one (trace bundles, item 9 of issue 11): at
+    /// <paramref name="path"/> if nothing is there or the same bytes already are (a re-run of the same exploration),
+    /// else at the first free <c>NAME.2SUFFIX</c>, <c>NAME.3SUFFIX</c>, ... (<paramref name="suffix"/> ends the
+    /// name). The rename never replaces (a hard link, which fails if the name exists), so two processes writing
+    /// the same name at once both keep their file. Returns the path that holds the text.
+    /// </summary>
+    public static string WriteNew(string path, string suffix, string text)
+    {
+        var full = FullPath(path);
+        if (!full.EndsWith(suffix, StringComparison.Ordinal))
+            throw new ArgumentException($"{full} does not end with {suffix}", nameof(suffix));
+        var bytes = Utf8.GetBytes(text);
+        var temp = TempBeside(full);
+        try
+        {
+            WriteTemp(temp, w =>
+            {
+                w.Write(text);
+                return true;
+            });
+            var stem = full[..^suffix.Length];
+            for (var n = 1; n <= MaxVersions; n++)
+            {
+                var candidate = n == 1 ? full : $"{stem}.{n}{suffix}";
+                RefuseNonRegular(candidate);
+                try
+                {
+                    File.Move(temp, candidate, overwrite: false);
+                    return candidate;
+                }
+                catch (IOException) when (File.Exists(candidate))
+                {
+                    if (SameBytes(candidate, bytes))
+                    {
+                        TryDelete(temp);
+                        return candidate;
+                    }
+                }
+            }
+            throw new IOException($"{full} and {MaxVersions - 1} numbered versions of it already exist with other contents");
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>How many numbered versions <see cref="WriteNew"/> tries before giving up.</summary>
+    public const int MaxVersions = 1000;
+
+    /// <summary>
+    /// Fails now, before a long run, if <paramref name="path"/> could not be written later: a non-regular file there,
+    /// or a directory that is missing or not writable (a temporary file is created and deleted to find out).
+    /// </summary>
+    public static void CheckWritable(string path)
+    {
+        var full = FullPath(path);
+        RefuseNonRegular(full);
+        var temp = TempBeside(full);
+        new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None).Dispose();
+        File.Delete(temp);
+    }
+
+    private static string FullPath(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new IOException("the path is empty");
+        return Path.GetFullPath(path);
+    }
+
+    // A short fixed-length name: the target's own name may already be at the file-system's name limit.
+    private static string TempBeside(string full) =>
+        Path.Combine(Path.GetDirectoryName(full) ?? throw new IOException($"{full} has no parent directory"), $".hmm-{Guid.NewGuid():N}.tmp");
+
+    /// <summary>Creates <paramref name="temp"/> (never an existing file), writes it, flushes it to the device.</summary>
+    private static bool WriteTemp(string temp, Func<TextWriter, bool> write)
+    {
+        using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        using var writer = new StreamWriter(stream, Utf8);
+        if (!write(writer))
+            return false;
+        writer.Flush();
+        stream.Flush(flushToDisk: true);
+        return true;
+    }
+
+    private static bool SameBytes(string path, byte[] bytes)
+    {
+        var info = new FileInfo(path);
+        return info.Length == bytes.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes);
     }
 
     /// <summary>Throws unless <paramref name="full"/> is absent or a regular file (symlinks are not followed).</summary>

@@ -87,13 +87,15 @@ public sealed record TraceBundle
         ? FileName(Scenario.Name, Variant, Options.Strategy, Options.Seed)
         : $"{Scenario.Name}.{Variant}.{VerifyStrategy}.k{Preemptions}{FileSuffix}";
 
-    /// <summary>Writes <c>DIR/</c><see cref="FileName"/> whole or not at all (<see cref="AtomicFile"/>) and returns its path.</summary>
+    /// <summary>
+    /// Writes <c>DIR/</c><see cref="FileName"/> whole or not at all and returns its path. A different bundle already
+    /// at that name (another scenario file with the same name, another process on the same directory) is never
+    /// replaced: this one gets the next free <c>.2</c>, <c>.3</c>, ... (<see cref="AtomicFile.WriteNew"/>).
+    /// </summary>
     public string WriteTo(string dir)
     {
         Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, OwnFileName);
-        AtomicFile.WriteAllText(path, ToJson());
-        return path;
+        return AtomicFile.WriteNew(Path.Combine(dir, OwnFileName), FileSuffix, ToJson());
     }
 
     public string ToJson()

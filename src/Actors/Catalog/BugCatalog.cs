@@ -73,6 +73,8 @@ public static class BugCatalog
             Exposure = "cpu0 faults a device page while the driver releases its device memory: the fault reads a struct page whose memmap was already removed.",
             Change = "release waits for the pgmap reference count to drop to zero before arch_remove_memory.",
             DfsFeasible = true,
+            // The wait then waits forever for a page the faulting process still maps, until 249881232e14.
+            FixStillHas = "teardown-hang-249881232e14",
         },
         new()
         {

@@ -23,8 +23,12 @@ public sealed record StrategyTiming(
     double? MedianMs,
     long? WorstMs);
 
-/// <summary>What <c>upstream</c> (and the fixing variant, for bugs) reports on the entry's scenario: null = clean.</summary>
-public sealed record FixCheck(string Variant, string? Category);
+/// <summary>
+/// What <c>upstream</c> (and the fixing variant, for bugs) reports on the entry's scenario: null = clean.
+/// <c>LookedPast</c>: the iterations that hit the later bug the entry names (<see cref="CatalogEntry.FixStillHas"/>),
+/// looked past on the fix variant so that it cannot end the check early.
+/// </summary>
+public sealed record FixCheck(string Variant, string? Category, int LookedPast = 0);
 
 /// <summary>One entry's measurements.</summary>
 public sealed record EntryMeasurement(
@@ -79,8 +83,12 @@ public sealed class CatalogBenchmark(ILogger? logger = null)
         }
 
         var checks = new List<FixCheck>();
+        var stillHas = entry.FixStillHas is { } id ? BugCatalog.Find(id)?.Category : null;
         foreach (var variant in new[] { entry.FixedBy, "upstream" }.OfType<string>().Distinct())
-            checks.Add(new FixCheck(variant, FirstBug(ScenarioPlan.Create(scenario, variant), s.CheckBudget)));
+        {
+            var ignore = variant == entry.FixedBy && stillHas is not null ? new HashSet<string> { stillHas } : new HashSet<string>();
+            checks.Add(Check(ScenarioPlan.Create(scenario, variant), s.CheckBudget, ignore));
+        }
 
         StressResult? stress = null;
         if (s.StressRuns > 0)
@@ -91,14 +99,14 @@ public sealed class CatalogBenchmark(ILogger? logger = null)
         return new EntryMeasurement(entry, timings, checks, stress);
     }
 
-    /// <summary>The first bug's category on a variant (random strategy, seed 1), or null when clean within the budget.</summary>
-    public static string? FirstBug(ScenarioPlan plan, int budget)
+    /// <summary>The first bug on a variant (random strategy, seed 1) outside <paramref name="ignore"/>, or clean within the budget.</summary>
+    public static FixCheck Check(ScenarioPlan plan, int budget, IReadOnlySet<string> ignore)
     {
         var r = new Explorer().Explore(plan, new ExploreOptions
         {
-            Strategy = ExplorationStrategy.Random, Seed = 1, Iterations = budget, OutDir = null,
+            Strategy = ExplorationStrategy.Random, Seed = 1, Iterations = budget, OutDir = null, IgnoreCategories = ignore,
         });
-        return r.BugFound ? r.Category : null;
+        return new FixCheck(plan.Variant.Name, r.BugFound ? r.Category : null, r.Ignored.Count);
     }
 
     public static StrategyTiming Time(ScenarioPlan plan, string category, string strategy, int seeds, int budget)

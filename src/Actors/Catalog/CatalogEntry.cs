@@ -45,6 +45,11 @@ public sealed record CatalogEntry
     public bool DfsFeasible { get; init; }
     /// <summary>Why no scenario can expose this entry (null when one does).</summary>
     public string? Unreachable { get; init; }
+    /// <summary>
+    /// The catalogued later bug that <see cref="FixedBy"/> still has on this scenario (its id; null: the fix variant
+    /// must explore the scenario clean). A fix check accepts exactly that entry's category and nothing else.
+    /// </summary>
+    public string? FixStillHas { get; init; }
     /// <summary>A known defect of the model that makes <c>upstream</c> or the fix variant fail this scenario (null: none).</summary>
     public string? KnownModelIssue { get; init; }
 

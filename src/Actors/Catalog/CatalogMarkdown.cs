@@ -65,8 +65,8 @@ public static class CatalogMarkdown
                       "are rewritten by Coyote, but with no `TestingEngine` attached the rewritten `Task.Run`, `SemaphoreSlim` " +
                       "and `SchedulingPoint` calls fall through to the ordinary runtime: actors really run in parallel on pool " +
                       "threads and nothing is serialized. `Specification.Monitor` is then a no-op, so the stress runner re-checks " +
-                      "what the monitors would have reported: the world's first violation, each op's `expect` (from the step " +
-                      "log's result notes) and the history's linearizability. A clean stress run therefore means the OS " +
+                      "what the monitors would have reported: the world's first violation, each op's `expect` (from the op " +
+                      "outcomes the step log carries as values) and the history's linearizability. A clean stress run therefore means the OS " +
                       "scheduler never produced the bad interleaving, not that checks were off: deterministic bugs (the mutants " +
                       "whose setup or final ops fail) are hit in every run.").AppendLine();
         sb.AppendLine("| entry | runs | hits | other bugs | clean | seconds |");
@@ -112,7 +112,7 @@ public static class CatalogMarkdown
         if (c is null)
             return "-";
         if (c.Category is null)
-            return "clean";
+            return c.LookedPast > 0 ? $"clean but for {r.Entry.FixStillHas} ({c.LookedPast} looked past)" : "clean";
         return c.Category == r.Entry.Category ? $"**still {c.Category}**" : $"other: {c.Category}";
     }
 

@@ -9,11 +9,19 @@ public sealed record ExploreOptions
     public const string DefaultOutDir = "hmm-out";
     /// <summary>Largest <c>--max-steps</c>: Coyote allows ten times as many fair steps, and both are 32-bit counts.</summary>
     public const int MaxMaxSteps = 100_000_000;
+    /// <summary>
+    /// Default hang bound. Coyote's background monitor reports a hang when no task takes a scheduling step for a
+    /// whole period; its own default (1 s) is shorter than the step-free stretches of scenarios at the documented
+    /// limits (docs/reliability-output.md, "Limits that hold"), which then failed as false deadlocks.
+    /// </summary>
+    public const int DefaultHangTimeoutSeconds = 60;
 
     public string Strategy { get; init; } = ExplorationStrategy.Portfolio;
     public int Iterations { get; init; } = DefaultIterations;
     public uint Seed { get; init; }
     public int MaxSteps { get; init; } = DefaultMaxSteps;
+    /// <summary>Seconds without any scheduling step after which an iteration is reported as a <c>hang</c>.</summary>
+    public int HangTimeoutSeconds { get; init; } = DefaultHangTimeoutSeconds;
     /// <summary>Directory for trace bundles; null: do not write one.</summary>
     public string? OutDir { get; init; } = DefaultOutDir;
     /// <summary>Keep exploring after a bug (benchmarks measure speed over the whole budget); bugs are then counted, not bundled.</summary>

@@ -20,4 +20,10 @@ public sealed record ExploreResult(
     public string? BundleError { get; init; }
     /// <summary>The bundle's full text when it could not be written, so the bug is not lost.</summary>
     public string? BundleJson { get; init; }
+
+    /// <summary>
+    /// Iterations Coyote stopped at the step bound (<c>--max-steps</c>, ten times that for fair strategies): they
+    /// ended before the final ops and end checks, so "no bug" says nothing about their end.
+    /// </summary>
+    public int StepBoundHits { get; init; }
 }

@@ -30,7 +30,9 @@ public sealed class Explorer(ILogger? logger = null)
             // Unfair steps; Coyote allows 10x as many fair steps, and its liveness check (FaultLivenessMonitor hot
             // past half the fair bound) applies only to fair executions: a retrying fault that merely starves
             // another actor under an unfair prefix is not reported by the monitor.
-            .WithMaxSchedulingSteps((uint)o.MaxSteps);
+            .WithMaxSchedulingSteps((uint)o.MaxSteps)
+            // Wall time, not steps: a replay takes it from the trace's settings, so it reproduces with the same bound.
+            .WithDeadlockTimeout(checked((uint)o.HangTimeoutSeconds * 1000u));
         if (o.RunToCompletion)
             c = c.WithTestIterationsRunToCompletion(true);
         return ExplorationStrategy.Apply(c, o.Strategy);
@@ -49,6 +51,7 @@ public sealed class Explorer(ILogger? logger = null)
         var ignored = new List<string>();
         var total = 0;
         long steps = 0;
+        var boundHits = 0;
         var seed = o.Seed;
         while (total < o.Iterations)
         {
@@ -56,6 +59,7 @@ public sealed class Explorer(ILogger? logger = null)
             var (iterations, report, trace) = RunEngine(plan, run, total, watch);
             total += iterations;
             steps += (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps;
+            boundHits += report.MaxFairStepsHitInFairTests + report.MaxUnfairStepsHitInUnfairTests;
             if (report.NumOfFoundBugs == 0)
                 break;
 
@@ -89,12 +93,12 @@ public sealed class Explorer(ILogger? logger = null)
             log.LogWarning("{Scenario} on {Variant}: {Category} after {Iterations} iterations ({Elapsed} ms): {Message}",
                 name, plan.Variant.Name, category, total, watch.ElapsedMilliseconds, message);
             return new ExploreResult(name, plan.Variant.Name, o.Strategy, seed, true, category, message, total,
-                watch.ElapsedMilliseconds, path, steps) { Ignored = ignored, BundleError = bundleError, BundleJson = bundleJson };
+                watch.ElapsedMilliseconds, path, steps) { Ignored = ignored, BundleError = bundleError, BundleJson = bundleJson, StepBoundHits = boundHits };
         }
         log.LogInformation("{Scenario} on {Variant}: no bug in {Iterations} iterations ({Elapsed} ms)",
             name, plan.Variant.Name, total, watch.ElapsedMilliseconds);
         return new ExploreResult(name, plan.Variant.Name, o.Strategy, o.Seed, false, null, null, total,
-            watch.ElapsedMilliseconds, null, steps) { Ignored = ignored };
+            watch.ElapsedMilliseconds, null, steps) { Ignored = ignored, StepBoundHits = boundHits };
     }
 
     /// <summary>One TestingEngine run; returns the iterations it ran, its report and its reproducible trace.</summary>

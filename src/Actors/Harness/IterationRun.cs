@@ -59,7 +59,8 @@ internal sealed class IterationRun(ScenarioPlan plan, KernelWorld world, IIterat
         }
         if (access)
             observer.AccessCompleted();
-        world.Record(StepKind.Note, name, "result", new StepDetail(static (r, _, _) => r!.ToString()!, 0, state: result));
+        // The outcome as a value (StepRecord.Value); its text, the result's JSON, is made only when read.
+        world.Record(StepKind.Note, name, "result", new StepDetail(new OpOutcome(so, result)));
         History.Complete(id, result);
         if (so.Op.Kind == OpKind.DeviceRemove && result.Ok != true)
             deviceRemoveFailed = true;

@@ -70,44 +70,32 @@ public sealed class StressRunner(ILogger? logger = null)
         if (capture.World?.FirstViolation is { } v)
             return v.Message;
         // Outside an engine Specification.Monitor is a no-op, so the harness's expectation and linearizability
-        // verdicts never surface: re-check them from the step log's op results and the recorded history.
+        // verdicts never surface: re-check them from the op outcomes the step log carries and the recorded history.
+        if (UnmetExpectation(capture) is { } unmet)
+            return unmet;
         try
         {
-            return UnmetExpectation(plan, capture) ?? capture.History?.Check();
+            return capture.History?.Check();
         }
         catch (Exception e)
         {
-            // The step log is written for Coyote's one-step-at-a-time execution; appended from real threads at
-            // once, an entry can be torn. That is an artifact of this run, counted as such, not a crash.
-            return $"[{BugCategory.Exception}] the step log raced outside Coyote: {Innermost(e).Message}";
+            // The history recorder is written for Coyote's one-task-at-a-time execution; fed from real threads at
+            // once it can be torn. That is an artifact of this run, counted as such, not a crash.
+            return $"[{BugCategory.Exception}] the history recorder raced outside Coyote: {Innermost(e).Message}";
         }
     }
 
     /// <summary>
-    /// The first op whose recorded result (the harness's "result" note after each op's call step) does not satisfy
-    /// its <c>expect</c>, as the safety monitor would have reported it.
+    /// The first op (in step-log order) whose outcome does not satisfy its <c>expect</c>, as the safety monitor
+    /// would have reported it. The outcomes are the <c>result</c> notes' values (<see cref="OpOutcome"/>), so no
+    /// text is parsed and no pairing of steps is needed; the log's appends are safe on real threads.
     /// </summary>
-    private static string? UnmetExpectation(ScenarioPlan plan, IterationCapture capture)
+    internal static string? UnmetExpectation(IterationCapture capture)
     {
-        var steps = capture.World?.Steps;
-        if (steps is null)
-            return null;
-        var expects = plan.Scenario.AllOps.Where(o => o.Expect is not null).ToDictionary(o => o.Path);
-        var open = new Dictionary<string, string>(); // actor -> path of its op in flight
-        foreach (var step in steps)
+        foreach (var step in capture.World?.Steps ?? [])
         {
-            if (step.Kind == Model.StepKind.Call && expects.ContainsKey(step.Resource))
-            {
-                open[step.Actor] = step.Resource;
-            }
-            else if (step.Kind == Model.StepKind.Note && step.Resource == "result" && open.Remove(step.Actor, out var path))
-            {
-                var so = expects[path];
-                using var doc = System.Text.Json.JsonDocument.Parse(step.Detail);
-                var result = Oracle.Ops.OpCodec.ReadResult(doc.RootElement, path);
-                if (!result.Satisfies(so.Expect!))
-                    return SafetyMonitor.ExpectationMessage(step.Actor, so, result);
-            }
+            if (step.Value is OpOutcome { Op.Expect: { } expect } o && !o.Result.Satisfies(expect))
+                return SafetyMonitor.ExpectationMessage(step.Actor, o.Op, o.Result);
         }
         return null;
     }

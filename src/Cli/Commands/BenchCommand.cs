@@ -36,6 +36,8 @@ internal static class BenchCommand
             if (n < 1) throw new InputError("--iterations", $"must be at least 1, found {n}");
             var seedCount = parse.GetValue(seeds);
             if (seedCount < 0) throw new InputError("--seeds", $"must be at least 0, found {seedCount}");
+            if (parse.GetValue(write) is { } target)
+                OutputFile.Check("--write", target); // before the long measurement, not after it
             var plans = (names.Length == 0 ? BuiltinScenarios.LoadAll() : names.Select(BuiltinScenarios.Resolve).ToArray())
                 .Select(s => ScenarioPlan.Create(s, parse.GetValue(variant)))
                 .ToArray();
@@ -103,11 +105,11 @@ internal static class BenchCommand
         var start = text.IndexOf(Section + "\n", StringComparison.Ordinal);
         if (start < 0)
         {
-            File.WriteAllText(file, text.TrimEnd() + "\n\n" + section);
+            OutputFile.Write("--write", file, text.TrimEnd() + "\n\n" + section);
             return;
         }
         var next = text.IndexOf("\n## ", start + Section.Length, StringComparison.Ordinal);
         var rest = next < 0 ? "" : text[(next + 1)..];
-        File.WriteAllText(file, text[..start] + section + (rest.Length > 0 ? "\n" + rest : ""));
+        OutputFile.Write("--write", file, text[..start] + section + (rest.Length > 0 ? "\n" + rest : ""));
     }
 }

@@ -46,6 +46,8 @@ internal static class CatalogCommand
             if (!double.IsFinite(ss) || ss < 0) throw new InputError("--stress-seconds", $"must be a number of seconds, at least 0, found {ss}");
             var cb = parse.GetValue(checkBudget);
             if (cb < 1) throw new InputError("--check-budget", $"must be at least 1, found {cb}");
+            if (parse.GetValue(outFile) is { } target)
+                OutputFile.Check("--out", target); // before the long measurement, not after it
             var ids = parse.GetValue(entries) ?? [];
             var selected = ids.Length == 0
                 ? BugCatalog.Entries
@@ -64,7 +66,7 @@ internal static class CatalogCommand
             var markdown = CatalogMarkdown.Render(rows, settings, "hmm-spec " + string.Join(" ", parse.Tokens.Select(t => t.Value)), watch.Elapsed);
             if (parse.GetValue(outFile) is { } file)
             {
-                File.WriteAllText(file, markdown);
+                OutputFile.Write("--out", file, markdown);
                 log.LogInformation("wrote {File} in {Seconds:F0} s", file, watch.Elapsed.TotalSeconds);
             }
             else

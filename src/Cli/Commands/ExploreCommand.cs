@@ -28,6 +28,11 @@ internal static class ExploreCommand
         var seed = new Option<uint>("--seed") { Description = "Random seed of the exploration", DefaultValueFactory = _ => 0 };
         var maxSteps = new Option<int>("--max-steps") { Description = "Scheduling steps per iteration", DefaultValueFactory = _ => ExploreOptions.DefaultMaxSteps };
         var outDir = new Option<string>("--out") { Description = "Directory for trace bundles", DefaultValueFactory = _ => ExploreOptions.DefaultOutDir };
+        var hangTimeout = new Option<int>("--hang-timeout")
+        {
+            Description = "Seconds without any scheduling step before an iteration is reported as a hang",
+            DefaultValueFactory = _ => ExploreOptions.DefaultHangTimeoutSeconds,
+        };
         var json = new Option<bool>("--json") { Description = "Print results as JSON" };
         var ignore = new Option<string[]>("--ignore")
         {
@@ -36,7 +41,7 @@ internal static class ExploreCommand
 
         var command = new Command("explore", "Explore interleavings of scenarios with Coyote; a bug writes a replayable trace bundle")
         {
-            scenarios, variant, strategy, iterations, seed, maxSteps, outDir, json, ignore,
+            scenarios, variant, strategy, iterations, seed, maxSteps, hangTimeout, outDir, json, ignore,
         };
         command.SetAction(parse =>
         {
@@ -47,6 +52,7 @@ internal static class ExploreCommand
                 Iterations = Positive(parse.GetValue(iterations), "--iterations"),
                 Seed = parse.GetValue(seed),
                 MaxSteps = AtMost(Positive(parse.GetValue(maxSteps), "--max-steps"), ExploreOptions.MaxMaxSteps, "--max-steps"),
+                HangTimeoutSeconds = HangSeconds(parse.GetValue(hangTimeout)),
                 OutDir = parse.GetValue(outDir),
                 IgnoreCategories = (parse.GetValue(ignore) ?? []).Select(CheckCategory).ToHashSet(),
             };
@@ -78,6 +84,10 @@ internal static class ExploreCommand
     private static int AtMost(int value, int max, string option) =>
         value <= max ? value : throw new InputError(option, $"must be at most {max}, found {value}");
 
+    /// <summary>1 s to one day: the bound is handed to Coyote in milliseconds (a uint).</summary>
+    private static int HangSeconds(int value) =>
+        value is >= 1 and <= 86_400 ? value : throw new InputError("--hang-timeout", $"must be 1 to 86400 seconds, found {value}");
+
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new InputError(option, $"must be at least 1, found {value}");
 
@@ -105,6 +115,8 @@ internal static class ExploreCommand
             }
             foreach (var m in r.Ignored)
                 w.WriteLine($"  ignored: {m}");
+            if (r.StepBoundHits > 0)
+                w.WriteLine($"  note: {r.StepBoundHits} iteration(s) stopped at the step bound before their end checks (raise --max-steps)");
         }
     }
 
@@ -125,6 +137,7 @@ internal static class ExploreCommand
             ["bundleError"] = r.BundleError,
             ["bundleJson"] = r.BundleJson,
             ["ignored"] = r.Ignored,
+            ["stepBoundHits"] = r.StepBoundHits,
         });
         w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));
     }

@@ -29,8 +29,14 @@ internal static class HistoryCommand
             // The generator holds the whole history in memory: past this it would exhaust it rather than fail.
             if (parse.GetValue(ops) > MaxOps)
                 throw new InputError("--ops", $"at most {MaxOps}, found {parse.GetValue(ops)}");
-            return GenerateRunner.Run(parse.GetValue(ops), parse.GetValue(processes), parse.GetValue(kind)!,
-                parse.GetValue(seed), parse.GetValue(output) is { } path ? PathArgument.NonEmpty(path, "--output") : null, ctx.Out, ctx.Err);
+            int Generate(TextWriter to) => GenerateRunner.Run(parse.GetValue(ops), parse.GetValue(processes), parse.GetValue(kind)!,
+                parse.GetValue(seed), outPath: null, to, ctx.Err);
+            if (parse.GetValue(output) is not { } path)
+                return Generate(ctx.Out);
+            // The file is written whole or not at all (a history cut at a line boundary would still parse).
+            var code = Cli.ExitOk;
+            OutputFile.Write("--output", PathArgument.NonEmpty(path, "--output"), w => (code = Generate(w)) == Cli.ExitOk);
+            return code;
         });
         return new Command("history", "Work with history files") { generate };
     }

@@ -36,21 +36,9 @@ internal static class ReplayCommand
         return command;
     }
 
-    /// <summary>Writes the page next to its destination first, then moves it in: never a half-written report.</summary>
-    private static void WriteHtml(string path, string page)
-    {
-        var full = Path.GetFullPath(path);
-        var temp = full + ".tmp";
-        try
-        {
-            File.WriteAllText(temp, page);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputError("--html", $"cannot write the report to {full}: {e.Message}");
-        }
-    }
+    /// <summary>Writes the page whole or not at all; a symlink, device or directory at the path is refused, never replaced.</summary>
+    private static void WriteHtml(string path, string page) =>
+        OutputFile.Write("--html", path, page);
 
     private static void WriteJson(ReplayResult r, TextWriter w)
     {

@@ -34,6 +34,22 @@ public readonly struct StepDetail
         _b = b;
     }
 
+    /// <summary>
+    /// A detail that is a structured value (an op's outcome): readers take it from <see cref="StepRecord.Value"/>,
+    /// never by parsing the text, which is the value's <c>ToString()</c>. The value must be immutable.
+    /// </summary>
+    public StepDetail(object value)
+    {
+        _textOrFormat = ValueText;
+        _state = value;
+    }
+
+    // Marks a value detail without a further field (see above); formats it as its ToString().
+    private static readonly StepFormat ValueText = static (v, _, _) => v?.ToString() ?? "";
+
+    /// <summary>The structured value of a detail made by <see cref="StepDetail(object)"/>, else null.</summary>
+    public object? Value => ReferenceEquals(_textOrFormat, ValueText) ? _state : null;
+
     /// <summary>The detail in words.</summary>
     public string Format() => _textOrFormat switch
     {

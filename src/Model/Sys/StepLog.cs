@@ -6,6 +6,10 @@ namespace Hmm.Spec.Model;
 /// The world's step log. Appending stores the step's facts (details unformatted, see <see cref="StepDetail"/>);
 /// reading a step formats its detail once and keeps the text. It also tracks where the trailing run of steps by
 /// one actor began, so "did anyone else step since" is answered without scanning.
+/// Every member takes a plain monitor: under Coyote one task runs at a time, so it is never contended and never held
+/// across a scheduling point; in a stress run (real threads, <c>StressRunner</c>) appends from several actors at
+/// once would otherwise tear entries and lose steps. The type is not rewritten, so the monitor stays the runtime's
+/// (Model.Tests <c>RewritingSkipTests</c> allows exactly this use).
 /// </summary>
 [Microsoft.Coyote.Rewriting.SkipRewriting(NotRewritten.Reason)]
 internal sealed class StepLog : IReadOnlyList<StepRecord>
@@ -13,6 +17,7 @@ internal sealed class StepLog : IReadOnlyList<StepRecord>
     /// <summary>Steps per chunk: chunks are never copied when the log grows (a list would copy on every doubling).</summary>
     private const int ChunkSize = 256;
 
+    private readonly object _gate = new();
     private readonly List<Entry[]> _chunks = [];
     private int _count;
     private int _runStart;
@@ -26,47 +31,66 @@ internal sealed class StepLog : IReadOnlyList<StepRecord>
         public StepDetail Detail = detail;
     }
 
-    public int Count => _count;
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+                return _count;
+        }
+    }
 
     /// <summary>Appends a step.</summary>
     public void Append(Entry entry)
     {
-        var seq = _count;
-        if (seq % ChunkSize == 0)
-            _chunks.Add(new Entry[ChunkSize]);
-        if (seq > 0 && !string.Equals(_lastActor, entry.Actor, StringComparison.Ordinal))
-            _runStart = seq;
-        _lastActor = entry.Actor;
-        _chunks[seq / ChunkSize][seq % ChunkSize] = entry;
-        _count++;
+        lock (_gate)
+        {
+            var seq = _count;
+            if (seq % ChunkSize == 0)
+                _chunks.Add(new Entry[ChunkSize]);
+            if (seq > 0 && !string.Equals(_lastActor, entry.Actor, StringComparison.Ordinal))
+                _runStart = seq;
+            _lastActor = entry.Actor;
+            _chunks[seq / ChunkSize][seq % ChunkSize] = entry;
+            _count++;
+        }
     }
 
     /// <summary>Whether an actor other than <paramref name="actor"/> recorded a step at or after <paramref name="mark"/>.</summary>
     public bool OthersSince(int mark, string actor)
     {
-        if (mark >= _count)
-            return false;
-        // The last step is someone else's, or the trailing run of the actor's own steps began after the mark
-        // (so the step just before that run, by someone else, is at or after the mark).
-        return !string.Equals(_lastActor, actor, StringComparison.Ordinal) || _runStart > mark;
+        lock (_gate)
+        {
+            if (mark >= _count)
+                return false;
+            // The last step is someone else's, or the trailing run of the actor's own steps began after the mark
+            // (so the step just before that run, by someone else, is at or after the mark).
+            return !string.Equals(_lastActor, actor, StringComparison.Ordinal) || _runStart > mark;
+        }
     }
 
     public StepRecord this[int index]
     {
         get
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(index);
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _count);
-            ref var e = ref _chunks[index / ChunkSize][index % ChunkSize];
-            var detail = e.Detail.Format();
-            e.Detail = new StepDetail(detail);
-            return new StepRecord(index, e.Actor, e.Function, e.Kind, e.Resource, detail);
+            lock (_gate)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(index);
+                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _count);
+                ref var e = ref _chunks[index / ChunkSize][index % ChunkSize];
+                var detail = e.Detail.Format();
+                var value = e.Detail.Value;
+                // Keep the text for the next reader; a value detail keeps its value (formatting it again is cheap).
+                if (value is null)
+                    e.Detail = new StepDetail(detail);
+                return new StepRecord(index, e.Actor, e.Function, e.Kind, e.Resource, detail) { Value = value };
+            }
         }
     }
 
     public IEnumerator<StepRecord> GetEnumerator()
     {
-        for (var i = 0; i < _count; i++)
+        for (var i = 0; i < Count; i++)
             yield return this[i];
     }
 

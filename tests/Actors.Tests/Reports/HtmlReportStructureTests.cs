@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Hmm.Spec.Actors.Reports;
 using Hmm.Spec.Model;
@@ -237,16 +236,14 @@ public sealed class HtmlReportStructureTests
     }
 
     [Fact]
-    public void Two_thousand_steps_render_quickly_and_repeats_fold_around_the_violation()
+    public void Two_thousand_steps_fold_around_the_violation()
     {
+        // How fast it renders is measured by bench/timing.sh (docs/performance.md), not asserted here.
         var view = SampleViews.Livelock();
         view.Steps.Count.Should().BeGreaterThan(1900);
 
-        var clock = Stopwatch.StartNew();
         var html = HtmlReport.Render(view);
-        clock.Stop();
 
-        clock.ElapsedMilliseconds.Should().BeLessThan(2000);
         Regex.Matches(html, "<tr class=\"fold\">").Should().HaveCount(1);
         Regex.Matches(html, "<tr class=\"step").Count.Should().BeLessThan(40, "the retry loop is shown once, then folded");
         html.Should().Contain("the 12 steps above repeat 159 more times");

@@ -1,23 +1,28 @@
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Hmm.Spec.Actors.Reports;
+using Hmm.Spec.Actors.Tests.Support;
 
 namespace Hmm.Spec.Actors.Tests.Reports;
 
-/// <summary>The SeedHunks table against the seed patch itself (a copy lives in TestData): every entry names a
-/// real hunk of the right file that really touches its symbol, and every hunk that changes code has an entry.</summary>
+/// <summary>The SeedHunks table against the seed patch itself (not in the repository: ../shared/seed beside it, or
+/// $HMM_SPEC_SEED; without it those tests are skipped, see Support/Requirements): every entry names a real hunk of
+/// the right file that really touches its symbol, and every hunk that changes code has an entry.</summary>
 public sealed class SeedHunksTests
 {
-    private static readonly IReadOnlyList<PatchHunk> Patch = ParsePatch(File.ReadAllLines(SeedPath()));
+    // Read on first use: the tests that do not need the patch must run without it.
+    private static readonly Lazy<IReadOnlyList<PatchHunk>> LazyPatch =
+        new(() => ParsePatch(File.ReadAllLines(Requirements.SeedPatch ?? throw new FileNotFoundException(Requirements.SeedSkipReason))));
 
-    [Fact]
+    private static IReadOnlyList<PatchHunk> Patch => LazyPatch.Value;
+
+    [SeedFact]
     public void The_seed_copy_is_the_patch_with_its_hunks()
     {
         Patch.Select(h => h.File).Distinct().Should().HaveCount(11, "the seed's diffstat lists 11 files");
         Patch.Should().HaveCount(28);
     }
 
-    [Fact]
+    [SeedFact]
     public void Every_entry_names_a_hunk_of_its_file_that_touches_its_symbol()
     {
         foreach (var entry in SeedHunks.All)
@@ -28,7 +33,7 @@ public sealed class SeedHunksTests
         }
     }
 
-    [Fact]
+    [SeedFact]
     public void Every_hunk_that_changes_code_has_an_entry()
     {
         var covered = SeedHunks.All.Select(e => (e.File, e.Header)).ToHashSet();
@@ -95,6 +100,27 @@ public sealed class SeedHunksTests
         location.Origin.Should().BeNull();
     }
 
+    /// <summary>$HMM_SPEC_SEED names the patch; a name that is not a file finds nothing (the tests then skip).
+    /// In this class so it never runs beside the tests that read the patch.</summary>
+    [Fact]
+    public void The_seed_is_found_where_the_environment_variable_points()
+    {
+        var saved = Environment.GetEnvironmentVariable(Requirements.SeedVariable);
+        var file = Path.GetTempFileName();
+        try
+        {
+            Environment.SetEnvironmentVariable(Requirements.SeedVariable, file);
+            Requirements.SeedPatch.Should().Be(Path.GetFullPath(file));
+            Environment.SetEnvironmentVariable(Requirements.SeedVariable, file + ".missing");
+            Requirements.SeedPatch.Should().BeNull();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Requirements.SeedVariable, saved);
+            File.Delete(file);
+        }
+    }
+
     private sealed record PatchHunk(string File, string Header, string Text, bool OnlyAddsIncludes);
 
     private static IReadOnlyList<PatchHunk> ParsePatch(string[] lines)
@@ -130,20 +156,5 @@ public sealed class SeedHunksTests
             }
         }
         return hunks;
-    }
-
-    /// <summary>
-    /// The seed patch as posted, read from the shared folder that sits beside the repository (as in CI), so the
-    /// hunk table is checked against the real patch without a copy of it in the product.
-    /// </summary>
-    private static string SeedPath([CallerFilePath] string here = "")
-    {
-        for (var dir = Path.GetDirectoryName(here); dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            var candidate = Path.Combine(dir, "..", "shared", "seed", "000_f0445c4590ad8e61.txt");
-            if (File.Exists(candidate) && File.Exists(Path.Combine(dir, "Hmm.Spec.sln")))
-                return Path.GetFullPath(candidate);
-        }
-        throw new FileNotFoundException("the seed patch ../shared/seed/000_f0445c4590ad8e61.txt beside the repository");
     }
 }

@@ -14,9 +14,10 @@ public abstract class ModelTest : IDisposable
     public const long DeviceStart = 4096;
 
     /// <summary>A world without the probing driver (DevicePages = 0) and, if asked, a <see cref="TestDevice"/>.</summary>
-    protected KernelWorld NewWorld(string variant = "seed", KernelConfig? config = null, int ramPages = 16)
+    protected KernelWorld NewWorld(string variant = "seed", KernelConfig? config = null, int ramPages = 16,
+        Microsoft.Extensions.Logging.ILogger? logger = null)
     {
-        var w = KernelWorld.Create(new MachineLayout(ramPages, 0, 0), config ?? KernelConfig.Default, KernelVariants.Get(variant));
+        var w = KernelWorld.Create(new MachineLayout(ramPages, 0, 0), config ?? KernelConfig.Default, KernelVariants.Get(variant), logger);
         _worlds.Add(w);
         return w;
     }
