@@ -83,9 +83,13 @@ public sealed record TraceBundle
     public static string FileName(string scenario, string variant, string strategy, uint seed) =>
         $"{scenario}.{variant}.{strategy}.s{seed}{FileSuffix}";
 
+    /// <summary>A verify bundle's file name: <c>SCENARIO.VARIANT.verify.kK.hmmtrace.json</c>.</summary>
+    public static string VerifyFileName(string scenario, string variant, int preemptions) =>
+        $"{scenario}.{variant}.{VerifyStrategy}.k{preemptions}{FileSuffix}";
+
     private string OwnFileName => VerifySchedule is null
         ? FileName(Scenario.Name, Variant, Options.Strategy, Options.Seed)
-        : $"{Scenario.Name}.{Variant}.{VerifyStrategy}.k{Preemptions}{FileSuffix}";
+        : VerifyFileName(Scenario.Name, Variant, Preemptions ?? 0);
 
     /// <summary>
     /// Writes <c>DIR/</c><see cref="FileName"/> whole or not at all and returns its path. A different bundle already

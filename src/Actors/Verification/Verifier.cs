@@ -78,9 +78,22 @@ public sealed class Verifier(ILogger? logger = null)
         var message = BugCategory.Tagged(outcome.Message!);
         var category = BugCategory.Of(message);
         var schedule = search.Schedule;
-        string? path = null;
+        string? path = null, bundleError = null, bundleJson = null;
         if (o.OutDir is not null)
-            path = Bundles.TraceBundle.CreateVerified(plan, search.Bound, schedule, category, message).WriteTo(o.OutDir);
+        {
+            var bundle = Bundles.TraceBundle.CreateVerified(plan, search.Bound, schedule, category, message);
+            try
+            {
+                path = bundle.WriteTo(o.OutDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Oracle.Ops.InputError)
+            {
+                // The caller prints the bundle in full instead: a found bug is never lost.
+                bundleError = e.Message;
+                bundleJson = bundle.ToJson();
+                log.LogError("{Scenario} on {Variant}: the bundle could not be written to {Dir}: {Error}", plan.Scenario.Name, plan.Variant.Name, o.OutDir, e.Message);
+            }
+        }
         log.LogWarning("{Scenario} on {Variant}: {Category} at K={K} ({Preemptions} preemptions): {Message}",
             plan.Scenario.Name, plan.Variant.Name, category, search.Bound, search.Preemptions, message);
         return partial with
@@ -90,6 +103,8 @@ public sealed class Verifier(ILogger? logger = null)
             BugPreemptions = search.Bound,
             Schedule = schedule,
             BundlePath = path,
+            BundleError = bundleError,
+            BundleJson = bundleJson,
         };
     }
 }

@@ -26,6 +26,9 @@ public sealed record VerifyResult(
     public int? BugPreemptions { get; init; }
     public IReadOnlyList<int>? Schedule { get; init; }
     public string? BundlePath { get; init; }
+    /// <summary>Why the bug's bundle could not be written, and its full text then (a found bug is never lost).</summary>
+    public string? BundleError { get; init; }
+    public string? BundleJson { get; init; }
     /// <summary>For an incomplete run: the level in progress and the alternatives still on its search stack.</summary>
     public int? LevelInProgress { get; init; }
     public long? PendingAtLeast { get; init; }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Catalog;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
@@ -74,6 +75,8 @@ internal static class VerifyCommand
                     .SelectMany(sc => variantNames.Select(vn => ScenarioPlan.Create(sc, vn)))
                     .ToArray();
 
+            OutDirectory.Prepare(options.OutDir!, plans.Select(p => TraceBundle.VerifyFileName(p.Scenario.Name, p.Variant.Name, k)));
+
             var verifier = new Verifier(ctx.Loggers.CreateLogger("verify"));
             var results = new List<VerifyResult>();
             foreach (var plan in plans)
@@ -116,6 +119,11 @@ internal static class VerifyCommand
                     w.WriteLine($"  {r.Message}");
                     if (r.BundlePath is not null)
                         w.WriteLine($"  bundle: {r.BundlePath}  (hmm-spec replay {r.BundlePath})");
+                    if (r.BundleError is not null)
+                    {
+                        w.WriteLine($"  bundle NOT written: {r.BundleError}");
+                        w.WriteLine(r.BundleJson);
+                    }
                     break;
                 default:
                     var why = r.StepBoundHits > 0
@@ -156,6 +164,8 @@ internal static class VerifyCommand
             ["message"] = r.Message,
             ["bugPreemptions"] = r.BugPreemptions,
             ["bundle"] = r.BundlePath,
+            ["bundleError"] = r.BundleError,
+            ["bundleJson"] = r.BundleJson,
             ["levelInProgress"] = r.LevelInProgress,
             ["pendingAtLeast"] = r.PendingAtLeast,
             ["stepBoundHits"] = r.StepBoundHits,
