@@ -35,6 +35,7 @@ public static class CheckRunner
             return ExitMalformed;
         }
 
+        foreach (var w in history.Warnings) error.WriteLine(w);
         TimeSpan? budget = timeoutSeconds is { } s ? TimeSpan.FromSeconds(s) - clock.Elapsed : null;
         if (budget < TimeSpan.Zero) budget = TimeSpan.Zero;
         var result = LinearizabilityChecker.Check(history, new CheckOptions(Budget: budget));
