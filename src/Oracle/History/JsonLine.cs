@@ -23,10 +23,11 @@ internal static partial class JsonLine
         var bad = FirstInvalidUtf8(span);
         if (bad >= 0)
             throw new InputError(Column(span, bad), $"invalid UTF-8 (byte 0x{span[bad]:X2})");
-        JsonDocument doc;
+        // Before the DOM: its duplicate-key check decodes names and would throw on a lone surrogate.
+        if (span.IndexOf((byte)'\\') >= 0) CheckEscapes(span);
         try
         {
-            doc = JsonDocument.Parse(line, Options);
+            return JsonDocument.Parse(line, Options);
         }
         catch (JsonException ex)
         {
@@ -35,8 +36,6 @@ internal static partial class JsonLine
             var at = (int)Math.Clamp(ex.BytePositionInLine ?? 0, 0, span.Length);
             throw new InputError(Column(span, at), $"invalid JSON: {Describe(ex)}");
         }
-        if (span.IndexOf((byte)'\\') >= 0) CheckEscapes(span, doc);
-        return doc;
     }
 
     /// <summary>"column N" (1-based, in characters) of byte offset <paramref name="at"/>.</summary>
@@ -63,11 +62,19 @@ internal static partial class JsonLine
     }
 
     /// <summary>Strings whose escapes decode to half a surrogate pair cannot become .NET strings: reject them here.</summary>
-    private static void CheckEscapes(ReadOnlySpan<byte> span, JsonDocument doc)
+    private static void CheckEscapes(ReadOnlySpan<byte> span)
     {
         var reader = new Utf8JsonReader(span);
-        while (reader.Read())
+        while (true)
         {
+            try
+            {
+                if (!reader.Read()) return;
+            }
+            catch (JsonException)
+            {
+                return;   // a syntax error before any bad escape: the DOM parse reports it
+            }
             if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || !reader.ValueIsEscaped) continue;
             try
             {
@@ -75,7 +82,6 @@ internal static partial class JsonLine
             }
             catch (InvalidOperationException)
             {
-                doc.Dispose();
                 throw new InputError(Column(span, (int)reader.TokenStartIndex),
                     "a string escape is not a valid Unicode character (a lone UTF-16 surrogate such as \\ud800)");
             }
