@@ -92,7 +92,7 @@ public static class HtmlView
     }
 
     private static string Short(TimedOp o) =>
-        $"{o.Op.Kind.ToString().ToLowerInvariant()}{(o.Op.Value is { } v ? $" {v}" : "")}{(o.Result?.Value is { } r ? $" → {r}" : "")}";
+        $"{Hmm.Spec.Oracle.Ops.OpKinds.WireName(o.Op.Kind)}{(o.Op.Value is { } v ? $" {v}" : "")}{(o.Result?.Value is { } r ? $" → {r}" : "")}";
 
     private static string Enc(string s) => WebUtility.HtmlEncode(s);
 
