@@ -18,7 +18,7 @@ public class FastParserTests
     {
         try
         {
-            using var doc = JsonDocument.Parse(line);
+            using var doc = JsonLine.Parse(Encoding.UTF8.GetBytes(line));
             return HistoryReader.ReadEvent(doc.RootElement);
         }
         catch (Exception e) when (e is JsonException or InputError)

@@ -142,4 +142,37 @@ public class HistoryFuzzTests
         }
         malformed.Should().BeGreaterThan(Cases / 2, "most mutations break the history; otherwise the generator is broken");
     }
+
+    [Fact]
+    public void On_every_damaged_line_the_fast_parser_declines_or_agrees_with_the_strict_reader()
+    {
+        var taken = 0;
+        for (ulong seed = 0; seed < Cases; seed++)
+        {
+            var mutant = Mutants.Generate(new PCG(1, seed), null, out _);
+            var bytes = mutant.Bytes;
+            var start = 0;
+            for (var i = 0; i <= bytes.Length; i++)
+            {
+                if (i < bytes.Length && bytes[i] != (byte)'\n') continue;
+                var line = bytes[start..i];
+                start = i + 1;
+                var fast = History.FastEventParser.TryParse(line);
+                if (fast is null) continue;
+                taken++;
+                History.HistoryEvent? strict;
+                try
+                {
+                    using var doc = History.JsonLine.Parse(line);
+                    strict = History.HistoryReader.ReadEvent(doc.RootElement);
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or Ops.InputError)
+                {
+                    strict = null;
+                }
+                fast.Should().Be(strict, $"seed {seed}: {Encoding.UTF8.GetString(line)}");
+            }
+        }
+        taken.Should().BeGreaterThan(Cases, "most event lines stay in the fast parser's subset");
+    }
 }

@@ -172,4 +172,12 @@ public class StrictInputTests
         b.Exit.Should().Be(2);
         b.Err.Should().Be(a.Err).And.StartWith("H: line 3: result.signal: unknown signal \"SIGFOO\"");
     }
+
+    [Fact]
+    public void An_empty_history_path_is_one_line_exit_2()
+    {
+        var error = new StringWriter();
+        CheckRunner.Run("", new CheckRequest(), new StringWriter(), error).Should().Be(2);
+        error.ToString().TrimEnd().Split('\n').Should().ContainSingle().Which.Should().Be("hmm-spec check: the history file name is empty");
+    }
 }
