@@ -42,8 +42,8 @@ public static partial class WrongValue
         var ops = Operations.Of(history);
         if (!ops.TryGetValue(failing.Id, out var read)) return null;
 
-        var model = PartialLinearization.ModelFor(history);
-        var states = PartialLinearization.StatesAfter(history, model, PartialLinearization.Of(result));
+        var model = SearchEvidence.ModelFor(history);
+        var states = SearchEvidence.StatesAfter(history, model, SearchEvidence.Of(result));
         var expected = ExpectedValues(model, states, read.Op);
         if (expected.Count == 0) return null;
 

@@ -22,7 +22,7 @@ public static class HtmlView
     {
         var ops = Operations.Of(history).Values.OrderBy(o => o.Call).ToList();
         var order = new Dictionary<int, int>();
-        var partial = PartialLinearization.Of(result);
+        var partial = SearchEvidence.Of(result);
         for (var i = 0; i < partial.Count; i++) order[partial[i]] = i + 1;
         var failing = result.FirstUnlinearizable?.Id;
         var end = history.Events.Count;

@@ -6,13 +6,12 @@ using Hmm.Spec.Oracle.Reference;
 namespace Hmm.Spec.Oracle.Evidence;
 
 /// <summary>
-/// The seam between the checker's result and the evidence built from it (minimizer, wrong-value explanation,
-/// HTML view): the deepest partial linearization the search reached, as event ids in linearization order, and
-/// the reference states after it. Today it reads <see cref="CheckResult.LongestPartial"/> (set for
-/// not-linearizable verdicts); when the checker also reports its deepest point for other verdicts, only
-/// <see cref="Of"/> changes.
+/// The seam between the checker's result and the evidence built from it (wrong-value explanation, HTML view):
+/// the deepest partial linearization the search reached, as event ids in linearization order, and the reference
+/// states after it. It reads <see cref="CheckResult.LongestPartial"/>; when the checker's result carries its
+/// deepest point for every verdict (a <c>CheckResult.Deepest</c>), only <see cref="Of"/> changes.
 /// </summary>
-public static class PartialLinearization
+public static class SearchEvidence
 {
     /// <summary>Event ids of the deepest partial linearization, or empty when the result has none.</summary>
     public static IReadOnlyList<int> Of(CheckResult result) => result.LongestPartial ?? [];
