@@ -28,14 +28,28 @@ public static class OutputFile
         var dir = Path.GetDirectoryName(full);
         if (dir is null || !Directory.Exists(dir)) return $"its directory {dir} does not exist";
         if (Path.GetFileName(full).Length > 255) return "the file name is longer than 255 characters";
+        // The only sure test that the directory takes a new file (/proc, read-only mounts) is to make one.
+        var probe = TempName(full);
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write)) { }
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot create a file in {dir}: {e.Message.Replace(probe, "it")}";
+        }
         return null;
     }
+
+    private static string TempName(string full) =>
+        Path.Combine(Path.GetDirectoryName(full)!, $".hmm-spec-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
 
     /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) through a temporary file and a rename.</summary>
     public static void Write(string path, string text)
     {
         var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".hmm-spec-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
+        var temp = TempName(full);
         try
         {
             using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
