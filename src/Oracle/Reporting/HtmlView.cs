@@ -58,9 +58,13 @@ public static class HtmlView
         }
         if (note.Length > 0) html.Append("<p class=\"note\">").Append(Enc(note)).Append("</p>\n");
         html.Append("<p class=\"legend\"><span class=\"op linearized\">linearized (n = position)</span> <span class=\"op\">not in the partial linearization</span> ")
-            .Append("<span class=\"op failing\">cannot be linearized</span> <span class=\"op pending\">pending (info / no completion)</span></p>\n");
+            .Append("<span class=\"op failing\">cannot be linearized</span> <span class=\"op pending\">pending (info / no completion)</span> <span class=\"op other\">cannot touch the stuck op's page</span></p>\n");
 
-        html.Append("<div id=\"timeline\">\n");
+        // Wide enough to tell bars apart (about 8 px per event, scrolled sideways); ops that cannot touch the stuck
+        // op's page are dimmed, since they are in other partitions or merely context.
+        var stuckPage = failing is { } sid && ops.FirstOrDefault(o => o.Id == sid) is { } so ? so.Op.Page : null;
+        var width = Math.Max(100, (int)span * 8);
+        html.Append($"<div id=\"scroller\"><div id=\"timeline\" style=\"min-width:{width}px\">\n");
         foreach (var lane in lanes)
         {
             html.Append($"<div class=\"lane\" data-process=\"{lane}\"><div class=\"name\">process {lane}</div><div class=\"track\">");
@@ -71,15 +75,16 @@ public static class HtmlView
                 if (o.Id == failing) cls += " failing";
                 if (o.Return == int.MaxValue) cls += " pending";
                 if (o.Completion == History.EventType.Fail) cls += " failed";
+                if (stuckPage is { } sp && o.Op.Page is { } first && (sp < first || sp >= first + (o.Op.Pages ?? 1))) cls += " other";
                 var right = o.Return == int.MaxValue ? end : o.Return + 1;
-                var width = Math.Max(0.2, double.Parse(Pct(right), CultureInfo.InvariantCulture) - double.Parse(Pct(o.Call), CultureInfo.InvariantCulture));
+                var barWidth = Math.Max(0.2, double.Parse(Pct(right), CultureInfo.InvariantCulture) - double.Parse(Pct(o.Call), CultureInfo.InvariantCulture));
                 var tip = $"{o.Describe()}{(order.TryGetValue(o.Id, out var n) ? $"\nlinearized at position {n} of {partial.Count}" : "")}{(o.Id == failing ? "\ncannot be linearized here" : "")}";
-                html.Append($"<div class=\"{cls}\" id=\"op{o.Id}\" data-id=\"{o.Id}\" style=\"left:{Pct(o.Call)}%;width:{width.ToString("0.###", CultureInfo.InvariantCulture)}%\" title=\"{Enc(tip)}\">")
+                html.Append($"<div class=\"{cls}\" id=\"op{o.Id}\" data-id=\"{o.Id}\" style=\"left:{Pct(o.Call)}%;width:{barWidth.ToString("0.###", CultureInfo.InvariantCulture)}%\" title=\"{Enc(tip)}\">")
                     .Append(Enc(order.TryGetValue(o.Id, out var k) ? $"{k}: {Short(o)}" : Short(o))).Append("</div>");
             }
             html.Append("</div></div>\n");
         }
-        html.Append("</div>\n<div id=\"detail\">Hover over an operation.</div>\n");
+        html.Append("</div></div>\n<div id=\"detail\">Hover over an operation.</div>\n");
 
         html.Append($"<h2>Deepest partial linearization ({partial.Count} ops)</h2>\n<ol class=\"partial\">");
         var byId = ops.ToDictionary(o => o.Id);
@@ -92,16 +97,17 @@ public static class HtmlView
     }
 
     private static string Short(TimedOp o) =>
-        $"{Hmm.Spec.Oracle.Ops.OpKinds.WireName(o.Op.Kind)}{(o.Op.Value is { } v ? $" {v}" : "")}{(o.Result?.Value is { } r ? $" → {r}" : "")}";
+        $"{Hmm.Spec.Oracle.Ops.OpKinds.WireName(o.Op.Kind)}{(o.Op.Page is { } p ? $" {o.Op.Mm}:{p}" : "")}{(o.Op.Value is { } v ? $" = {v}" : "")}{(o.Result?.Value is { } r ? $" → {r}" : "")}";
 
     private static string Enc(string s) => WebUtility.HtmlEncode(s);
 
     private const string Css = """
         body{font:13px system-ui,sans-serif;margin:16px;color:#222}
         h1{font-size:18px}.reason{color:#a00}.note{color:#666}pre.wrong{background:#fff4f4;padding:8px;white-space:pre-wrap}
-        #timeline{border:1px solid #ccc;padding:4px 0}
+        #scroller{overflow-x:auto;border:1px solid #ccc}#timeline{padding:4px 0}
+        .op.other{opacity:.35}
         .lane{display:flex;align-items:center;height:26px;border-bottom:1px solid #eee}
-        .name{width:90px;flex:none;padding-left:6px;color:#555}
+        .name{width:90px;flex:none;padding-left:6px;color:#555;position:sticky;left:0;background:#fff;z-index:3}
         .track{position:relative;flex:1;height:22px}
         .op{position:absolute;top:2px;height:18px;box-sizing:border-box;border:1px solid #999;background:#ddd;border-radius:3px;
             overflow:hidden;white-space:nowrap;font-size:11px;padding:0 2px;cursor:default}
@@ -127,7 +133,7 @@ public static class HtmlView
             b.addEventListener('mouseleave',function(){b.classList.remove('hover');});
           });
           var failing=document.querySelector('.track .op.failing');
-          if(failing){detail.textContent=failing.getAttribute('title');}
+          if(failing){detail.textContent=failing.getAttribute('title');failing.scrollIntoView({block:'nearest',inline:'center'});}
           document.body.setAttribute('data-bars',String(bars.length));
           document.body.setAttribute('data-rendered','ok');
         })();
