@@ -1,3 +1,4 @@
+using Hmm.Spec.Oracle.Checking;
 using Hmm.Spec.Oracle.History;
 using Hmm.Spec.Oracle.Ops;
 using Hmm.Spec.Oracle.Reference;
@@ -24,10 +25,17 @@ internal static class BruteForceChecker
             if (e.Type == EventType.Invoke) { open[e.Id] = (e.Op!, pos); continue; }
             var (op, call) = open[e.Id];
             open.Remove(e.Id);
-            if (e.Type == EventType.Ok) items.Add(new Item(op, e.Result, call, pos, false));
-            else if (e.Type == EventType.Info) items.Add(new Item(op, null, call, long.MaxValue, true));
+            if (e.Type == EventType.Ok) Add(op, e.Result, call, pos, false);
+            else if (e.Type == EventType.Info) Add(op, null, call, long.MaxValue, true);
         }
-        foreach (var (op, call) in open.Values) items.Add(new Item(op, null, call, long.MaxValue, true));
+        foreach (var (op, call) in open.Values) Add(op, null, call, long.MaxValue, true);
+
+        // Ops Linux performs page by page are one item per page (the checker's rule, Checking/PageByPage).
+        void Add(Op op, OpResult? result, long call, long ret, bool indeterminate)
+        {
+            foreach (var (o, r) in PageByPage.Split(op, result, indeterminate) ?? [(op, result)])
+                items.Add(new Item(o, r, call, ret, indeterminate));
+        }
 
         var model = new ReferenceModel(ModelSetting.From(h.Header, h.Events.Select(e => e.Process).Distinct().Count()
                                                                     + items.Select(i => i.Op.Pages ?? 1).DefaultIfEmpty(1).Max())

@@ -71,10 +71,13 @@ public class DifferentialTests
         if (completions.Count == 0) return h;
         var at = completions[rng.Next(completions.Count)];
         var r = events[at].Result!;
+        var opKind = events.First(e => e.Type == EventType.Invoke && e.Id == events[at].Id).Op!.Kind;
+        // Wrong but well-formed for the op (a result of another op's shape is a malformed history, not a wrong answer).
         OpResult perturbed = r.Value is { } v ? OpResult.OfValue(rng.Next(3) == 0 ? 0 : v == 1 ? 11 : (v + 1) % 14)
             : r.Migrated is { } m ? OpResult.OfMigrated(m == 0 ? 1 : m - 1)
-            : r.Signal is not null ? OpResult.OfValue(1)
-            : OpResult.OfSignal(Outcomes.SIGSEGV);
+            : r.Signal is not null ? (opKind == OpKind.Read ? OpResult.OfValue(1) : OpResult.Success)
+            : opKind is OpKind.Write or OpKind.Read ? OpResult.OfSignal(Outcomes.SIGSEGV)
+            : OpResult.OfError(Outcomes.EFAULT);
         events[at] = events[at] with { Result = perturbed };
         return new History.History(h.Header, events);
     }

@@ -18,7 +18,7 @@ public class FastParserTests
     {
         try
         {
-            using var doc = JsonDocument.Parse(line);
+            using var doc = JsonLine.Parse(Encoding.UTF8.GetBytes(line));
             return HistoryReader.ReadEvent(doc.RootElement);
         }
         catch (Exception e) when (e is JsonException or InputError)
@@ -113,10 +113,10 @@ public class FastParserTests
     }
 
     [Theory]
-    [InlineData("""{"type":"invoke","process":0,"id":0,"op":{"op":"read","mm":"A","page":0}""", "line 2: invalid JSON")]
+    [InlineData("""{"type":"invoke","process":0,"id":0,"op":{"op":"read","mm":"A","page":0}""", "line 2, column ")]
     [InlineData("""{"type":"invoke","process":0,"id":0,"op":{"op":"read","mm":"A","page":1.5}}""", "line 2: op.page: expected an integer")]
-    [InlineData("""{"type":"invoke","process":0,"id":0,"op":{"op":"read","mm":"A","page":0}} {}""", "line 2: invalid JSON")]
-    [InlineData("""{"type":"ok","process":0,"id":0,"result":{"ok":tru}}""", "line 2: invalid JSON")]
+    [InlineData("""{"type":"invoke","process":0,"id":0,"op":{"op":"read","mm":"A","page":0}} {}""", "line 2, column ")]
+    [InlineData("""{"type":"ok","process":0,"id":0,"result":{"ok":tru}}""", "line 2, column ")]
     public void Malformed_lines_give_one_error_line_with_the_line_number_and_exit_2(string line, string expected)
     {
         var path = Path.Combine(Path.GetTempPath(), $"fast-parser-{Guid.NewGuid():N}.jsonl");

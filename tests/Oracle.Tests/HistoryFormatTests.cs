@@ -27,7 +27,7 @@ public class HistoryFormatTests
         var text = """
             {"format": "hmm-history", "version": 1}
             {"type": "invoke", "process": 0, "id": 0, "op": {"op": "pagemap", "mm": "A", "page": 0}}
-            {"type": "ok", "process": 0, "id": 0, "result": {"present": false, "swap": true, "swap_type": 30}}
+            {"type": "ok", "process": 0, "id": 0, "result": {"present": false, "swap": true, "swap_type": 30, "exclusive": true, "file": false}}
             {"type": "invoke", "process": 0, "id": 1, "op": {"op": "smaps", "mm": "A"}}
             {"type": "ok", "process": 0, "id": 1, "result": {"rss": 1, "anon": 1, "swap": 0}}
             """;

@@ -27,15 +27,17 @@ public static class LinearizabilityChecker
             return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: e.Message);
         }
 
-        var table = OpTable.From(history.Events);
+        var recorded = OpTable.From(history.Events);
         var maxPages = 1;
-        foreach (var o in table.Ops) maxPages = Math.Max(maxPages, o.Op.Pages ?? 1);
+        foreach (var o in recorded.Ops) maxPages = Math.Max(maxPages, o.Op.Pages ?? 1);
+        // Page ranges Linux does not handle atomically become one sub-op per page (docs/reference-model.md).
+        var table = PageByPage.Apply(recorded);
         var model = new ReferenceModel(ModelSetting.From(history.Header, table.Processes + maxPages)
             with { Truncations = ModelSetting.TruncationsOf(table.Ops.Select(o => o.Op)) });
         for (var i = 0; i < history.Header.Setup.Count; i++)
         {
             if (OpShape.Problem(history.Header.Setup[i]) is { } problem)
-                return new CheckResult(Verdict.Malformed, table.Ops.Length, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
+                return new CheckResult(Verdict.Malformed, recorded.Ops.Length, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
         }
         var initial = model.Initial(history.Header.Setup);
         var (partitions, familyOf) = Partitioner.Split(table, history.Header.Setup);
@@ -71,7 +73,7 @@ public static class LinearizabilityChecker
         if (failed is { } f)
         {
             var (blocked, reason, longest) = f.Search.Evidence();
-            return new CheckResult(Verdict.NotLinearizable, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed,
+            return new CheckResult(Verdict.NotLinearizable, recorded.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed,
                 FirstUnlinearizable: blocked, Reason: reason, LastLinearized: longest.LastOrDefault(),
                 LongestPartial: longest.Select(o => o.Id).ToArray());
         }
@@ -80,8 +82,8 @@ public static class LinearizabilityChecker
             var why = Interlocked.Read(ref states) > options.MaxStates
                 ? $"state budget of {options.MaxStates} exhausted"
                 : $"time budget of {options.Budget?.TotalSeconds:0.###} s exhausted";
-            return new CheckResult(Verdict.Unknown, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed, Message: why);
+            return new CheckResult(Verdict.Unknown, recorded.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed, Message: why);
         }
-        return new CheckResult(Verdict.Linearizable, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed);
+        return new CheckResult(Verdict.Linearizable, recorded.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed);
     }
 }

@@ -50,6 +50,9 @@ public sealed class History(HistoryHeader header, IReadOnlyList<HistoryEvent> ev
     /// <summary>Set by <see cref="HistoryReader"/>, which has already applied <see cref="HistoryValidator"/> line by line.</summary>
     internal bool Validated { get; init; }
 
+    /// <summary>Warnings of the reader (one line each, file name first): things allowed but often a producer's mistake.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>Number of invocations (operations) in the history.</summary>
     public int OperationCount => Events.Count(e => e.Type == EventType.Invoke);
 }

@@ -30,11 +30,13 @@ public static class HistoryReader
     }
 
     public static History Read(TextReader reader, string fileName) =>
-        Parse(Encoding.UTF8.GetBytes(reader.ReadToEnd()), fileName);
+        Parse(Encoding.UTF8.GetBytes(reader.ReadToEnd().TrimStart('\uFEFF')), fileName);
 
     /// <summary>Parses a whole history held in memory (UTF-8).</summary>
     public static History Parse(ReadOnlyMemory<byte> utf8, string fileName)
     {
+        // A UTF-8 byte order mark is accepted (editors on some systems write one), as scenarios accept it.
+        if (utf8.Span.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
         // Split into lines (start, end, number); the header is the first non-blank one.
         var span = utf8.Span;
         var capacity = span.Count((byte)'\n') + 1;
@@ -72,10 +74,11 @@ public static class HistoryReader
         {
             var e = fast[i] ?? ParseLine(utf8, lines[i], fileName, ReadEvent);
             var problem = validator.Accept(e);
-            if (problem is not null) throw new InputError($"line {lines[i].No}", problem).Within(fileName);
+            if (problem is not null) throw Clean(new InputError($"line {lines[i].No}", problem)).Within(fileName);
             events.Add(e);
         }
-        return new History(header, events) { Validated = true };
+        var warnings = validator.IgnoredResultsWarning is { } w ? new[] { $"{fileName}: {w}" } : [];
+        return new History(header, events) { Validated = true, Warnings = warnings };
     }
 
     /// <summary>A non-blank line: byte range and 1-based line number.</summary>
@@ -90,22 +93,21 @@ public static class HistoryReader
     {
         try
         {
-            JsonDocument doc;
-            try
-            {
-                doc = JsonDocument.Parse(utf8[line.Start..line.End]);
-            }
-            catch (JsonException ex)
-            {
-                throw new InputError("", $"invalid JSON: {ex.Message}");
-            }
-            using (doc) return read(doc.RootElement);
+            using var doc = JsonLine.Parse(utf8[line.Start..line.End]);
+            return read(doc.RootElement);
         }
         catch (InputError err)
         {
-            throw err.Within($"line {line.No}").Within(fileName);
+            // A column is part of the line's place ("line 3, column 17"); a field path follows it.
+            var place = err.Place.StartsWith("column ", StringComparison.Ordinal)
+                ? new InputError($"line {line.No}, {err.Place}", err.Problem)
+                : err.Within($"line {line.No}");
+            throw Clean(place).Within(fileName);
         }
     }
+
+    /// <summary>The same error in one short printable line (hostile input may hold huge tokens or NULs); the file name is added after.</summary>
+    private static InputError Clean(InputError e) => new(Excerpt.Clean(e.Place), Excerpt.Clean(e.Problem));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsBlank(ReadOnlySpan<byte> line)
@@ -167,6 +169,13 @@ public static class HistoryReader
                 OpCodec.OptInt(m, "ram_pages", "machine", 0) ?? throw new InputError("machine", "needs field \"ram_pages\""),
                 OpCodec.OptInt(m, "device_pages", "machine", 0) ?? 0,
                 OpCodec.OptLong(m, "device_start_pfn", "machine", 0) ?? 0);
+            if (machine.DevicePages > 0 && !m.TryGetProperty("device_start_pfn", out _))
+                throw new InputError("machine", "device_pages > 0 needs field \"device_start_pfn\"");
+            if (HistoryLimits.Problem(machine) is { } problem)
+            {
+                var colon = problem.IndexOf(": ", StringComparison.Ordinal);   // "field: problem"
+                throw new InputError($"machine.{problem[..colon]}", problem[(colon + 2)..]);
+            }
         }
 
         var setup = new List<Op>();
@@ -176,7 +185,12 @@ public static class HistoryReader
                 throw new InputError("setup", $"expected an array of ops, found {OpCodec.Describe(s)}");
             var i = 0;
             foreach (var op in s.EnumerateArray())
-                setup.Add(OpCodec.ReadOp(op, $"setup[{i++}]"));
+            {
+                var read = OpCodec.ReadOp(op, $"setup[{i}]");
+                if (OpShape.Problem(read) is { } problem) throw new InputError($"setup[{i}]", problem);
+                setup.Add(read);
+                i++;
+            }
         }
         return new HistoryHeader(version, variant, config, machine, setup);
     }

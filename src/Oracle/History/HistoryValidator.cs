@@ -10,7 +10,7 @@ namespace Hmm.Spec.Oracle.History;
 /// </summary>
 public sealed class HistoryValidator
 {
-    private readonly Dictionary<int, int> _pendingByProcess = new();   // process -> pending id
+    private readonly Dictionary<int, (int Id, OpKind Kind)> _pendingByProcess = new();   // process -> pending id and its op
     private readonly Dictionary<int, int> _processById;                // id -> process, for every invocation seen
     private readonly HashSet<int> _completed;
     private readonly HashSet<int> _crashed = new();
@@ -34,9 +34,9 @@ public sealed class HistoryValidator
             if (_crashed.Contains(e.Process))
                 return $"process {e.Process} invokes again after an \"info\" completion (a crashed process never returns)";
             if (_pendingByProcess.TryGetValue(e.Process, out var pending))
-                return $"process {e.Process} invokes id {e.Id} while id {pending} is still pending";
+                return $"process {e.Process} invokes id {e.Id} while id {pending.Id} is still pending";
             _processById[e.Id] = e.Process;
-            _pendingByProcess[e.Process] = e.Id;
+            _pendingByProcess[e.Process] = (e.Id, e.Op.Kind);
             return null;
         }
 
@@ -47,11 +47,36 @@ public sealed class HistoryValidator
         if (_completed.Contains(e.Id)) return $"second completion of id {e.Id}";
         if (process != e.Process)
             return $"completion of id {e.Id} on process {e.Process}, but it was invoked on process {process}";
+        // The id is invoked, not completed and on this process: it is the process's pending op.
+        var kind = _pendingByProcess[e.Process].Kind;
+        if (e.Result is { } result)
+        {
+            if (ResultShape.Problem(kind, result) is { } shape) return shape;
+            if (e.Type != EventType.Ok) NoteIgnoredResult(e);
+        }
         _completed.Add(e.Id);
         _pendingByProcess.Remove(e.Process);
         if (e.Type == EventType.Info) _crashed.Add(e.Process);
         return null;
     }
+
+    /// <summary>How many fail/info completions carried a result (which the checker ignores), and the first one's id.</summary>
+    public int IgnoredResults { get; private set; }
+    public int FirstIgnoredResultId { get; private set; } = -1;
+
+    private void NoteIgnoredResult(HistoryEvent e)
+    {
+        if (IgnoredResults++ == 0) FirstIgnoredResultId = e.Id;
+    }
+
+    /// <summary>
+    /// The warning for <see cref="IgnoredResults"/>, or null. A result on a fail or info completion has a
+    /// documented meaning (information for people; the checker ignores it), but it is often a producer's
+    /// mistake: an op that returned an errno took effect as far as the caller can tell and is an "ok" completion.
+    /// </summary>
+    public string? IgnoredResultsWarning => IgnoredResults == 0 ? null :
+        $"warning: {IgnoredResults} fail/info completion(s) carry a result, which the checker ignores (first: id {FirstIgnoredResultId}); " +
+        "an op that returned an error is an \"ok\" completion with {\"error\": ...}";
 
     /// <summary>Validates a whole event list; throws <see cref="InputError"/> naming the event index.</summary>
     public static void Validate(IReadOnlyList<HistoryEvent> events)

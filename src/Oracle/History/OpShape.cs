@@ -4,7 +4,8 @@ namespace Hmm.Spec.Oracle.History;
 
 /// <summary>
 /// Checks an in-memory <see cref="Op"/> has the fields its kind needs (the reader gets this from
-/// <see cref="OpCodec"/>; recorders build ops in code). Returns the problem or null.
+/// <see cref="OpCodec"/>; recorders build ops in code), and that its numbers are within <see cref="HistoryLimits"/>.
+/// Returns the problem or null.
 /// </summary>
 internal static class OpShape
 {
@@ -13,7 +14,7 @@ internal static class OpShape
         var needsMm = op.Kind is not (OpKind.DeviceRemove or OpKind.HotplugAdd or OpKind.Ftruncate);
         if (needsMm && string.IsNullOrEmpty(op.Mm)) return $"op \"{op.Kind.WireName()}\" needs field \"mm\"";
         string? Need(bool present, string field) => present ? null : $"op \"{op.Kind.WireName()}\" needs field \"{field}\"";
-        return op.Kind switch
+        var missing = op.Kind switch
         {
             OpKind.Mmap or OpKind.Munmap or OpKind.MadviseDontneed => Need(op.Page is >= 0, "page") ?? Need(op.Pages is >= 1, "pages"),
             OpKind.MmapPfn => Need(op.Page is >= 0, "page") ?? Need(op.Pages is >= 1, "pages") ?? Need(op.Pfn is >= 0, "pfn"),
@@ -26,5 +27,6 @@ internal static class OpShape
             OpKind.Ftruncate => Need(!string.IsNullOrEmpty(op.File), "file") ?? Need(op.Pages is >= 0, "pages"),
             _ => null,
         };
+        return missing ?? HistoryLimits.Problem(op);
     }
 }

@@ -217,5 +217,10 @@ public sealed partial class ReferenceModel
         }
         c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, byDevice: true));
         if (NeedsNewPage(s, pm) && LowMemory(s)) c.Offer(OpResult.OfError(Outcomes.ENOMEM), s);
+        // A device page still shared after fork: fork made both device-private entries read-only
+        // (copy_nonpresent_pte), and hmm_range_fault reports a device-private page its caller owns without
+        // faulting it (hmm_vma_handle_pte), so the driver never gets a writable mapping: it may give up with an
+        // error, nothing written ("Loosened rules").
+        if (pm.Slot > 0 && s.Frames[pm.Slot] is { MapCount: > 1, MayBeOnDevice: true }) c.OfferAnyError(s);
     }
 }

@@ -16,7 +16,8 @@ public static class CheckReport
         _ => "malformed",
     };
 
-    public static string ToJson(CheckResult r, string? file = null)
+    /// <summary>The JSON object; <paramref name="explanation"/> (lines explaining a wrong value, <see cref="Evidence.WrongValue"/>) is written as "explanation".</summary>
+    public static string ToJson(CheckResult r, string? file = null, IReadOnlyList<string>? explanation = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -45,6 +46,12 @@ public static class CheckReport
             {
                 w.WriteStartArray("longestPartial");
                 foreach (var id in longest) w.WriteNumberValue(id);
+                w.WriteEndArray();
+            }
+            if (explanation is not null)
+            {
+                w.WriteStartArray("explanation");
+                foreach (var line in explanation) w.WriteStringValue(line);
                 w.WriteEndArray();
             }
             w.WriteEndObject();
