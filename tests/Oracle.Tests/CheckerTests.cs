@@ -45,6 +45,12 @@ public class CheckerTests
         var result = LinearizabilityChecker.Check(Explosive(), new CheckOptions(Parallel: false, MaxStates: 5000));
         result.Verdict.Should().Be(Verdict.Unknown);
         result.Message.Should().Contain("state budget");
+        // Where the search stood deepest: some crashed writes placed, stuck on the read of a value nobody wrote.
+        result.Deepest!.StuckOn!.Op.Kind.Should().Be(OpKind.Read);
+        result.Deepest.Ops.Should().NotBeEmpty().And.OnlyContain(o => o.Op.Kind == OpKind.Write);
+        result.LongestPartial.Should().Equal(result.Deepest.Ops.Select(o => o.Id));
+        result.Explain().Should().Contain("stuck on #30 p30 {\"op\":\"read\"");
+        CheckReport.ToJson(result).Should().Contain("\"stuckOn\"").And.Contain("\"longestPartial\"");
     }
 
     [Fact]
@@ -117,6 +123,8 @@ public class CheckerTests
         result.LongestPartial.Should().Equal(w1, w2);
         result.FirstUnlinearizable!.Id.Should().Be(rd);
         result.LastLinearized!.Id.Should().Be(w2);
+        result.Deepest!.StuckOn!.Id.Should().Be(rd);
+        result.Deepest.Ops.Select(o => o.Id).Should().Equal(w1, w2);
         result.Reason.Should().Be("read of A:0 returned {\"value\":1}, but every allowed state gives {\"value\":2}");
     }
 

@@ -31,9 +31,19 @@ public sealed record OpRecord(int Id, int Process, Op Op, OpResult? Result, Even
 }
 
 /// <summary>
+/// The deepest point a search reached in one partition: the ops it had linearized there, in linearization
+/// order, and the op it got stuck on (the op whose return came before it could be linearized: for a violation,
+/// the first op that cannot be linearized; for an exhausted budget, where the search stood deepest), with the
+/// reference model's reason for refusing that op in the state reached (null when there is none to give).
+/// </summary>
+public sealed record PartialLinearization(IReadOnlyList<OpRecord> Ops, OpRecord? StuckOn, string? Reason);
+
+/// <summary>
 /// The verdict with its evidence. For <see cref="Verdict.NotLinearizable"/>: the operation that could not be
 /// linearized and the reference model's reason, the last operation linearized before it, and the longest
-/// partial linearization found (event ids, in linearization order) of the failing partition.
+/// partial linearization found (event ids, in linearization order) of the failing partition. For
+/// <see cref="Verdict.Unknown"/>: the longest partial linearization of the partition that ran out, and
+/// <see cref="Deepest"/>.
 /// </summary>
 public sealed record CheckResult(
     Verdict Verdict,
@@ -45,8 +55,15 @@ public sealed record CheckResult(
     string? Reason = null,
     OpRecord? LastLinearized = null,
     IReadOnlyList<int>? LongestPartial = null,
-    string? Message = null)
+    string? Message = null,
+    PartialLinearization? Deepest = null)
 {
+    /// <summary>
+    /// Set for <see cref="Verdict.NotLinearizable"/> (the failing partition) and <see cref="Verdict.Unknown"/>
+    /// (the partition whose budget ran out): the deepest partial linearization and the op it got stuck on.
+    /// </summary>
+    public PartialLinearization? Deepest { get; init; } = Deepest;
+
     public bool IsLinearizable => Verdict == Verdict.Linearizable;
 
     /// <summary>A few lines for logs and bug reports.</summary>
@@ -60,6 +77,8 @@ public sealed record CheckResult(
         if (Reason is not null) lines.Add($"reason: {Reason}");
         if (Verdict == Verdict.NotLinearizable)
             lines.Add($"last operation linearized: {(LastLinearized is null ? "none" : LastLinearized.ToString())}");
+        if (Verdict == Verdict.Unknown && Deepest is { } d)
+            lines.Add($"deepest point of the search: stuck on {(d.StuckOn is null ? "nothing" : d.StuckOn.ToString())}{(d.Reason is null ? "" : $" ({d.Reason})")}");
         if (LongestPartial is { Count: > 0 })
             lines.Add($"longest partial linearization ({LongestPartial.Count} ops): {string.Join(" ", LongestPartial.Take(50).Select(i => $"#{i}"))}{(LongestPartial.Count > 50 ? " ..." : "")}");
         return string.Join(Environment.NewLine, lines);

@@ -70,17 +70,20 @@ public static class LinearizabilityChecker
         var failed = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.NotLinearizable);
         if (failed is { } f)
         {
-            var (blocked, reason, longest) = f.Search.Evidence();
+            var deepest = f.Search.Evidence();
             return new CheckResult(Verdict.NotLinearizable, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed,
-                FirstUnlinearizable: blocked, Reason: reason, LastLinearized: longest.LastOrDefault(),
-                LongestPartial: longest.Select(o => o.Id).ToArray());
+                FirstUnlinearizable: deepest.StuckOn, Reason: deepest.Reason, LastLinearized: deepest.Ops.LastOrDefault(),
+                LongestPartial: deepest.Ops.Select(o => o.Id).ToArray(), Deepest: deepest);
         }
         if (outcomes.Any(o => o is null || o.Value.Outcome == WglSearch.Outcome.OutOfBudget))
         {
             var why = Interlocked.Read(ref states) > options.MaxStates
                 ? $"state budget of {options.MaxStates} exhausted"
                 : $"time budget of {options.Budget?.TotalSeconds:0.###} s exhausted";
-            return new CheckResult(Verdict.Unknown, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed, Message: why);
+            // The partition that ran out (a started one; the others never began) shows where its search stood deepest.
+            var deepest = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.OutOfBudget)?.Search.Evidence();
+            return new CheckResult(Verdict.Unknown, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed, Message: why,
+                LongestPartial: deepest?.Ops.Select(o => o.Id).ToArray(), Deepest: deepest);
         }
         return new CheckResult(Verdict.Linearizable, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed);
     }
