@@ -21,6 +21,12 @@ public sealed record CheckOptions(TimeSpan? Budget = null, bool Parallel = true,
     public static CheckOptions Default { get; } = new();
     /// <summary>One thread, no time budget: for Coyote iterations and tests.</summary>
     public static CheckOptions Sequential { get; } = new(Parallel: false);
+
+    /// <summary>False: one search over the whole history and state (tests compare the partitioned search with it).</summary>
+    internal bool Partition { get; init; } = true;
+
+    /// <summary>False: every partition goes to the search (tests compare <see cref="RegisterCheck"/> with it).</summary>
+    internal bool RegisterFastPath { get; init; } = true;
 }
 
 /// <summary>One operation as the checker sees it: its invocation and completion (null result when indeterminate).</summary>

@@ -13,6 +13,9 @@ namespace Hmm.Spec.Oracle.Checking;
 /// </summary>
 public static class LinearizabilityChecker
 {
+    /// <summary>States the search may spend on evidence for a violation the register fast path found.</summary>
+    private const long EvidenceStates = 20_000;
+
     public static CheckResult Check(History.History history, CheckOptions? options = null)
     {
         options ??= CheckOptions.Default;
@@ -38,19 +41,42 @@ public static class LinearizabilityChecker
                 return new CheckResult(Verdict.Malformed, table.Ops.Length, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
         }
         var initial = model.Initial(history.Header.Setup);
-        var (partitions, familyOf) = Partitioner.Split(table, history.Header.Setup);
-        var outcomes = new (WglSearch.Outcome Outcome, WglSearch Search)?[partitions.Count];
+        var (partitions, familyOf) = options.Partition
+            ? Partitioner.Split(table, history.Header.Setup, mm => initial.All(s => s.TryGetLive(mm, out _)))
+            : (Partitioner.Partition.Whole(table), mm => mm);
+        var outcomes = new (WglSearch.Outcome Outcome, Func<PartialLinearization> Evidence)?[partitions.Count];
         long states = 0;
         using var stop = new CancellationTokenSource();
 
         void Run(int p)
         {
             var part = partitions[p];
-            var search = new WglSearch(model, table, part.Ops);
             // Each partition sees only its part of the state: smaller states, cheaper steps and memo.
-            var visible = StateSet.Distinct(initial.Select(s => s.Project(mm => part.Visible.TryGetValue(familyOf(mm), out var pages) ? (true, pages) : (false, null))).ToList());
+            var visible = part.Visible is not { } seen ? initial
+                : StateSet.Distinct(initial.Select(s => s.Project(mm => seen.TryGetValue(familyOf(mm), out var pages) ? (true, pages) : (false, null))).ToList());
+            WglSearch search;
+            if (options.RegisterFastPath && RegisterCheck.TryDecide(model, table, part.Ops, visible) is { } decided)
+            {
+                if (decided.Linearizable)
+                {
+                    outcomes[p] = (WglSearch.Outcome.Linearizable, () => new PartialLinearization([], null, null));
+                    return;
+                }
+                stop.Cancel();
+                // The search's evidence reads best (the op a sequential run first refuses); it is affordable
+                // when the violation is found quickly, and the zones' own evidence stands in otherwise.
+                search = new WglSearch(model, table, part.Ops);
+                long evidenceStates = 0;
+                var found = search.Run(visible, clock, options.Budget, EvidenceStates, CancellationToken.None, ref evidenceStates);
+                Interlocked.Add(ref states, evidenceStates);
+                outcomes[p] = found == WglSearch.Outcome.NotLinearizable
+                    ? (found, search.Evidence)
+                    : (WglSearch.Outcome.NotLinearizable, () => decided.Evidence!);
+                return;
+            }
+            search = new WglSearch(model, table, part.Ops);
             var outcome = search.Run(visible, clock, options.Budget, options.MaxStates, stop.Token, ref states);
-            outcomes[p] = (outcome, search);
+            outcomes[p] = (outcome, search.Evidence);
             if (outcome == WglSearch.Outcome.NotLinearizable) stop.Cancel();
         }
 
@@ -70,7 +96,7 @@ public static class LinearizabilityChecker
         var failed = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.NotLinearizable);
         if (failed is { } f)
         {
-            var deepest = f.Search.Evidence();
+            var deepest = f.Evidence();
             return new CheckResult(Verdict.NotLinearizable, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed,
                 FirstUnlinearizable: deepest.StuckOn, Reason: deepest.Reason, LastLinearized: deepest.Ops.LastOrDefault(),
                 LongestPartial: deepest.Ops.Select(o => o.Id).ToArray(), Deepest: deepest);
@@ -81,7 +107,7 @@ public static class LinearizabilityChecker
                 ? $"state budget of {options.MaxStates} exhausted"
                 : $"time budget of {options.Budget?.TotalSeconds:0.###} s exhausted";
             // The partition that ran out (a started one; the others never began) shows where its search stood deepest.
-            var deepest = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.OutOfBudget)?.Search.Evidence();
+            var deepest = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.OutOfBudget)?.Evidence();
             return new CheckResult(Verdict.Unknown, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed, Message: why,
                 LongestPartial: deepest?.Ops.Select(o => o.Id).ToArray(), Deepest: deepest);
         }

@@ -1,0 +1,206 @@
+using Hmm.Spec.Oracle.Ops;
+using Hmm.Spec.Oracle.Reference;
+
+namespace Hmm.Spec.Oracle.Checking;
+
+/// <summary>
+/// The register fast path: decides a partition of plain reads and writes of one page of one address space,
+/// whose writes all carry distinct values, in O(n log n) without the exponential search. Each read then names
+/// the write it read from (the read-mapping), and linearizability of a read-mapped register is the zone
+/// condition of Gibbons and Korach ("Testing shared memories", SIAM J. Computing 26(4), 1997; in the form of
+/// Golab, Li and Shah, "Analyzing consistency properties for fun and profit", PODC 2011): group each write
+/// with its reads (a cluster); with f the earliest return and s the latest call in a cluster, its zone is
+/// forward [f, s] when f &lt; s, else backward [s, f]. The history is linearizable iff no read returns
+/// before its write is invoked, no two forward zones overlap, and no backward zone lies inside a forward one.
+/// The initial value is a write that completed before everything.
+/// <para>
+/// A linearizable answer is certified: a linearization is built from the zones and run through the reference
+/// model (and checked against real time); should that ever fail, the caller falls back to the search. What it
+/// does not take (null from <see cref="TryDecide"/>, the search decides): ops other than read and write, more
+/// than one address space or page, a result other than a value (read) or ok (write), two writes of the same
+/// value or a write of the page's initial value, more than one initial state, and a page that is not an
+/// anonymous (private or shared) read-write mapping in the initial state.
+/// </para>
+/// </summary>
+internal static class RegisterCheck
+{
+    private const long Before = -1;   // the initial value's pseudo-write: called and returned before any event
+
+    /// <summary>A write and the reads that read its value; <see cref="Write"/> is -1 for the initial value.</summary>
+    private sealed class Cluster(int write, long call, long ret)
+    {
+        public int Write { get; } = write;
+        public List<int> Reads { get; } = [];
+        public long MinReturn { get; set; } = ret;
+        public long MaxCall { get; set; } = call;
+        public bool Forward => MinReturn < MaxCall;
+        /// <summary>Where the cluster goes in the witness order (twice the event position, +1 for between positions).</summary>
+        public long Anchor { get; set; }
+    }
+
+    public sealed record Decision(bool Linearizable, PartialLinearization? Evidence);
+
+    public static Decision? TryDecide(ReferenceModel model, OpTable table, int[] ops, IReadOnlyList<RefState> initial)
+    {
+        if (ops.Length == 0 || initial.Count != 1) return null;
+        var first = table.Ops[ops[0]].Op;
+        if (InitialValue(initial[0], first.Mm!, first.Page ?? -1) is not { } v0) return null;
+
+        var byValue = new Dictionary<long, Cluster>();
+        var reads = new List<int>();
+        foreach (var i in ops)
+        {
+            var rec = table.Ops[i];
+            var op = rec.Op;
+            if (op.Kind is not (OpKind.Read or OpKind.Write) || op.Mm != first.Mm || op.Page != first.Page) return null;
+            if (op.Kind == OpKind.Read)
+            {
+                if (rec.Result is null) continue;   // an indeterminate read constrains nothing
+                if (rec.Result.Value is not { } rv || !rec.Result.IsValue(rv)) return null;
+                reads.Add(i);
+                continue;
+            }
+            if (rec.Result is not null && rec.Result != OpResult.Success) return null;
+            if (op.Value == v0 || !byValue.TryAdd(op.Value!.Value, new Cluster(i, table.Call[i], table.Return[i]))) return null;
+        }
+        var initialCluster = new Cluster(-1, Before, Before);
+        foreach (var r in reads)
+        {
+            var value = table.Ops[r].Result!.Value!.Value;
+            var c = value == v0 ? initialCluster : byValue.GetValueOrDefault(value);
+            if (c is null)
+                return Fail(model, table, ops, initial, byValue, initialCluster, r, table.Call[r],
+                    $"{Describe(table, r)} returned a value no write of this page wrote (the initial value is {v0})");
+            if (c.Write >= 0 && table.Return[r] < table.Call[c.Write])
+                return Fail(model, table, ops, initial, byValue, initialCluster, r, table.Call[r],
+                    $"{Describe(table, r)} returned before the write of its value ({Describe(table, c.Write)}) was invoked");
+            c.Reads.Add(r);
+            c.MinReturn = Math.Min(c.MinReturn, table.Return[r]);
+            c.MaxCall = Math.Max(c.MaxCall, table.Call[r]);
+        }
+        // An indeterminate write nobody read may be left out: it only adds constraints.
+        var clusters = byValue.Values.Where(c => !table.Indeterminate(c.Write) || c.Reads.Count > 0).Append(initialCluster).ToList();
+
+        var forward = clusters.Where(c => c.Forward).OrderBy(c => c.MinReturn).ToArray();
+        for (var k = 1; k < forward.Length; k++)
+        {
+            var (a, b) = (forward[k - 1], forward[k]);
+            if (b.MinReturn < a.MaxCall)
+                return Fail(model, table, ops, initial, byValue, initialCluster, Latest(table, b), b.MinReturn,
+                    $"{Name(table, a)} and {Name(table, b)} must each span positions [{a.MinReturn}, {a.MaxCall}] and [{b.MinReturn}, {b.MaxCall}] " +
+                    "of the history (one of their ops returns before another is invoked), and these overlap");
+        }
+        foreach (var c in forward) c.Anchor = 2 * c.MinReturn;
+        var starts = forward.Select(c => c.MinReturn).ToArray();
+        foreach (var c in clusters.Where(c => !c.Forward))
+        {
+            // The whole cluster fits at one instant after its last call: the first such instant outside every forward zone.
+            var k = Array.BinarySearch(starts, c.MaxCall);
+            k = k >= 0 ? k : ~k - 1;
+            if (k < 0 || forward[k].MaxCall < c.MaxCall)
+            {
+                c.Anchor = 2 * c.MaxCall + 1;
+                continue;
+            }
+            var z = forward[k];
+            if (z.MaxCall > c.MinReturn)
+                return Fail(model, table, ops, initial, byValue, initialCluster, Latest(table, c), c.MaxCall,
+                    $"{Name(table, c)} must happen between positions {c.MaxCall} and {c.MinReturn}, all inside the span " +
+                    $"[{z.MinReturn}, {z.MaxCall}] that {Name(table, z)} must cover");
+            c.Anchor = 2 * z.MaxCall + 1;
+        }
+
+        var order = Witness(table, clusters);
+        return Replay(model, table, ops, initial, order).Length == order.Count ? new Decision(true, null) : null;
+    }
+
+    /// <summary>The page's value in <paramref name="s"/>, or null when it is not a plain read-write anonymous page.</summary>
+    private static long? InitialValue(RefState s, string mm, int page)
+    {
+        if (!s.TryGetLive(mm, out var m) || !m.Pages.TryGetValue(page, out var pm) || pm.Prot != Prot.ReadWrite) return null;
+        if (pm.Kind == MapKind.Private && pm.ShmKey == 0)
+            return pm.Slot > 0 ? s.Frames[pm.Slot].Value : 0;
+        if (pm.Kind != MapKind.Shared) return null;
+        foreach (var (_, f) in s.Files)
+        {
+            if (f.Object == pm.ShmKey >> 32) return null;
+        }
+        return s.Shm.TryGetValue(pm.ShmKey, out var v) ? v : 0;
+    }
+
+    /// <summary>Clusters by anchor; in each, the write, then its reads by return.</summary>
+    private static List<int> Witness(OpTable table, IEnumerable<Cluster> clusters)
+    {
+        var order = new List<int>();
+        foreach (var c in clusters.OrderBy(c => c.Anchor))
+        {
+            if (c.Write >= 0) order.Add(c.Write);
+            order.AddRange(c.Reads.OrderBy(r => table.Return[r]));
+        }
+        return order;
+    }
+
+    /// <summary>
+    /// How long a prefix of <paramref name="order"/> is a partial linearization: the reference model accepts it
+    /// step by step, and at each step every op that returned before the latest call so far is already placed
+    /// (so the order respects real time and nothing that had to come first is missing).
+    /// </summary>
+    private static (int Length, IReadOnlyList<RefState> States) Replay(ReferenceModel model, OpTable table, int[] ops,
+        IReadOnlyList<RefState> initial, List<int> order)
+    {
+        var byReturn = ops.Where(i => !table.Indeterminate(i)).OrderBy(i => table.Return[i]).ToArray();
+        var placed = new HashSet<int>();
+        var pointer = 0;
+        var maxCall = long.MinValue;
+        var states = initial;
+        var next = new List<RefState>();
+        for (var k = 0; k < order.Count; k++)
+        {
+            var i = order[k];
+            next.Clear();
+            foreach (var s in states) model.Step(s, table.Ops[i].Op, table.Ops[i].Result, next);
+            if (next.Count == 0) return (k, states);
+            placed.Add(i);
+            maxCall = Math.Max(maxCall, table.Call[i]);
+            while (pointer < byReturn.Length && placed.Contains(byReturn[pointer])) pointer++;
+            if (pointer < byReturn.Length && table.Return[byReturn[pointer]] < maxCall) return (k, states);
+            states = StateSet.Distinct(next.ToArray());
+        }
+        return (order.Count, states);
+    }
+
+    /// <summary>
+    /// A violation: <paramref name="stuck"/> cannot be linearized. The evidence's partial linearization is the
+    /// longest valid prefix of the witness order of the clusters placed before <paramref name="at"/>.
+    /// </summary>
+    private static Decision Fail(ReferenceModel model, OpTable table, int[] ops, IReadOnlyList<RefState> initial,
+        Dictionary<long, Cluster> byValue, Cluster initialCluster, int stuck, long at, string reason)
+    {
+        var before = byValue.Values.Append(initialCluster)
+            .Select(c => new Cluster(c.Write, 0, 0) { Anchor = c.Write >= 0 ? 2 * table.Call[c.Write] : -1 })
+            .ToList();
+        foreach (var c in before)
+        {
+            var source = c.Write >= 0 ? byValue[table.Ops[c.Write].Op.Value!.Value] : initialCluster;
+            c.Reads.AddRange(source.Reads.Where(r => r != stuck && table.Return[r] < at));
+        }
+        var order = Witness(table, before.Where(c => c.Write < 0 || table.Return[c.Write] < at && c.Write != stuck));
+        var (length, states) = Replay(model, table, ops, initial, order);
+        var blocked = table.Ops[stuck];
+        return new Decision(false, new PartialLinearization(order.Take(length).Select(i => table.Ops[i]).ToArray(), blocked,
+            $"{model.Explain(states, blocked.Op, blocked.Result)}; {reason}"));
+    }
+
+    private static int Latest(OpTable table, Cluster c) =>
+        c.Reads.Append(c.Write).Where(i => i >= 0).MaxBy(i => table.Call[i]);
+
+    private static string Describe(OpTable table, int i)
+    {
+        var r = table.Ops[i];
+        return r.Op.Kind == OpKind.Write ? $"write #{r.Id} of {r.Op.Value}" : $"read #{r.Id}";
+    }
+
+    private static string Name(OpTable table, Cluster c) => c.Write < 0
+        ? $"the reads of the initial value ({c.Reads.Count})"
+        : $"{Describe(table, c.Write)} with its {c.Reads.Count} read(s)";
+}
