@@ -14,7 +14,7 @@ namespace Hmm.Spec.Oracle.Checking;
 public static class LinearizabilityChecker
 {
     /// <summary>States the search may spend on evidence for a violation the register fast path found.</summary>
-    private const long EvidenceStates = 20_000;
+    private const long EvidenceStates = 2_000;
 
     public static CheckResult Check(History.History history, CheckOptions? options = null)
     {

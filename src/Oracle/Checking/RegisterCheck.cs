@@ -40,14 +40,15 @@ internal static class RegisterCheck
 
     public sealed record Decision(bool Linearizable, PartialLinearization? Evidence);
 
+    /// <summary>Why no linearization exists: the op that cannot be placed, from which event position on, and the zones' reason.</summary>
+    private sealed record Violation(int Stuck, long At, string Reason);
+
     public static Decision? TryDecide(ReferenceModel model, OpTable table, int[] ops, IReadOnlyList<RefState> initial)
     {
         if (ops.Length == 0 || initial.Count != 1) return null;
         var first = table.Ops[ops[0]].Op;
         if (InitialValue(initial[0], first.Mm!, first.Page ?? -1) is not { } v0) return null;
-
-        var byValue = new Dictionary<long, Cluster>();
-        var reads = new List<int>();
+        var values = new HashSet<long>();
         foreach (var i in ops)
         {
             var rec = table.Ops[i];
@@ -55,25 +56,56 @@ internal static class RegisterCheck
             if (op.Kind is not (OpKind.Read or OpKind.Write) || op.Mm != first.Mm || op.Page != first.Page) return null;
             if (op.Kind == OpKind.Read)
             {
-                if (rec.Result is null) continue;   // an indeterminate read constrains nothing
-                if (rec.Result.Value is not { } rv || !rec.Result.IsValue(rv)) return null;
-                reads.Add(i);
+                if (rec.Result is not null && (rec.Result.Value is not { } rv || !rec.Result.IsValue(rv))) return null;
                 continue;
             }
             if (rec.Result is not null && rec.Result != OpResult.Success) return null;
-            if (op.Value == v0 || !byValue.TryAdd(op.Value!.Value, new Cluster(i, table.Call[i], table.Return[i]))) return null;
+            if (op.Value == v0 || !values.Add(op.Value!.Value)) return null;
+        }
+
+        var (order, violation) = Analyze(table, ops, v0);
+        if (violation is null)
+            return Replay(model, table, ops, initial, order!).Length == order!.Count ? new Decision(true, null) : null;
+
+        // Evidence: a linearization of what completed before the stuck op was invoked (all of it must come first),
+        // from the zones of that sub-history; when it has a violation of its own, that one is earlier: start over.
+        var sub = ops;
+        for (var tries = 0; tries < 8; tries++)
+        {
+            var at = violation.At;
+            var stuck = violation.Stuck;
+            sub = sub.Where(i => i != stuck && table.Return[i] < at).ToArray();
+            (order, var earlier) = Analyze(table, sub, v0);
+            if (earlier is null) break;
+            violation = earlier;
+            order = [];
+        }
+        var (length, states) = Replay(model, table, ops, initial, order ?? []);
+        var blocked = table.Ops[violation.Stuck];
+        var reason = violation.Reason;
+        return new Decision(false, new PartialLinearization((order ?? []).Take(length).Select(i => table.Ops[i]).ToArray(), blocked,
+            $"{model.Explain(states, blocked.Op, blocked.Result)}; {reason}"));
+    }
+
+    /// <summary>The zone condition over <paramref name="ops"/> (all reads and writes of the page): a witness order, or why there is none.</summary>
+    private static (List<int>? Order, Violation? Violation) Analyze(OpTable table, int[] ops, long v0)
+    {
+        var byValue = new Dictionary<long, Cluster>();
+        foreach (var i in ops)
+        {
+            if (table.Ops[i].Op.Kind == OpKind.Write) byValue[table.Ops[i].Op.Value!.Value] = new Cluster(i, table.Call[i], table.Return[i]);
         }
         var initialCluster = new Cluster(-1, Before, Before);
-        foreach (var r in reads)
+        foreach (var r in ops)
         {
-            var value = table.Ops[r].Result!.Value!.Value;
+            var rec = table.Ops[r];
+            if (rec.Op.Kind != OpKind.Read || rec.Result is null) continue;   // an indeterminate read constrains nothing
+            var value = rec.Result.Value!.Value;
             var c = value == v0 ? initialCluster : byValue.GetValueOrDefault(value);
             if (c is null)
-                return Fail(model, table, ops, initial, byValue, initialCluster, r, table.Call[r],
-                    $"{Describe(table, r)} returned a value no write of this page wrote (the initial value is {v0})");
+                return (null, new Violation(r, table.Call[r], $"{Describe(table, r)} returned a value no write of this page wrote (the initial value is {v0})"));
             if (c.Write >= 0 && table.Return[r] < table.Call[c.Write])
-                return Fail(model, table, ops, initial, byValue, initialCluster, r, table.Call[r],
-                    $"{Describe(table, r)} returned before the write of its value ({Describe(table, c.Write)}) was invoked");
+                return (null, new Violation(r, table.Call[r], $"{Describe(table, r)} returned before the write of its value ({Describe(table, c.Write)}) was invoked"));
             c.Reads.Add(r);
             c.MinReturn = Math.Min(c.MinReturn, table.Return[r]);
             c.MaxCall = Math.Max(c.MaxCall, table.Call[r]);
@@ -86,9 +118,12 @@ internal static class RegisterCheck
         {
             var (a, b) = (forward[k - 1], forward[k]);
             if (b.MinReturn < a.MaxCall)
-                return Fail(model, table, ops, initial, byValue, initialCluster, Latest(table, b), b.MinReturn,
+            {
+                var stuck = Latest(table, b);
+                return (null, new Violation(stuck, table.Call[stuck],
                     $"{Name(table, a)} and {Name(table, b)} must each span positions [{a.MinReturn}, {a.MaxCall}] and [{b.MinReturn}, {b.MaxCall}] " +
-                    "of the history (one of their ops returns before another is invoked), and these overlap");
+                    "of the history (one of their ops returns before another is invoked), and these overlap"));
+            }
         }
         foreach (var c in forward) c.Anchor = 2 * c.MinReturn;
         var starts = forward.Select(c => c.MinReturn).ToArray();
@@ -104,14 +139,15 @@ internal static class RegisterCheck
             }
             var z = forward[k];
             if (z.MaxCall > c.MinReturn)
-                return Fail(model, table, ops, initial, byValue, initialCluster, Latest(table, c), c.MaxCall,
+            {
+                var stuck = Latest(table, c);
+                return (null, new Violation(stuck, table.Call[stuck],
                     $"{Name(table, c)} must happen between positions {c.MaxCall} and {c.MinReturn}, all inside the span " +
-                    $"[{z.MinReturn}, {z.MaxCall}] that {Name(table, z)} must cover");
+                    $"[{z.MinReturn}, {z.MaxCall}] that {Name(table, z)} must cover"));
+            }
             c.Anchor = 2 * z.MaxCall + 1;
         }
-
-        var order = Witness(table, clusters);
-        return Replay(model, table, ops, initial, order).Length == order.Count ? new Decision(true, null) : null;
+        return (Witness(table, clusters), null);
     }
 
     /// <summary>The page's value in <paramref name="s"/>, or null when it is not a plain read-write anonymous page.</summary>
@@ -167,28 +203,6 @@ internal static class RegisterCheck
             states = StateSet.Distinct(next.ToArray());
         }
         return (order.Count, states);
-    }
-
-    /// <summary>
-    /// A violation: <paramref name="stuck"/> cannot be linearized. The evidence's partial linearization is the
-    /// longest valid prefix of the witness order of the clusters placed before <paramref name="at"/>.
-    /// </summary>
-    private static Decision Fail(ReferenceModel model, OpTable table, int[] ops, IReadOnlyList<RefState> initial,
-        Dictionary<long, Cluster> byValue, Cluster initialCluster, int stuck, long at, string reason)
-    {
-        var before = byValue.Values.Append(initialCluster)
-            .Select(c => new Cluster(c.Write, 0, 0) { Anchor = c.Write >= 0 ? 2 * table.Call[c.Write] : -1 })
-            .ToList();
-        foreach (var c in before)
-        {
-            var source = c.Write >= 0 ? byValue[table.Ops[c.Write].Op.Value!.Value] : initialCluster;
-            c.Reads.AddRange(source.Reads.Where(r => r != stuck && table.Return[r] < at));
-        }
-        var order = Witness(table, before.Where(c => c.Write < 0 || table.Return[c.Write] < at && c.Write != stuck));
-        var (length, states) = Replay(model, table, ops, initial, order);
-        var blocked = table.Ops[stuck];
-        return new Decision(false, new PartialLinearization(order.Take(length).Select(i => table.Ops[i]).ToArray(), blocked,
-            $"{model.Explain(states, blocked.Op, blocked.Result)}; {reason}"));
     }
 
     private static int Latest(OpTable table, Cluster c) =>
