@@ -21,12 +21,15 @@ public class PartitionTests
         DeviceRemoval,
         /// <summary>One family, forked during the history: range ops touch the whole family.</summary>
         Fork,
+        /// <summary>An address space N that an mmap of the history creates: its range ops touch all of it.</summary>
+        NewAddressSpace,
     }
 
     [Theory]
     [InlineData(Shape.DeviceNoRemoval, 1)]
     [InlineData(Shape.DeviceRemoval, 2)]
     [InlineData(Shape.Fork, 3)]
+    [InlineData(Shape.NewAddressSpace, 4)]
     public void Partitioned_search_agrees_with_the_whole_search_and_the_brute_force(Shape shape, int seedBase)
     {
         int linearizable = 0, rejected = 0, split = 0;
@@ -52,9 +55,9 @@ public class PartitionTests
     /// <summary>4-8 ops of 3 processes on families A (and B), with crashes, and about half with one result perturbed.</summary>
     private static History.History SmallHistory(Shape shape, Random rng)
     {
-        var mms = shape == Shape.Fork ? new List<string> { "A" } : ["A", "B"];
+        var mms = shape switch { Shape.Fork => new List<string> { "A" }, Shape.NewAddressSpace => ["A", "N"], _ => ["A", "B"] };
         var setup = new List<Op>();
-        foreach (var mm in mms)
+        foreach (var mm in mms.Where(m => m != "N"))
         {
             setup.Add(new Op { Kind = OpKind.Mmap, Mm = mm, Page = 0, Pages = 3, Prot = Prot.ReadWrite });
             setup.Add(new Op { Kind = OpKind.Write, Mm = mm, Page = 0, Value = 1 });
@@ -80,6 +83,8 @@ public class PartitionTests
                     forked = true;
                     mms.Add("C");
                     return new Op { Kind = OpKind.Fork, Mm = "A", Child = "C" };
+                case 10 or 11 when shape == Shape.NewAddressSpace:
+                    return new Op { Kind = OpKind.Mmap, Mm = mm, Page = page, Pages = 1, Prot = Prot.ReadWrite };
                 case 10 when shape == Shape.DeviceRemoval && !removed:
                     removed = true;
                     return new Op { Kind = OpKind.DeviceRemove };
