@@ -57,6 +57,31 @@ public class CheckerTests
     }
 
     [Fact]
+    public void Memory_budget_yields_unknown_and_counts_bytes_not_entries()
+    {
+        var small = LinearizabilityChecker.Check(Explosive(), new CheckOptions(Parallel: false, MaxMemoryBytes: 1 << 20));
+        small.Verdict.Should().Be(Verdict.Unknown);
+        small.Message.Should().StartWith("memory budget of 1 MiB exhausted");
+        var larger = LinearizabilityChecker.Check(Explosive(), new CheckOptions(Parallel: false, MaxMemoryBytes: 4 << 20));
+        larger.StatesExplored.Should().BeGreaterThan(2 * small.StatesExplored);
+        // Entries of 30 crashed writes are far more than 72 bytes but not kilobytes each.
+        small.StatesExplored.Should().BeInRange(1000, 10_000);
+    }
+
+    [Theory]
+    [InlineData("--max-states", "0")]
+    [InlineData("--max-memory", "0")]
+    public void Runner_rejects_a_budget_below_one_in_one_line(string flag, string value)
+    {
+        var error = new StringWriter();
+        var code = flag == "--max-states"
+            ? CheckRunner.Run("unused.jsonl", false, null, new StringWriter(), error, maxStates: long.Parse(value))
+            : CheckRunner.Run("unused.jsonl", false, null, new StringWriter(), error, maxMemoryMiB: long.Parse(value));
+        code.Should().Be(CheckRunner.ExitMalformed);
+        error.ToString().TrimEnd().Should().NotContain("\n").And.Contain(flag);
+    }
+
+    [Fact]
     public void Runner_exit_code_3_on_unknown_and_json_says_so()
     {
         var path = Path.GetTempFileName();
@@ -66,6 +91,9 @@ public class CheckerTests
             var output = new StringWriter();
             CheckRunner.Run(path, json: true, timeoutSeconds: 0.3, output, new StringWriter()).Should().Be(3);
             output.ToString().Should().Contain("\"verdict\": \"unknown\"");
+            var bounded = new StringWriter();
+            CheckRunner.Run(path, json: false, timeoutSeconds: null, bounded, new StringWriter(), maxStates: 100).Should().Be(3);
+            bounded.ToString().Should().Contain("state budget of 100 exhausted").And.Contain("stuck on");
         }
         finally
         {
@@ -149,6 +177,48 @@ public class CheckerTests
             new(EventType.Ok, 0, 0, null, OpResult.OfValue(0)),
         };
         LinearizabilityChecker.Check(new History.History(HistoryHeader.Empty, twice)).Message.Should().Contain("second completion");
+    }
+
+    /// <summary>4096 mapped pages and a read and a write on each: thousands of one-page partitions of one large state.</summary>
+    private static History.History Wide()
+    {
+        var r = new HistoryRecorder(new HistoryHeader(1, null, null, null,
+            [new Op { Kind = OpKind.Mmap, Mm = "A", Page = 0, Pages = HistoryLimits.MaxPages, Prot = Prot.ReadWrite }]));
+        for (var p = 0; p < HistoryLimits.MaxPages; p++)
+        {
+            r.Ok(r.Invoke(0, new Op { Kind = OpKind.Write, Mm = "A", Page = p, Value = p + 1 }), OpResult.Success);
+            r.Ok(r.Invoke(1, new Op { Kind = OpKind.Read, Mm = "A", Page = p }), OpResult.OfValue(p + 1));
+        }
+        return r.ToHistory();
+    }
+
+    [Fact]
+    public void Many_pages_at_the_limit_are_decided_and_an_exhausted_budget_stops_every_phase()
+    {
+        var h = Wide();
+        var result = LinearizabilityChecker.Check(h, CheckOptions.Sequential);
+        result.Verdict.Should().Be(Verdict.Linearizable);
+        result.Partitions.Should().Be(HistoryLimits.MaxPages);
+        // No search state is ever created here (the register fast path decides every page): only the phase checks can stop it.
+        var stopped = LinearizabilityChecker.Check(h, CheckOptions.Sequential with { Budget = TimeSpan.Zero });
+        stopped.Verdict.Should().Be(Verdict.Unknown);
+        stopped.Message.Should().Contain("time budget");
+    }
+
+    [Theory]
+    [InlineData(0, 100_000)]
+    [InlineData(4000, 97)]
+    [InlineData(int.MaxValue, 1)]
+    public void Pages_beyond_the_limit_are_malformed_before_anything_is_built(int page, int pages)
+    {
+        var r = new HistoryRecorder(new HistoryHeader(1, null, null, null, []));
+        r.Ok(r.Invoke(0, new Op { Kind = OpKind.Mmap, Mm = "A", Page = page, Pages = pages, Prot = Prot.ReadWrite }), OpResult.Success);
+        var result = LinearizabilityChecker.Check(r.ToHistory(), CheckOptions.Sequential);
+        result.Verdict.Should().Be(Verdict.Malformed);
+        result.Message.Should().Be($"event 0 (id 0): pages [{page}, {(long)page + pages}) exceed the address-space limit of 4096 pages");
+
+        var setup = new HistoryHeader(1, null, null, null, [new Op { Kind = OpKind.Mmap, Mm = "A", Page = page, Pages = pages, Prot = Prot.ReadWrite }]);
+        LinearizabilityChecker.Check(new History.History(setup, []), CheckOptions.Sequential).Message.Should().StartWith("setup[0]: pages");
     }
 
     [Fact]

@@ -14,10 +14,20 @@ public enum Verdict
 
 /// <summary>
 /// Budget and execution options. <see cref="Parallel"/> = false checks partitions one after another on the
-/// calling thread (required inside Coyote iterations). <see cref="MaxStates"/> bounds the memo cache (memory).
+/// calling thread (required inside Coyote iterations). The search stops with <see cref="Verdict.Unknown"/> when
+/// any budget runs out: <see cref="Budget"/> (wall time), <see cref="MaxStates"/> (memo entries) or
+/// <see cref="MaxMemoryBytes"/> (an estimate of the bytes the memo cache and its states hold; it does not
+/// depend on the machine's speed). Defaults: no time or entry bound, memory <see cref="DefaultMaxMemoryBytes"/>.
 /// </summary>
-public sealed record CheckOptions(TimeSpan? Budget = null, bool Parallel = true, long MaxStates = 500_000)
+public sealed record CheckOptions(TimeSpan? Budget = null, bool Parallel = true, long MaxStates = long.MaxValue, long? MaxMemoryBytes = null)
 {
+    /// <summary>A quarter of the memory the runtime may use (physical memory or the container's limit), at most 512 MiB.</summary>
+    public static long DefaultMaxMemoryBytes { get; } =
+        Math.Clamp(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4, 64L << 20, 512L << 20);
+
+    /// <summary>The memory budget in force.</summary>
+    public long MemoryBytes => MaxMemoryBytes ?? DefaultMaxMemoryBytes;
+
     public static CheckOptions Default { get; } = new();
     /// <summary>One thread, no time budget: for Coyote iterations and tests.</summary>
     public static CheckOptions Sequential { get; } = new(Parallel: false);

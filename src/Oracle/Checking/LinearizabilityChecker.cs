@@ -30,6 +30,17 @@ public static class LinearizabilityChecker
             return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: e.Message);
         }
 
+        for (var i = 0; i < history.Header.Setup.Count; i++)
+        {
+            if (HistoryLimits.Problem(history.Header.Setup[i]) is { } problem)
+                return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
+        }
+        for (var i = 0; i < history.Events.Count; i++)
+        {
+            if (history.Events[i].Op is { } op && HistoryLimits.Problem(op) is { } problem)
+                return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: $"event {i} (id {history.Events[i].Id}): {problem}");
+        }
+        var budget = new SearchBudget(options, clock);
         var table = OpTable.From(history.Events);
         var maxPages = 1;
         foreach (var o in table.Ops) maxPages = Math.Max(maxPages, o.Op.Pages ?? 1);
@@ -41,15 +52,17 @@ public static class LinearizabilityChecker
                 return new CheckResult(Verdict.Malformed, table.Ops.Length, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
         }
         var initial = model.Initial(history.Header.Setup);
+        if (budget.Exhausted(CancellationToken.None)) return Undecided(table, 0, budget, clock, null);
         var (partitions, familyOf) = options.Partition
             ? Partitioner.Split(table, history.Header.Setup, mm => initial.All(s => s.TryGetLive(mm, out _)))
             : (Partitioner.Partition.Whole(table), mm => mm);
         var outcomes = new (WglSearch.Outcome Outcome, Func<PartialLinearization> Evidence)?[partitions.Count];
-        long states = 0;
         using var stop = new CancellationTokenSource();
 
         void Run(int p)
         {
+            // Every phase honours the budget: a partition not started when it ran out stays undecided.
+            if (budget.Exhausted(stop.Token)) return;
             var part = partitions[p];
             // Each partition sees only its part of the state: smaller states, cheaper steps and memo.
             var visible = part.Visible is not { } seen ? initial
@@ -66,16 +79,16 @@ public static class LinearizabilityChecker
                 // The search's evidence reads best (the op a sequential run first refuses); it is affordable
                 // when the violation is found quickly, and the zones' own evidence stands in otherwise.
                 search = new WglSearch(model, table, part.Ops);
-                long evidenceStates = 0;
-                var found = search.Run(visible, clock, options.Budget, EvidenceStates, CancellationToken.None, ref evidenceStates);
-                Interlocked.Add(ref states, evidenceStates);
+                var evidenceBudget = new SearchBudget(options with { MaxStates = EvidenceStates }, clock);
+                var found = search.Run(visible, evidenceBudget, CancellationToken.None);
+                budget.AddStates(evidenceBudget.States);
                 outcomes[p] = found == WglSearch.Outcome.NotLinearizable
                     ? (found, search.Evidence)
                     : (WglSearch.Outcome.NotLinearizable, () => decided.Evidence!);
                 return;
             }
             search = new WglSearch(model, table, part.Ops);
-            var outcome = search.Run(visible, clock, options.Budget, options.MaxStates, stop.Token, ref states);
+            var outcome = search.Run(visible, budget, stop.Token);
             outcomes[p] = (outcome, search.Evidence);
             if (outcome == WglSearch.Outcome.NotLinearizable) stop.Cancel();
         }
@@ -97,20 +110,19 @@ public static class LinearizabilityChecker
         if (failed is { } f)
         {
             var deepest = f.Evidence();
-            return new CheckResult(Verdict.NotLinearizable, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed,
+            return new CheckResult(Verdict.NotLinearizable, table.Ops.Length, partitions.Count, budget.States, clock.Elapsed,
                 FirstUnlinearizable: deepest.StuckOn, Reason: deepest.Reason, LastLinearized: deepest.Ops.LastOrDefault(),
                 LongestPartial: deepest.Ops.Select(o => o.Id).ToArray(), Deepest: deepest);
         }
         if (outcomes.Any(o => o is null || o.Value.Outcome == WglSearch.Outcome.OutOfBudget))
         {
-            var why = Interlocked.Read(ref states) > options.MaxStates
-                ? $"state budget of {options.MaxStates} exhausted"
-                : $"time budget of {options.Budget?.TotalSeconds:0.###} s exhausted";
-            // The partition that ran out (a started one; the others never began) shows where its search stood deepest.
             var deepest = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.OutOfBudget)?.Evidence();
-            return new CheckResult(Verdict.Unknown, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed, Message: why,
-                LongestPartial: deepest?.Ops.Select(o => o.Id).ToArray(), Deepest: deepest);
+            return Undecided(table, partitions.Count, budget, clock, deepest);
         }
-        return new CheckResult(Verdict.Linearizable, table.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed);
+        return new CheckResult(Verdict.Linearizable, table.Ops.Length, partitions.Count, budget.States, clock.Elapsed);
     }
+
+    private static CheckResult Undecided(OpTable table, int partitions, SearchBudget budget, Stopwatch clock, PartialLinearization? deepest) =>
+        new(Verdict.Unknown, table.Ops.Length, partitions, budget.States, clock.Elapsed, Message: budget.Why(),
+            LongestPartial: deepest?.Ops.Select(o => o.Id).ToArray(), Deepest: deepest);
 }

@@ -108,8 +108,7 @@ internal sealed class WglSearch
         return e;
     }
 
-    public Outcome Run(IReadOnlyList<RefState> initial, Stopwatch clock, TimeSpan? budget, long maxStates,
-        CancellationToken cancel, ref long sharedStates)
+    public Outcome Run(IReadOnlyList<RefState> initial, SearchBudget budget, CancellationToken cancel)
     {
         var cache = new HashSet<MemoKey>();
         var stack = new Stack<(int Call, StateSet State, Cons? Path)>();
@@ -122,8 +121,7 @@ internal sealed class WglSearch
 
         while (entry != End)
         {
-            if ((++iterations & 0x3FF) == 0
-                && (cancel.IsCancellationRequested || budget is { } b && clock.Elapsed > b || Interlocked.Read(ref sharedStates) > maxStates))
+            if ((++iterations & 0x3FF) == 0 && budget.Exhausted(cancel))
             {
                 NoteDepth(stack.Count, path, state, FirstReturn());
                 return Outcome.OutOfBudget;
@@ -142,10 +140,11 @@ internal sealed class WglSearch
                         ? state
                         : new StateSet(successors);
                     Set(opIndex, true);
-                    if (cache.Add(new MemoKey(_low, Extras(), next)))
+                    var extras = Extras();
+                    if (cache.Add(new MemoKey(_low, extras, next)))
                     {
                         StatesExplored++;
-                        Interlocked.Increment(ref sharedStates);
+                        budget.Spend(SearchBudget.EntryBytes(extras.Length, ReferenceEquals(next, state) ? null : next));
                         stack.Push((entry, state, path));
                         state = next;
                         path = new Cons(opIndex, path);
