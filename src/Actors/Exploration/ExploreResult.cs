@@ -16,4 +16,7 @@ public sealed record ExploreResult(
 {
     /// <summary>Messages of bugs found in ignored categories before the result (oldest first).</summary>
     public IReadOnlyList<string> Ignored { get; init; } = [];
+
+    /// <summary>Iterations whose linearizability check ran out of its budget (counted as no finding).</summary>
+    public int UndecidedChecks { get; init; }
 }

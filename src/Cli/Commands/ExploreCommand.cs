@@ -92,6 +92,8 @@ internal static class ExploreCommand
             }
             foreach (var m in r.Ignored)
                 w.WriteLine($"  ignored: {m}");
+            if (r.UndecidedChecks > 0)
+                w.WriteLine($"  undecided: the history check of {r.UndecidedChecks} iteration(s) ran out of its budget (counted as no finding)");
         }
     }
 
@@ -110,6 +112,7 @@ internal static class ExploreCommand
             ["elapsedMs"] = r.ElapsedMs,
             ["bundle"] = r.BundlePath,
             ["ignored"] = r.Ignored,
+            ["undecidedChecks"] = r.UndecidedChecks,
         });
         w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));
     }
