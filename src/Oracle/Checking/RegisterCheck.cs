@@ -30,7 +30,11 @@ internal static class RegisterCheck
     private sealed class Cluster(int write, long call, long ret)
     {
         public int Write { get; } = write;
-        public List<int> Reads { get; } = [];
+        private static readonly List<int> None = [];
+        private List<int>? _reads;
+        /// <summary>The reads of the write's value (most writes have few or none: the list is made on the first).</summary>
+        public List<int> Reads => _reads ?? None;
+        public void AddRead(int r) => (_reads ??= []).Add(r);
         public long MinReturn { get; set; } = ret;
         public long MaxCall { get; set; } = call;
         public bool Forward => MinReturn < MaxCall;
@@ -90,7 +94,7 @@ internal static class RegisterCheck
     /// <summary>The zone condition over <paramref name="ops"/> (all reads and writes of the page): a witness order, or why there is none.</summary>
     private static (List<int>? Order, Violation? Violation) Analyze(OpTable table, int[] ops, long v0)
     {
-        var byValue = new Dictionary<long, Cluster>();
+        var byValue = new Dictionary<long, Cluster>(ops.Length / 2);
         foreach (var i in ops)
         {
             if (table.Ops[i].Op.Kind == OpKind.Write) byValue[table.Ops[i].Op.Value!.Value] = new Cluster(i, table.Call[i], table.Return[i]);
@@ -106,14 +110,20 @@ internal static class RegisterCheck
                 return (null, new Violation(r, table.Call[r], $"{Describe(table, r)} returned a value no write of this page wrote (the initial value is {v0})"));
             if (c.Write >= 0 && table.Return[r] < table.Call[c.Write])
                 return (null, new Violation(r, table.Call[r], $"{Describe(table, r)} returned before the write of its value ({Describe(table, c.Write)}) was invoked"));
-            c.Reads.Add(r);
+            c.AddRead(r);
             c.MinReturn = Math.Min(c.MinReturn, table.Return[r]);
             c.MaxCall = Math.Max(c.MaxCall, table.Call[r]);
         }
         // An indeterminate write nobody read may be left out: it only adds constraints.
-        var clusters = byValue.Values.Where(c => !table.Indeterminate(c.Write) || c.Reads.Count > 0).Append(initialCluster).ToList();
+        var clusters = new List<Cluster>(byValue.Count + 1) { initialCluster };
+        foreach (var c in byValue.Values)
+        {
+            if (!table.Indeterminate(c.Write) || c.Reads.Count > 0) clusters.Add(c);
+        }
 
-        var forward = clusters.Where(c => c.Forward).OrderBy(c => c.MinReturn).ToArray();
+        var forward = clusters.Where(c => c.Forward).ToArray();
+        var starts = forward.Select(c => c.MinReturn).ToArray();
+        Array.Sort(starts, forward);
         for (var k = 1; k < forward.Length; k++)
         {
             var (a, b) = (forward[k - 1], forward[k]);
@@ -126,9 +136,9 @@ internal static class RegisterCheck
             }
         }
         foreach (var c in forward) c.Anchor = 2 * c.MinReturn;
-        var starts = forward.Select(c => c.MinReturn).ToArray();
-        foreach (var c in clusters.Where(c => !c.Forward))
+        foreach (var c in clusters)
         {
+            if (c.Forward) continue;
             // The whole cluster fits at one instant after its last call: the first such instant outside every forward zone.
             var k = Array.BinarySearch(starts, c.MaxCall);
             k = k >= 0 ? k : ~k - 1;
@@ -167,11 +177,14 @@ internal static class RegisterCheck
     /// <summary>Clusters by anchor; in each, the write, then its reads by return.</summary>
     private static List<int> Witness(OpTable table, IEnumerable<Cluster> clusters)
     {
-        var order = new List<int>();
-        foreach (var c in clusters.OrderBy(c => c.Anchor))
+        var sorted = clusters.ToArray();
+        Array.Sort(sorted.Select(c => c.Anchor).ToArray(), sorted);
+        var order = new List<int>(sorted.Length * 2);
+        foreach (var c in sorted)
         {
             if (c.Write >= 0) order.Add(c.Write);
-            order.AddRange(c.Reads.OrderBy(r => table.Return[r]));
+            if (c.Reads.Count > 1) c.Reads.Sort((a, b) => table.Return[a].CompareTo(table.Return[b]));
+            order.AddRange(c.Reads);
         }
         return order;
     }
@@ -184,23 +197,30 @@ internal static class RegisterCheck
     private static (int Length, IReadOnlyList<RefState> States) Replay(ReferenceModel model, OpTable table, int[] ops,
         IReadOnlyList<RefState> initial, List<int> order)
     {
-        var byReturn = ops.Where(i => !table.Indeterminate(i)).OrderBy(i => table.Return[i]).ToArray();
-        var placed = new HashSet<int>();
+        // Partition ops are table indexes in ascending order: a binary search gives each a local slot.
+        var byReturn = ops.Where(i => !table.Indeterminate(i)).ToArray();
+        var returns = byReturn.Select(i => table.Return[i]).ToArray();
+        Array.Sort(returns, byReturn);
+        var placed = new bool[ops.Length];
         var pointer = 0;
         var maxCall = long.MinValue;
-        var states = initial;
+        IReadOnlyList<RefState> states = initial;
         var next = new List<RefState>();
+        var step = new StepContext(null, next);
         for (var k = 0; k < order.Count; k++)
         {
             var i = order[k];
             next.Clear();
-            foreach (var s in states) model.Step(s, table.Ops[i].Op, table.Ops[i].Result, next);
+            step.For(table.Ops[i].Result);
+            foreach (var s in states) model.Step(s, table.Ops[i].Op, step);
             if (next.Count == 0) return (k, states);
-            placed.Add(i);
+            placed[Array.BinarySearch(ops, i)] = true;
             maxCall = Math.Max(maxCall, table.Call[i]);
-            while (pointer < byReturn.Length && placed.Contains(byReturn[pointer])) pointer++;
-            if (pointer < byReturn.Length && table.Return[byReturn[pointer]] < maxCall) return (k, states);
-            states = StateSet.Distinct(next.ToArray());
+            while (pointer < byReturn.Length && placed[Array.BinarySearch(ops, byReturn[pointer])]) pointer++;
+            if (pointer < byReturn.Length && returns[pointer] < maxCall) return (k, states);
+            // One successor that is the state itself (most reads) keeps the list as it is.
+            if (next.Count != 1 || states.Count != 1 || !ReferenceEquals(next[0], states[0]))
+                states = next.Count == 1 ? [next[0]] : StateSet.Distinct(next.ToArray());
         }
         return (order.Count, states);
     }
