@@ -171,6 +171,24 @@ public class RegisterCheckTests
     }
 
     [Fact]
+    public void Evidence_includes_a_write_still_running_whose_value_was_read()
+    {
+        // w1 is still running when r1 reads its value and r2 reads a value nobody wrote: evidence w1 r1, stuck on r2.
+        var b = new Builder();
+        var w1 = b.Write(0, 1);
+        var r1 = b.Read(1);
+        b.Ok(r1, OpResult.OfValue(1));
+        var r2 = b.Read(2);
+        b.Ok(r2, OpResult.OfValue(-1));
+        b.Ok(w1, OpResult.Success);
+        var fast = Decide(b.History)!;
+        fast.Linearizable.Should().BeFalse();
+        fast.Evidence!.StuckOn!.Id.Should().Be(r2);
+        fast.Evidence.Ops.Select(o => o.Id).Should().Equal(w1, r1);
+        fast.Evidence.Reason.Should().StartWith("read of A:0 returned {\"value\":-1}, but every allowed state gives {\"value\":1}; read #2 returned a value no write");
+    }
+
+    [Fact]
     public void Falls_back_where_it_does_not_apply()
     {
         var dup = new Builder();

@@ -72,13 +72,24 @@ internal static class RegisterCheck
             return Replay(model, table, ops, initial, order!).Length == order!.Count ? new Decision(true, null) : null;
 
         // Evidence: a linearization of what completed before the stuck op was invoked (all of it must come first),
-        // from the zones of that sub-history; when it has a violation of its own, that one is earlier: start over.
+        // with the writes those reads read (they come first too), from the zones of that sub-history; when it has a
+        // violation of its own, that one is earlier: start over from it.
+        var writeOf = new Dictionary<long, int>();
+        foreach (var i in ops)
+        {
+            if (table.Ops[i].Op.Kind == OpKind.Write) writeOf[table.Ops[i].Op.Value!.Value] = i;
+        }
         var sub = ops;
         for (var tries = 0; tries < 8; tries++)
         {
             var at = violation.At;
             var stuck = violation.Stuck;
-            sub = sub.Where(i => i != stuck && table.Return[i] < at).ToArray();
+            var done = sub.Where(i => i != stuck && table.Return[i] < at).ToHashSet();
+            foreach (var i in done.ToArray())
+            {
+                if (table.Ops[i].Result?.Value is { } v && writeOf.TryGetValue(v, out var w) && w != stuck) done.Add(w);
+            }
+            sub = done.Order().ToArray();
             (order, var earlier) = Analyze(table, sub, v0);
             if (earlier is null) break;
             violation = earlier;
