@@ -199,10 +199,11 @@ public class CheckerTests
         var result = LinearizabilityChecker.Check(h, CheckOptions.Sequential);
         result.Verdict.Should().Be(Verdict.Linearizable);
         result.Partitions.Should().Be(HistoryLimits.MaxPages);
-        // No search state is ever created here (the register fast path decides every page): only the phase checks can stop it.
+        // With no time at all, the checks between phases stop it before any partition starts.
         var stopped = LinearizabilityChecker.Check(h, CheckOptions.Sequential with { Budget = TimeSpan.Zero });
         stopped.Verdict.Should().Be(Verdict.Unknown);
         stopped.Message.Should().Contain("time budget");
+        stopped.StatesExplored.Should().Be(0);
     }
 
     [Theory]

@@ -68,7 +68,8 @@ public static class LinearizabilityChecker
             var visible = part.Visible is not { } seen ? initial
                 : StateSet.Distinct(initial.Select(s => s.Project(mm => seen.TryGetValue(familyOf(mm), out var pages) ? (true, pages) : (false, null))).ToList());
             WglSearch search;
-            if (options.RegisterFastPath && RegisterCheck.TryDecide(model, table, part.Ops, visible) is { } decided)
+            if (options.RegisterFastPath && !RegisterCheck.SearchIsCheap(table, part.Ops)
+                && RegisterCheck.TryDecide(model, table, part.Ops, visible) is { } decided)
             {
                 if (decided.Linearizable)
                 {
