@@ -117,6 +117,7 @@ public class CheckerTests
     [InlineData(WorkloadKind.ReadWrite)]
     [InlineData(WorkloadKind.Contended)]
     [InlineData(WorkloadKind.Mixed)]
+    [InlineData(WorkloadKind.DeviceMixed)]
     public void Generated_histories_are_linearizable(WorkloadKind kind)
     {
         for (var seed = 0; seed < 5; seed++)
@@ -137,6 +138,33 @@ public class CheckerTests
         result.Reason.Should().MatchRegex(@"^read of A:\d+ returned \{""value"":-1\}, but every allowed state gives");
         result.LongestPartial.Should().NotBeEmpty();
         result.LastLinearized!.Id.Should().Be(result.LongestPartial![^1]);
+    }
+
+    [Fact]
+    public void Device_mixed_history_splits_per_address_space_and_its_broken_variant_is_rejected()
+    {
+        var h = HistoryGenerator.Generate(WorkloadKind.DeviceMixed, 3000, 8, seed: 2);
+        var kinds = h.Events.Where(e => e.Op is not null).Select(e => e.Op!.Kind).ToHashSet();
+        kinds.Should().Contain([OpKind.MigrateToDevice, OpKind.MigrateToSystem, OpKind.DeviceWrite, OpKind.Fork, OpKind.Mprotect, OpKind.Munmap]);
+        var result = LinearizabilityChecker.Check(h, CheckOptions.Sequential);
+        result.Verdict.Should().Be(Verdict.Linearizable, result.Explain());
+        result.Partitions.Should().Be(4, "four address spaces, each forked: one partition each");
+
+        var broken = LinearizabilityChecker.Check(HistoryGenerator.Generate(WorkloadKind.DeviceMixed, 3000, 8, seed: 2, broken: true), CheckOptions.Sequential);
+        broken.Verdict.Should().Be(Verdict.NotLinearizable);
+        broken.FirstUnlinearizable!.Result.Should().Be(OpResult.OfValue(-1));
+    }
+
+    [Fact]
+    public void Generate_runner_knows_device_mixed_and_broken()
+    {
+        var output = new StringWriter();
+        GenerateRunner.Run(200, 4, "device-mixed", 1, null, output, new StringWriter(), broken: true).Should().Be(0);
+        var h = HistoryReader.Read(new StringReader(output.ToString()), "generated");
+        LinearizabilityChecker.Check(h, CheckOptions.Sequential).Verdict.Should().Be(Verdict.NotLinearizable);
+        var error = new StringWriter();
+        GenerateRunner.Run(10, 2, "nonsense", 1, null, new StringWriter(), error).Should().Be(2);
+        error.ToString().Should().Contain("device-mixed");
     }
 
     [Fact]
