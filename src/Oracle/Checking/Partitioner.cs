@@ -58,12 +58,14 @@ internal static class Partitioner
         {
             if (removal && op.Kind == OpKind.MigrateToDevice) deviceFamilies.Add(families.Find(op.Mm!));
         }
+        var live = new Dictionary<string, bool>();
         foreach (var rec in table.Ops)
         {
             var op = rec.Op;
             if (removal && op.Kind == OpKind.MigrateToDevice) deviceFamilies.Add(families.Find(op.Mm!));
             if (op.Mm is null) continue;
-            if (op.Kind is OpKind.Fork or OpKind.Exit || !liveEverywhere(op.Mm)) unstable.Add(families.Find(op.Mm));
+            if (!live.TryGetValue(op.Mm, out var isLive)) live[op.Mm] = isLive = liveEverywhere(op.Mm);
+            if (op.Kind is OpKind.Fork or OpKind.Exit || !isLive) unstable.Add(families.Find(op.Mm));
         }
 
         // Keys are small integers: 0 = device, 1 = iomem, then one per (family, page) and per (family, whole).
