@@ -11,13 +11,16 @@ public class CheckerTests
 {
     private static readonly Op MapA = new() { Kind = OpKind.Mmap, Mm = "A", Page = 0, Pages = 4, Prot = Prot.ReadWrite };
 
-    /// <summary>30 crashed writers (info: pending forever) and a read of a value nobody wrote: 2^30 subsets to rule out.</summary>
+    /// <summary>
+    /// 30 crashed writers (info: pending forever) and a read of a value nobody wrote: 2^30 subsets to rule out.
+    /// The writers repeat values, so the register fast path does not apply and the search must do it.
+    /// </summary>
     private static History.History Explosive()
     {
         var r = new HistoryRecorder(new HistoryHeader(1, null, null, null, [MapA]));
         for (var p = 0; p < 30; p++)
         {
-            var id = r.Invoke(p, new Op { Kind = OpKind.Write, Mm = "A", Page = 0, Value = p + 1 });
+            var id = r.Invoke(p, new Op { Kind = OpKind.Write, Mm = "A", Page = 0, Value = p % 3 + 1 });
             r.Complete(id, EventType.Info, null);
         }
         var read = r.Invoke(30, new Op { Kind = OpKind.Read, Mm = "A", Page = 0 });
@@ -47,6 +50,37 @@ public class CheckerTests
         var result = LinearizabilityChecker.Check(Explosive(), new CheckOptions(Parallel: false, MaxStates: 5000));
         result.Verdict.Should().Be(Verdict.Unknown);
         result.Message.Should().Contain("state budget");
+        // Where the search stood deepest: some crashed writes placed, stuck on the read of a value nobody wrote.
+        result.Deepest!.StuckOn!.Op.Kind.Should().Be(OpKind.Read);
+        result.Deepest.Ops.Should().NotBeEmpty().And.OnlyContain(o => o.Op.Kind == OpKind.Write);
+        result.LongestPartial.Should().Equal(result.Deepest.Ops.Select(o => o.Id));
+        result.Explain().Should().Contain("stuck on #30 p30 {\"op\":\"read\"");
+        CheckReport.ToJson(result).Should().Contain("\"stuckOn\"").And.Contain("\"longestPartial\"");
+    }
+
+    [Fact]
+    public void Memory_budget_yields_unknown_and_counts_bytes_not_entries()
+    {
+        var small = LinearizabilityChecker.Check(Explosive(), new CheckOptions(Parallel: false, MaxMemoryBytes: 1 << 20));
+        small.Verdict.Should().Be(Verdict.Unknown);
+        small.Message.Should().StartWith("memory budget of 1 MiB exhausted");
+        var larger = LinearizabilityChecker.Check(Explosive(), new CheckOptions(Parallel: false, MaxMemoryBytes: 4 << 20));
+        larger.StatesExplored.Should().BeGreaterThan(2 * small.StatesExplored);
+        // Entries of 30 crashed writes are far more than 72 bytes but not kilobytes each.
+        small.StatesExplored.Should().BeInRange(1000, 10_000);
+    }
+
+    [Theory]
+    [InlineData("--max-states", "0")]
+    [InlineData("--max-memory", "0")]
+    public void Runner_rejects_a_budget_below_one_in_one_line(string flag, string value)
+    {
+        var error = new StringWriter();
+        var code = flag == "--max-states"
+            ? CheckRunner.Run("unused.jsonl", false, null, new StringWriter(), error, maxStates: long.Parse(value))
+            : CheckRunner.Run("unused.jsonl", false, null, new StringWriter(), error, maxMemoryMiB: long.Parse(value));
+        code.Should().Be(CheckRunner.ExitMalformed);
+        error.ToString().TrimEnd().Should().NotContain("\n").And.Contain(flag);
     }
 
     [Fact]
@@ -59,6 +93,9 @@ public class CheckerTests
             var output = new StringWriter();
             CheckRunner.Run(path, json: true, timeoutSeconds: 0.3, output, new StringWriter()).Should().Be(3);
             output.ToString().Should().Contain("\"verdict\": \"unknown\"");
+            var bounded = new StringWriter();
+            CheckRunner.Run(path, json: false, timeoutSeconds: null, bounded, new StringWriter(), maxStates: 100).Should().Be(3);
+            bounded.ToString().Should().Contain("state budget of 100 exhausted").And.Contain("stuck on");
         }
         finally
         {
@@ -82,6 +119,7 @@ public class CheckerTests
     [InlineData(WorkloadKind.ReadWrite)]
     [InlineData(WorkloadKind.Contended)]
     [InlineData(WorkloadKind.Mixed)]
+    [InlineData(WorkloadKind.DeviceMixed)]
     public void Generated_histories_are_linearizable(WorkloadKind kind)
     {
         for (var seed = 0; seed < 5; seed++)
@@ -105,6 +143,33 @@ public class CheckerTests
     }
 
     [Fact]
+    public void Device_mixed_history_splits_per_address_space_and_its_broken_variant_is_rejected()
+    {
+        var h = HistoryGenerator.Generate(WorkloadKind.DeviceMixed, 3000, 8, seed: 2);
+        var kinds = h.Events.Where(e => e.Op is not null).Select(e => e.Op!.Kind).ToHashSet();
+        kinds.Should().Contain([OpKind.MigrateToDevice, OpKind.MigrateToSystem, OpKind.DeviceWrite, OpKind.Fork, OpKind.Mprotect, OpKind.Munmap]);
+        var result = LinearizabilityChecker.Check(h, CheckOptions.Sequential);
+        result.Verdict.Should().Be(Verdict.Linearizable, result.Explain());
+        result.Partitions.Should().Be(4, "four address spaces, each forked: one partition each");
+
+        var broken = LinearizabilityChecker.Check(HistoryGenerator.Generate(WorkloadKind.DeviceMixed, 3000, 8, seed: 2, broken: true), CheckOptions.Sequential);
+        broken.Verdict.Should().Be(Verdict.NotLinearizable);
+        broken.FirstUnlinearizable!.Result.Should().Be(OpResult.OfValue(-1));
+    }
+
+    [Fact]
+    public void Generate_runner_knows_device_mixed_and_broken()
+    {
+        var output = new StringWriter();
+        GenerateRunner.Run(200, 4, "device-mixed", 1, null, output, new StringWriter(), broken: true).Should().Be(0);
+        var h = HistoryReader.Read(new StringReader(output.ToString()), "generated");
+        LinearizabilityChecker.Check(h, CheckOptions.Sequential).Verdict.Should().Be(Verdict.NotLinearizable);
+        var error = new StringWriter();
+        GenerateRunner.Run(10, 2, "nonsense", 1, null, new StringWriter(), error).Should().Be(2);
+        error.ToString().Should().Contain("device-mixed");
+    }
+
+    [Fact]
     public void Evidence_names_the_longest_partial_linearization_in_order()
     {
         var r = new HistoryRecorder(new HistoryHeader(1, null, null, null, [MapA]));
@@ -119,6 +184,8 @@ public class CheckerTests
         result.LongestPartial.Should().Equal(w1, w2);
         result.FirstUnlinearizable!.Id.Should().Be(rd);
         result.LastLinearized!.Id.Should().Be(w2);
+        result.Deepest!.StuckOn!.Id.Should().Be(rd);
+        result.Deepest.Ops.Select(o => o.Id).Should().Equal(w1, w2);
         result.Reason.Should().Be("read of A:0 returned {\"value\":1}, but every allowed state gives {\"value\":2}");
     }
 
@@ -140,6 +207,49 @@ public class CheckerTests
             new(EventType.Ok, 0, 0, null, OpResult.OfValue(0)),
         };
         LinearizabilityChecker.Check(new History.History(HistoryHeader.Empty, twice)).Message.Should().Contain("second completion");
+    }
+
+    /// <summary>4096 mapped pages and a read and a write on each: thousands of one-page partitions of one large state.</summary>
+    private static History.History Wide()
+    {
+        var r = new HistoryRecorder(new HistoryHeader(1, null, null, null,
+            [new Op { Kind = OpKind.Mmap, Mm = "A", Page = 0, Pages = HistoryLimits.MaxPages, Prot = Prot.ReadWrite }]));
+        for (var p = 0; p < HistoryLimits.MaxPages; p++)
+        {
+            r.Ok(r.Invoke(0, new Op { Kind = OpKind.Write, Mm = "A", Page = p, Value = p + 1 }), OpResult.Success);
+            r.Ok(r.Invoke(1, new Op { Kind = OpKind.Read, Mm = "A", Page = p }), OpResult.OfValue(p + 1));
+        }
+        return r.ToHistory();
+    }
+
+    [Fact]
+    public void Many_pages_at_the_limit_are_decided_and_an_exhausted_budget_stops_every_phase()
+    {
+        var h = Wide();
+        var result = LinearizabilityChecker.Check(h, CheckOptions.Sequential);
+        result.Verdict.Should().Be(Verdict.Linearizable);
+        result.Partitions.Should().Be(HistoryLimits.MaxPages);
+        // With no time at all, the checks between phases stop it before any partition starts.
+        var stopped = LinearizabilityChecker.Check(h, CheckOptions.Sequential with { Budget = TimeSpan.Zero });
+        stopped.Verdict.Should().Be(Verdict.Unknown);
+        stopped.Message.Should().Contain("time budget");
+        stopped.StatesExplored.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(0, 100_000)]
+    [InlineData(4000, 97)]
+    [InlineData(int.MaxValue, 1)]
+    public void Pages_beyond_the_limit_are_malformed_before_anything_is_built(int page, int pages)
+    {
+        var r = new HistoryRecorder(new HistoryHeader(1, null, null, null, []));
+        r.Ok(r.Invoke(0, new Op { Kind = OpKind.Mmap, Mm = "A", Page = page, Pages = pages, Prot = Prot.ReadWrite }), OpResult.Success);
+        var result = LinearizabilityChecker.Check(r.ToHistory(), CheckOptions.Sequential);
+        result.Verdict.Should().Be(Verdict.Malformed);
+        result.Message.Should().Be($"event 0 (id 0): pages [{page}, {(long)page + pages}) exceed the address-space limit of 4096 pages");
+
+        var setup = new HistoryHeader(1, null, null, null, [new Op { Kind = OpKind.Mmap, Mm = "A", Page = page, Pages = pages, Prot = Prot.ReadWrite }]);
+        LinearizabilityChecker.Check(new History.History(setup, []), CheckOptions.Sequential).Message.Should().StartWith("setup[0]: pages");
     }
 
     [Fact]

@@ -26,4 +26,7 @@ public sealed record ExploreResult(
     /// ended before the final ops and end checks, so "no bug" says nothing about their end.
     /// </summary>
     public int StepBoundHits { get; init; }
+
+    /// <summary>Iterations whose linearizability check ran out of its budget (counted as no finding).</summary>
+    public int UndecidedChecks { get; init; }
 }

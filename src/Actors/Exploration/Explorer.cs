@@ -52,12 +52,14 @@ public sealed class Explorer(ILogger? logger = null)
         var total = 0;
         long steps = 0;
         var boundHits = 0;
+        var undecided = 0;
         var seed = o.Seed;
         while (total < o.Iterations)
         {
             var run = o with { Seed = seed, Iterations = o.Iterations - total };
-            var (iterations, report, trace) = RunEngine(plan, run, total, watch);
+            var (iterations, report, trace, undecidedChecks) = RunEngine(plan, run, total, watch);
             total += iterations;
+            undecided += undecidedChecks;
             steps += (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps;
             boundHits += report.MaxFairStepsHitInFairTests + report.MaxUnfairStepsHitInUnfairTests;
             if (report.NumOfFoundBugs == 0)
@@ -93,16 +95,16 @@ public sealed class Explorer(ILogger? logger = null)
             log.LogWarning("{Scenario} on {Variant}: {Category} after {Iterations} iterations ({Elapsed} ms): {Message}",
                 name, plan.Variant.Name, category, total, watch.ElapsedMilliseconds, message);
             return new ExploreResult(name, plan.Variant.Name, o.Strategy, seed, true, category, message, total,
-                watch.ElapsedMilliseconds, path, steps) { Ignored = ignored, BundleError = bundleError, BundleJson = bundleJson, StepBoundHits = boundHits };
+                watch.ElapsedMilliseconds, path, steps) { Ignored = ignored, BundleError = bundleError, BundleJson = bundleJson, StepBoundHits = boundHits, UndecidedChecks = undecided };
         }
         log.LogInformation("{Scenario} on {Variant}: no bug in {Iterations} iterations ({Elapsed} ms)",
             name, plan.Variant.Name, total, watch.ElapsedMilliseconds);
         return new ExploreResult(name, plan.Variant.Name, o.Strategy, o.Seed, false, null, null, total,
-            watch.ElapsedMilliseconds, null, steps) { Ignored = ignored, StepBoundHits = boundHits };
+            watch.ElapsedMilliseconds, null, steps) { Ignored = ignored, StepBoundHits = boundHits, UndecidedChecks = undecided };
     }
 
-    /// <summary>One TestingEngine run; returns the iterations it ran, its report and its reproducible trace.</summary>
-    private (int Iterations, TestReport Report, string Trace) RunEngine(ScenarioPlan plan, ExploreOptions o, int before, Stopwatch watch)
+    /// <summary>One TestingEngine run; returns the iterations it ran, its report, its reproducible trace and its undecided checks.</summary>
+    private (int Iterations, TestReport Report, string Trace, int Undecided) RunEngine(ScenarioPlan plan, ExploreOptions o, int before, Stopwatch watch)
     {
         var capture = new IterationCapture();
         var lastLog = watch.Elapsed;
@@ -119,6 +121,6 @@ public sealed class Explorer(ILogger? logger = null)
             }
         });
         engine.Run();
-        return (iterations, engine.TestReport, engine.TestReport.NumOfFoundBugs > 0 ? engine.ReproducibleTrace : "");
+        return (iterations, engine.TestReport, engine.TestReport.NumOfFoundBugs > 0 ? engine.ReproducibleTrace : "", capture.UndecidedChecks);
     }
 }

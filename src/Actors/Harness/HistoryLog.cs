@@ -33,15 +33,23 @@ public sealed class HistoryLog(ScenarioPlan plan)
             recorder.Ok(id, result);
     }
 
-    /// <summary>Per-iteration budget of the checker; undecided within it counts as no finding.</summary>
-    public static readonly TimeSpan CheckBudget = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Per-iteration budget of the checker: bytes of memo and states (estimated), not time, so whether a check
+    /// is decided does not depend on the machine's speed or load. An undecided check is no finding, but is
+    /// counted (<see cref="Undecided"/>, <c>IterationCapture.UndecidedChecks</c>) and reported by explore.
+    /// </summary>
+    public const long CheckMemoryBytes = 64L << 20;
+
+    /// <summary>Set by <see cref="Check"/> when the checker ran out of its budget (verdict unknown).</summary>
+    public bool Undecided { get; private set; }
 
     public History ToHistory() => recorder.ToHistory();
 
     /// <summary>Null when the history is linearizable (or undecided within the budget), else the violation message.</summary>
-    public string? Check()
+    public string? Check(long maxMemoryBytes = CheckMemoryBytes)
     {
-        var result = LinearizabilityChecker.Check(ToHistory(), CheckOptions.Sequential with { Budget = CheckBudget });
+        var result = LinearizabilityChecker.Check(ToHistory(), CheckOptions.Sequential with { MaxMemoryBytes = maxMemoryBytes });
+        Undecided = result.Verdict == Verdict.Unknown;
         var explanation = result.Explain().Replace(Environment.NewLine, "; ", StringComparison.Ordinal);
         return result.Verdict switch
         {

@@ -58,8 +58,13 @@ public sealed class IterationCapture
     public HistoryLog? History { get; private set; }
     public int Iterations { get; private set; }
 
+    /// <summary>Iterations so far whose history check ran out of its budget (no finding, but not a verdict either).</summary>
+    public int UndecidedChecks => _undecidedBefore + (History?.Undecided == true ? 1 : 0);
+    private int _undecidedBefore;
+
     internal void Begin(KernelWorld world, HistoryLog history)
     {
+        if (History?.Undecided == true) _undecidedBefore++;
         World = world;
         History = history;
         Iterations++;

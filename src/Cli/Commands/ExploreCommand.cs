@@ -117,6 +117,8 @@ internal static class ExploreCommand
                 w.WriteLine($"  ignored: {m}");
             if (r.StepBoundHits > 0)
                 w.WriteLine($"  note: {r.StepBoundHits} iteration(s) stopped at the step bound before their end checks (raise --max-steps)");
+            if (r.UndecidedChecks > 0)
+                w.WriteLine($"  undecided: the history check of {r.UndecidedChecks} iteration(s) ran out of its budget (counted as no finding)");
         }
     }
 
@@ -138,6 +140,7 @@ internal static class ExploreCommand
             ["bundleJson"] = r.BundleJson,
             ["ignored"] = r.Ignored,
             ["stepBoundHits"] = r.StepBoundHits,
+            ["undecidedChecks"] = r.UndecidedChecks,
         });
         w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));
     }

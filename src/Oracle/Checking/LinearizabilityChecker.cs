@@ -13,6 +13,9 @@ namespace Hmm.Spec.Oracle.Checking;
 /// </summary>
 public static class LinearizabilityChecker
 {
+    /// <summary>States the search may spend on evidence for a violation the register fast path found.</summary>
+    private const long EvidenceStates = 2_000;
+
     public static CheckResult Check(History.History history, CheckOptions? options = null)
     {
         options ??= CheckOptions.Default;
@@ -27,6 +30,17 @@ public static class LinearizabilityChecker
             return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: e.Message);
         }
 
+        for (var i = 0; i < history.Header.Setup.Count; i++)
+        {
+            if (HistoryLimits.Problem(history.Header.Setup[i]) is { } problem)
+                return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
+        }
+        for (var i = 0; i < history.Events.Count; i++)
+        {
+            if (history.Events[i].Op is { } op && HistoryLimits.Problem(op) is { } problem)
+                return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: $"event {i} (id {history.Events[i].Id}): {problem}");
+        }
+        var budget = new SearchBudget(options, clock);
         var recorded = OpTable.From(history.Events);
         var maxPages = 1;
         foreach (var o in recorded.Ops) maxPages = Math.Max(maxPages, o.Op.Pages ?? 1);
@@ -40,19 +54,45 @@ public static class LinearizabilityChecker
                 return new CheckResult(Verdict.Malformed, recorded.Ops.Length, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
         }
         var initial = model.Initial(history.Header.Setup);
-        var (partitions, familyOf) = Partitioner.Split(table, history.Header.Setup);
-        var outcomes = new (WglSearch.Outcome Outcome, WglSearch Search)?[partitions.Count];
-        long states = 0;
+        if (budget.Exhausted(CancellationToken.None)) return Undecided(recorded, 0, budget, clock, null);
+        var (partitions, familyOf) = options.Partition
+            ? Partitioner.Split(table, history.Header.Setup, mm => initial.All(s => s.TryGetLive(mm, out _)))
+            : (Partitioner.Partition.Whole(table), mm => mm);
+        var outcomes = new (WglSearch.Outcome Outcome, Func<PartialLinearization> Evidence)?[partitions.Count];
         using var stop = new CancellationTokenSource();
 
         void Run(int p)
         {
+            // Every phase honours the budget: a partition not started when it ran out stays undecided.
+            if (budget.Exhausted(stop.Token)) return;
             var part = partitions[p];
-            var search = new WglSearch(model, table, part.Ops);
             // Each partition sees only its part of the state: smaller states, cheaper steps and memo.
-            var visible = StateSet.Distinct(initial.Select(s => s.Project(mm => part.Visible.TryGetValue(familyOf(mm), out var pages) ? (true, pages) : (false, null))).ToList());
-            var outcome = search.Run(visible, clock, options.Budget, options.MaxStates, stop.Token, ref states);
-            outcomes[p] = (outcome, search);
+            var visible = part.Visible is not { } seen ? initial
+                : StateSet.Distinct(initial.Select(s => s.Project(mm => seen.TryGetValue(familyOf(mm), out var pages) ? (true, pages) : (false, null))).ToList());
+            WglSearch search;
+            if (options.RegisterFastPath && !RegisterCheck.SearchIsCheap(table, part.Ops)
+                && RegisterCheck.TryDecide(model, table, part.Ops, visible) is { } decided)
+            {
+                if (decided.Linearizable)
+                {
+                    outcomes[p] = (WglSearch.Outcome.Linearizable, () => new PartialLinearization([], null, null));
+                    return;
+                }
+                stop.Cancel();
+                // The search's evidence reads best (the op a sequential run first refuses); it is affordable
+                // when the violation is found quickly, and the zones' own evidence stands in otherwise.
+                search = new WglSearch(model, table, part.Ops);
+                var evidenceBudget = new SearchBudget(options with { MaxStates = EvidenceStates }, clock);
+                var found = search.Run(visible, evidenceBudget, CancellationToken.None);
+                budget.AddStates(evidenceBudget.States);
+                outcomes[p] = found == WglSearch.Outcome.NotLinearizable
+                    ? (found, search.Evidence)
+                    : (WglSearch.Outcome.NotLinearizable, () => decided.Evidence!);
+                return;
+            }
+            search = new WglSearch(model, table, part.Ops);
+            var outcome = search.Run(visible, budget, stop.Token);
+            outcomes[p] = (outcome, search.Evidence);
             if (outcome == WglSearch.Outcome.NotLinearizable) stop.Cancel();
         }
 
@@ -72,18 +112,20 @@ public static class LinearizabilityChecker
         var failed = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.NotLinearizable);
         if (failed is { } f)
         {
-            var (blocked, reason, longest) = f.Search.Evidence();
-            return new CheckResult(Verdict.NotLinearizable, recorded.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed,
-                FirstUnlinearizable: blocked, Reason: reason, LastLinearized: longest.LastOrDefault(),
-                LongestPartial: longest.Select(o => o.Id).ToArray());
+            var deepest = f.Evidence();
+            return new CheckResult(Verdict.NotLinearizable, recorded.Ops.Length, partitions.Count, budget.States, clock.Elapsed,
+                FirstUnlinearizable: deepest.StuckOn, Reason: deepest.Reason, LastLinearized: deepest.Ops.LastOrDefault(),
+                LongestPartial: deepest.Ops.Select(o => o.Id).ToArray(), Deepest: deepest);
         }
         if (outcomes.Any(o => o is null || o.Value.Outcome == WglSearch.Outcome.OutOfBudget))
         {
-            var why = Interlocked.Read(ref states) > options.MaxStates
-                ? $"state budget of {options.MaxStates} exhausted"
-                : $"time budget of {options.Budget?.TotalSeconds:0.###} s exhausted";
-            return new CheckResult(Verdict.Unknown, recorded.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed, Message: why);
+            var deepest = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.OutOfBudget)?.Evidence();
+            return Undecided(recorded, partitions.Count, budget, clock, deepest);
         }
-        return new CheckResult(Verdict.Linearizable, recorded.Ops.Length, partitions.Count, Interlocked.Read(ref states), clock.Elapsed);
+        return new CheckResult(Verdict.Linearizable, recorded.Ops.Length, partitions.Count, budget.States, clock.Elapsed);
     }
+
+    private static CheckResult Undecided(OpTable table, int partitions, SearchBudget budget, Stopwatch clock, PartialLinearization? deepest) =>
+        new(Verdict.Unknown, table.Ops.Length, partitions, budget.States, clock.Elapsed, Message: budget.Why(),
+            LongestPartial: deepest?.Ops.Select(o => o.Id).ToArray(), Deepest: deepest);
 }

@@ -7,21 +7,37 @@ namespace Hmm.Spec.Oracle.Checking;
 /// so each can be checked alone. The state is a product over (address-space family, page) — a family being
 /// the address spaces linked by fork — plus the device (residency, removal) and the iomem resource map.
 /// An op's footprint is the set of parts it reads or writes; partitions are the connected components.
-/// Whole-address-space ops (mmap, munmap, mprotect, madvise, fork, exit, smaps) touch every page of the family.
-/// A memfd file is one more part: an mmap of it joins its family to the file, and ftruncate touches the file
-/// (so every family that maps it, in the setup or later).
+/// The rules (docs/reference-model.md, "Partitioning"):
+/// <list type="bullet">
+/// <item>fork, exit and smaps touch every page of the family; so do mmap, munmap, mprotect and madvise unless
+/// the family is stable (no fork or exit among the events, every address space its events name live in every
+/// initial state): then an address space's existence never changes and those four touch only their range;</item>
+/// <item>the device is a part only when the events contain <c>device_remove</c> (the only op that changes it; the
+/// reference has no device capacity): then device accesses, migrations and every op of a family that may hold
+/// device pages join it, and removal joins iomem. Otherwise the device is a constant every partition sees;</item>
+/// <item>a migration or range op joins the pages of its range (it is atomic over them);</item>
+/// <item>a memfd file is one more part: an mmap of it joins its family to the file, and ftruncate touches the
+/// file (so every family that maps it, in the setup or later).</item>
+/// </list>
 /// </summary>
 internal static class Partitioner
 {
     /// <summary>
     /// One partition: its ops, and the part of the state they can see: per family, the page indexes they
-    /// touch, or null for the whole family.
+    /// touch, or null for the whole family; a null <see cref="Visible"/> sees the whole state.
     /// </summary>
-    internal sealed record Partition(int[] Ops, Dictionary<string, HashSet<int>?> Visible);
+    internal sealed record Partition(int[] Ops, Dictionary<string, HashSet<int>?>? Visible)
+    {
+        /// <summary>Every op in one partition that sees everything: the unpartitioned search.</summary>
+        public static List<Partition> Whole(OpTable table) => [new Partition(Enumerable.Range(0, table.Ops.Length).ToArray(), null)];
+    }
 
     private const int Whole = -1;
 
-    public static (List<Partition> Partitions, Func<string, string> FamilyOf) Split(OpTable table, IReadOnlyList<Op> setup)
+    /// <summary>The partitions of <paramref name="table"/>'s ops; <paramref name="liveEverywhere"/> tells whether an
+    /// address space is live in every initial state (after <paramref name="setup"/>).</summary>
+    public static (List<Partition> Partitions, Func<string, string> FamilyOf) Split(OpTable table, IReadOnlyList<Op> setup,
+        Func<string, bool> liveEverywhere)
     {
         var families = new UnionFind<string>();
         foreach (var op in setup)
@@ -32,11 +48,24 @@ internal static class Partitioner
         {
             if (rec.Op.Kind == OpKind.Fork) families.Union(rec.Op.Mm!, rec.Op.Child!);
         }
-        // Families whose pages may be device-resident: their accesses also depend on device_remove.
+        // The device changes only by device_remove. With one among the events, families whose pages may be
+        // device-resident depend on it; without one, device state is the same constant in every partition.
+        var removal = table.Ops.Any(o => o.Op.Kind == OpKind.DeviceRemove);
         var deviceFamilies = new HashSet<string>();
-        foreach (var op in setup.Concat(table.Ops.Select(o => o.Op)))
+        // Families whose address spaces may appear, exit or be forked during the history.
+        var unstable = new HashSet<string>();
+        foreach (var op in setup)
         {
-            if (op.Kind == OpKind.MigrateToDevice) deviceFamilies.Add(families.Find(op.Mm!));
+            if (removal && op.Kind == OpKind.MigrateToDevice) deviceFamilies.Add(families.Find(op.Mm!));
+        }
+        var live = new Dictionary<string, bool>();
+        foreach (var rec in table.Ops)
+        {
+            var op = rec.Op;
+            if (removal && op.Kind == OpKind.MigrateToDevice) deviceFamilies.Add(families.Find(op.Mm!));
+            if (op.Mm is null) continue;
+            if (!live.TryGetValue(op.Mm, out var isLive)) live[op.Mm] = isLive = liveEverywhere(op.Mm);
+            if (op.Kind is OpKind.Fork or OpKind.Exit || !isLive) unstable.Add(families.Find(op.Mm));
         }
 
         // Keys are small integers: 0 = device, 1 = iomem, then one per (family, page) and per (family, whole).
@@ -114,13 +143,23 @@ internal static class Partitioner
                 }
                 case OpKind.DeviceRead or OpKind.DeviceWrite:
                     first = Key(FamilyOf(op.Mm!), op.Page!.Value);
-                    uf.Union(first, device);
+                    if (removal) uf.Union(first, device);
                     break;
                 case OpKind.MigrateToDevice or OpKind.MigrateToSystem:
                 {
                     var f = FamilyOf(op.Mm!);
-                    first = device;
-                    for (var p = op.Page!.Value; p < op.Page.Value + (op.Pages ?? 1); p++) uf.Union(Key(f, p), device);
+                    first = Key(f, op.Page!.Value);
+                    for (var p = op.Page.Value + 1; p < op.Page.Value + (op.Pages ?? 1); p++) uf.Union(Key(f, p), first);
+                    if (removal) uf.Union(first, device);
+                    break;
+                }
+                case OpKind.Mmap or OpKind.Munmap or OpKind.Mprotect or OpKind.MadviseDontneed
+                    when op.File is null && !unstable.Contains(FamilyOf(op.Mm!)):
+                {
+                    var f = FamilyOf(op.Mm!);
+                    first = Key(f, op.Page!.Value);
+                    for (var p = op.Page.Value + 1; p < op.Page.Value + (op.Pages ?? 1); p++) uf.Union(Key(f, p), first);
+                    if (OnDevice(f)) uf.Union(first, device);
                     break;
                 }
                 default:

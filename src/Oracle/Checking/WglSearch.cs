@@ -108,8 +108,7 @@ internal sealed class WglSearch
         return e;
     }
 
-    public Outcome Run(IReadOnlyList<RefState> initial, Stopwatch clock, TimeSpan? budget, long maxStates,
-        CancellationToken cancel, ref long sharedStates)
+    public Outcome Run(IReadOnlyList<RefState> initial, SearchBudget budget, CancellationToken cancel)
     {
         var cache = new HashSet<MemoKey>();
         var stack = new Stack<(int Call, StateSet State, Cons? Path)>();
@@ -122,11 +121,10 @@ internal sealed class WglSearch
 
         while (entry != End)
         {
-            if ((++iterations & 0x3FF) == 0)
+            if ((++iterations & 0x3FF) == 0 && budget.Exhausted(cancel))
             {
-                if (cancel.IsCancellationRequested) return Outcome.OutOfBudget;
-                if (budget is { } b && clock.Elapsed > b) return Outcome.OutOfBudget;
-                if (Interlocked.Read(ref sharedStates) > maxStates) return Outcome.OutOfBudget;
+                NoteDepth(stack.Count, path, state, FirstReturn());
+                return Outcome.OutOfBudget;
             }
             var opIndex = entry >> 1;
             var op = _ops[opIndex];
@@ -142,10 +140,11 @@ internal sealed class WglSearch
                         ? state
                         : new StateSet(successors);
                     Set(opIndex, true);
-                    if (cache.Add(new MemoKey(_low, Extras(), next)))
+                    var extras = Extras();
+                    if (cache.Add(new MemoKey(_low, extras, next)))
                     {
                         StatesExplored++;
-                        Interlocked.Increment(ref sharedStates);
+                        budget.Spend(SearchBudget.EntryBytes(extras.Length, ReferenceEquals(next, state) ? null : next));
                         stack.Push((entry, state, path));
                         state = next;
                         path = new Cons(opIndex, path);
@@ -161,13 +160,7 @@ internal sealed class WglSearch
 
             // A return entry: its op was not linearized before it returned.
             if (opIndex >= _determinate) return Outcome.Linearizable;  // only indeterminate ops remain
-            if (stack.Count > _bestDepth)
-            {
-                _bestDepth = stack.Count;
-                _bestPath = path;
-                _bestState = state;
-                _bestBlocked = opIndex;
-            }
+            NoteDepth(stack.Count, path, state, opIndex);
             if (stack.Count == 0) return Outcome.NotLinearizable;
             var (call, previous, previousPath) = stack.Pop();
             Set(call >> 1, false);
@@ -179,15 +172,37 @@ internal sealed class WglSearch
         return Outcome.Linearizable;
     }
 
-    /// <summary>The evidence of a failed search: blocked op, the model's reason, and the longest partial linearization.</summary>
-    public (OpRecord Blocked, string Reason, IReadOnlyList<OpRecord> Longest) Evidence()
+    private void NoteDepth(int depth, Cons? path, StateSet state, int blocked)
+    {
+        if (depth <= _bestDepth) return;
+        _bestDepth = depth;
+        _bestPath = path;
+        _bestState = state;
+        _bestBlocked = blocked;
+    }
+
+    /// <summary>The op of the earliest return entry still in the list (the next deadline), or -1.</summary>
+    private int FirstReturn()
+    {
+        for (var e = _next[Head]; e != End; e = _next[e])
+        {
+            if ((e & 1) == 1) return e >> 1 < _determinate ? e >> 1 : -1;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// The deepest point reached: the partial linearization there, the op whose return blocked it (null if
+    /// none), and the model's reason for refusing that op there.
+    /// </summary>
+    public PartialLinearization Evidence()
     {
         var longest = new List<OpRecord>();
         for (var c = _bestPath; c is not null; c = c.Prev) longest.Add(_ops[c.Op]);
         longest.Reverse();
+        if (_bestBlocked < 0 || _bestState is null) return new PartialLinearization(longest, null, null);
         var blocked = _ops[_bestBlocked];
-        var reason = _model.Explain(_bestState!.States, blocked.Op, blocked.Result);
-        return (blocked, reason, longest);
+        return new PartialLinearization(longest, blocked, _model.Explain(_bestState.States, blocked.Op, blocked.Result));
     }
 
     private void Set(int op, bool on)

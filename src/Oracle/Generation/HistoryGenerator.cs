@@ -14,6 +14,11 @@ public enum WorkloadKind
     Mixed,
     /// <summary>Like <see cref="ReadWrite"/>, with one read result corrupted halfway: not linearizable.</summary>
     Broken,
+    /// <summary>
+    /// Several address spaces, each driven by its own two processes (threads of one program): reads, writes,
+    /// device reads and writes, migration both ways, mprotect, munmap, mmap, fork and exit of children.
+    /// </summary>
+    DeviceMixed,
 }
 
 /// <summary>
@@ -33,13 +38,20 @@ public static class HistoryGenerator
             case "contended": kind = WorkloadKind.Contended; return true;
             case "mixed": kind = WorkloadKind.Mixed; return true;
             case "broken": kind = WorkloadKind.Broken; return true;
+            case "device-mixed": kind = WorkloadKind.DeviceMixed; return true;
             default: kind = default; return false;
         }
     }
 
-    public static History.History Generate(WorkloadKind kind, int ops, int processes, int seed)
+    /// <summary>A history of <paramref name="kind"/>; <paramref name="broken"/>: one read completed halfway through gets a value nobody wrote.</summary>
+    public static History.History Generate(WorkloadKind kind, int ops, int processes, int seed, bool broken = false)
     {
         var rng = new Random(seed);
+        if (kind == WorkloadKind.DeviceMixed)
+        {
+            var h = DeviceMixed(ops, processes, rng);
+            return broken ? CorruptOneRead(h) : h;
+        }
         var pages = kind == WorkloadKind.Contended ? 1 : kind == WorkloadKind.Mixed ? 16 : 64;
         var setup = new List<Op> { new() { Kind = OpKind.Mmap, Mm = "A", Page = 0, Pages = pages, Prot = Prot.ReadWrite } };
         long counter = 0;
@@ -50,7 +62,7 @@ public static class HistoryGenerator
                 : new Op { Kind = OpKind.Write, Mm = "A", Page = rng.Next(pages), Value = ++counter };
         var header = new HistoryHeader(HistoryHeader.CurrentVersion, null, null, Machine, setup);
         var history = Run(header, new SimulatedSystem(), processes, next, ops, rng);
-        return kind == WorkloadKind.Broken ? CorruptOneRead(history) : history;
+        return kind == WorkloadKind.Broken || broken ? CorruptOneRead(history) : history;
     }
 
     /// <summary>
@@ -133,6 +145,62 @@ public static class HistoryGenerator
                     return new Op { Kind = OpKind.Read, Mm = mm, Page = page };
             }
         };
+    }
+
+    /// <summary>
+    /// <see cref="WorkloadKind.DeviceMixed"/>: address spaces R0, R1, ... (one per two processes, 16 pages each,
+    /// half of them written and migrated to the device in the setup); process p works on family p / 2: its root
+    /// and the children forked from it (at most two live at a time).
+    /// </summary>
+    private static History.History DeviceMixed(int ops, int processes, Random rng)
+    {
+        const int pages = 16;
+        var families = Math.Max(1, (processes + 1) / 2);
+        var setup = new List<Op>();
+        long counter = 0;
+        var live = new List<string>[families];
+        for (var f = 0; f < families; f++)
+        {
+            var root = $"R{f}";
+            live[f] = [root];
+            setup.Add(new Op { Kind = OpKind.Mmap, Mm = root, Page = 0, Pages = pages, Prot = Prot.ReadWrite });
+            for (var p = 0; p < pages; p += 2) setup.Add(new Op { Kind = OpKind.Write, Mm = root, Page = p, Value = ++counter });
+            setup.Add(new Op { Kind = OpKind.MigrateToDevice, Mm = root, Page = 0, Pages = pages / 2 });
+        }
+        var children = new int[families];
+        Op? Next(int process)
+        {
+            var f = process / 2 % families;
+            var mms = live[f];
+            var mm = mms[rng.Next(mms.Count)];
+            var page = rng.Next(pages);
+            var range = 1 + rng.Next(Math.Min(4, pages - page));
+            switch (rng.Next(100))
+            {
+                case < 28: return new Op { Kind = OpKind.Read, Mm = mm, Page = page };
+                case < 54: return new Op { Kind = OpKind.Write, Mm = mm, Page = page, Value = ++counter };
+                case < 58: return new Op { Kind = OpKind.DeviceRead, Mm = mm, Page = page };
+                case < 62: return new Op { Kind = OpKind.DeviceWrite, Mm = mm, Page = page, Value = ++counter };
+                case < 72: return new Op { Kind = OpKind.MigrateToDevice, Mm = mm, Page = page, Pages = range };
+                case < 80: return new Op { Kind = OpKind.MigrateToSystem, Mm = mm, Page = page, Pages = range };
+                case < 86: return new Op { Kind = OpKind.Mprotect, Mm = mm, Page = page, Pages = 1, Prot = rng.Next(3) == 0 ? Prot.Read : Prot.ReadWrite };
+                case < 90: return new Op { Kind = OpKind.Munmap, Mm = mm, Page = page, Pages = 1 };
+                case < 95: return new Op { Kind = OpKind.Mmap, Mm = mm, Page = page, Pages = 1, Prot = Prot.ReadWrite };
+                case < 97 when mms.Count < 3:
+                {
+                    var child = $"R{f}.{++children[f]}";
+                    mms.Add(child);
+                    return new Op { Kind = OpKind.Fork, Mm = mm, Child = child };
+                }
+                case < 99 when mm != $"R{f}":
+                    mms.Remove(mm);
+                    return new Op { Kind = OpKind.Exit, Mm = mm };
+                default:
+                    return new Op { Kind = OpKind.Read, Mm = mm, Page = page };
+            }
+        }
+        var header = new HistoryHeader(HistoryHeader.CurrentVersion, null, null, Machine, setup);
+        return Run(header, new SimulatedSystem(), processes, Next, ops, rng);
     }
 
     /// <summary>Replaces the result of the read completed halfway through with a value nobody wrote.</summary>

@@ -41,6 +41,7 @@ public sealed class SimulatedSystem(SimBug bugs = SimBug.None)
 
     private readonly Dictionary<string, Dictionary<int, Mapping>> _mms = new();
     private readonly HashSet<string> _exited = new();
+    private bool _deviceGone;
 
     public IEnumerable<string> LiveMms => _mms.Keys.Where(k => !_exited.Contains(k));
     public bool Exists(string mm) => _mms.ContainsKey(mm);
@@ -58,6 +59,7 @@ public sealed class SimulatedSystem(SimBug bugs = SimBug.None)
         OpKind.Exit => Exit(op),
         OpKind.MigrateToDevice => Migrate(op, toDevice: true),
         OpKind.MigrateToSystem => Migrate(op, toDevice: false),
+        OpKind.DeviceRemove => DeviceRemove(),
         _ => throw new NotSupportedException($"the simulated system does not implement {op.Kind.WireName()}"),
     };
 
@@ -171,9 +173,23 @@ public sealed class SimulatedSystem(SimBug bugs = SimBug.None)
         return OpResult.Success;
     }
 
+    /// <summary>Evicts every device page back to system memory; later migrations to the device move nothing.</summary>
+    private OpResult DeviceRemove()
+    {
+        foreach (var m in _mms.Values)
+        {
+            foreach (var map in m.Values)
+            {
+                if (map.Frame is not null) map.Frame.OnDevice = false;
+            }
+        }
+        _deviceGone = true;
+        return OpResult.Success;
+    }
+
     private OpResult Migrate(Op op, bool toDevice)
     {
-        if (Live(op.Mm) is not { } m) return OpResult.OfMigrated(0);
+        if (Live(op.Mm) is not { } m || toDevice && _deviceGone) return OpResult.OfMigrated(0);
         var moved = 0;
         for (var p = op.Page!.Value; p < op.Page.Value + (op.Pages ?? 1); p++)
         {

@@ -220,35 +220,49 @@ public sealed class RefState : IEquatable<RefState>
     /// </summary>
     public RefState Project(Func<string, (bool Visible, HashSet<int>? Pages)> visibility)
     {
+        // Linear in what the partition sees (a page set is looked up, not filtered page by page): a history with
+        // thousands of pages has thousands of one-page partitions, each projected from the same large state.
         var mms = SortedArrayMap<string, MmState>.Empty;
         var used = new Dictionary<int, int>();
         foreach (var (name, m) in Mms)
         {
             var (visible, only) = visibility(name);
             if (!visible) continue;
-            var pages = m.Pages;
-            if (only is not null)
-            {
-                foreach (var (p, _) in m.Pages)
-                {
-                    if (!only.Contains(p)) pages = pages.Remove(p);
-                }
-            }
+            var pages = only is null ? m.Pages : Only(m.Pages, only);
             foreach (var pm in pages.Values)
             {
                 if (pm.Kind == MapKind.Private && pm.Slot > 0) used[pm.Slot] = used.GetValueOrDefault(pm.Slot) + 1;
             }
             mms = mms.SetItem(name, ReferenceEquals(pages, m.Pages) ? m : new MmState(m.Exited, pages));
         }
-        var frames = SortedArrayMap<int, Frame>.Empty;
-        foreach (var (id, f) in Frames)
-        {
-            if (used.TryGetValue(id, out var count)) frames = frames.SetItem(id, f with { MapCount = count });
-        }
-        var projected = With(mms: mms, frames: frames);
+        var ids = used.Keys.ToArray();
+        Array.Sort(ids);
+        var kept = new Frame[ids.Length];
+        for (var i = 0; i < ids.Length; i++) kept[i] = Frames[ids[i]] with { MapCount = used[ids[i]] };
+        var projected = With(mms: mms, frames: SortedArrayMap<int, Frame>.FromSorted(ids, kept));
         return new RefState(projected.Mms, projected.Frames, Shm, Hotplugged, DeviceGone, NextObject,
-            SystemPagesUpperBound() - projected.SystemPagesUpperBound(), Files).Canonical();
+            SystemPages - projected.SystemPagesUpperBound(), Files).Canonical();
     }
+
+    private static SortedArrayMap<int, PageMap> Only(SortedArrayMap<int, PageMap> pages, HashSet<int> only)
+    {
+        if (only.Count >= pages.Count)
+        {
+            var all = true;
+            foreach (var p in pages.Keys) all &= only.Contains(p);
+            if (all) return pages;
+        }
+        var keys = only.Where(pages.ContainsKey).ToArray();
+        Array.Sort(keys);
+        var values = new PageMap[keys.Length];
+        for (var i = 0; i < keys.Length; i++) values[i] = pages[keys[i]];
+        return SortedArrayMap<int, PageMap>.FromSorted(keys, values);
+    }
+
+    private int _systemPages = -1;
+
+    /// <summary><see cref="SystemPagesUpperBound"/>, computed once (every partition's projection asks for it).</summary>
+    private int SystemPages => _systemPages >= 0 ? _systemPages : _systemPages = SystemPagesUpperBound();
 
     /// <summary>Pages of system RAM this state certainly or possibly occupies (zero-page slots counted).</summary>
     public int SystemPagesUpperBound()

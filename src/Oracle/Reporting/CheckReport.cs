@@ -42,6 +42,13 @@ public static class CheckReport
                 if (r.LastLinearized is { } last) WriteOp(w, last);
                 else w.WriteNullValue();
             }
+            if (r.Verdict == Verdict.Unknown && r.Deepest is { } deepest)
+            {
+                w.WritePropertyName("stuckOn");
+                if (deepest.StuckOn is { } stuck) WriteOp(w, stuck);
+                else w.WriteNullValue();
+                if (deepest.Reason is not null) w.WriteString("stuckReason", deepest.Reason);
+            }
             if (r.LongestPartial is { } longest)
             {
                 w.WriteStartArray("longestPartial");

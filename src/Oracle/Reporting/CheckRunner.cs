@@ -7,20 +7,23 @@ using Hmm.Spec.Oracle.Ops;
 namespace Hmm.Spec.Oracle.Reporting;
 
 /// <summary>What <c>check</c> is asked for besides the verdict: JSON, a time budget, a minimized history, an HTML view.</summary>
-public sealed record CheckRequest(bool Json = false, double? TimeoutSeconds = null, bool Minimize = false, string? MinimizeOut = null, string? Html = null);
+public sealed record CheckRequest(bool Json = false, double? TimeoutSeconds = null, bool Minimize = false, string? MinimizeOut = null, string? Html = null,
+    long? MaxStates = null, long? MaxMemoryMiB = null);
 
 /// <summary>
-/// What <c>hmm-spec check HISTORY [--json] [--timeout S] [--minimize [-o FILE]] [--html FILE]</c> does, callable
-/// in-process: read, check, print, and write the evidence files. Exit codes: 0 linearizable, 1 not linearizable,
-/// 3 unknown (budget exhausted), 2 malformed input or bad usage. The time budget covers parsing and checking
-/// together; minimizing gets a budget of its own of the same length (60 s without --timeout).
+/// What <c>hmm-spec check HISTORY [--json] [--timeout S] [--max-states N] [--max-memory MIB] [--minimize [-o FILE]]
+/// [--html FILE]</c> does, callable in-process: read, check, print, and write the evidence files. Exit codes: 0
+/// linearizable, 1 not linearizable, 3 unknown (budget exhausted), 2 malformed input or bad usage. The time budget
+/// covers parsing and checking together; minimizing gets a budget of its own of the same length (60 s without
+/// --timeout).
 /// </summary>
 public static class CheckRunner
 {
     public const int ExitLinearizable = 0, ExitNotLinearizable = 1, ExitMalformed = 2, ExitUnknown = 3;
 
-    public static int Run(string path, bool json, double? timeoutSeconds, TextWriter output, TextWriter error) =>
-        Run(path, new CheckRequest(json, timeoutSeconds), output, error);
+    public static int Run(string path, bool json, double? timeoutSeconds, TextWriter output, TextWriter error,
+        long? maxStates = null, long? maxMemoryMiB = null) =>
+        Run(path, new CheckRequest(json, timeoutSeconds, MaxStates: maxStates, MaxMemoryMiB: maxMemoryMiB), output, error);
 
     public static int Run(string path, CheckRequest request, TextWriter output, TextWriter error)
     {
@@ -49,6 +52,16 @@ public static class CheckRunner
             return ExitMalformed;
         }
 
+        if (request.MaxStates is { } maxStates && maxStates < 1)
+        {
+            error.WriteLine($"hmm-spec check: --max-states must be at least 1, found {maxStates}");
+            return ExitMalformed;
+        }
+        if (request.MaxMemoryMiB is { } maxMemoryMiB && maxMemoryMiB is < 1 or > 1L << 30)
+        {
+            error.WriteLine($"hmm-spec check: --max-memory must be between 1 and {1L << 30} MiB, found {maxMemoryMiB}");
+            return ExitMalformed;
+        }
         var clock = Stopwatch.StartNew();
         History.History history;
         try
@@ -66,7 +79,8 @@ public static class CheckRunner
         foreach (var w in history.Warnings) error.WriteLine(w);
         TimeSpan? budget = request.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) - clock.Elapsed : null;
         if (budget < TimeSpan.Zero) budget = TimeSpan.Zero;
-        var result = LinearizabilityChecker.Check(history, new CheckOptions(Budget: budget));
+        var result = LinearizabilityChecker.Check(history, new CheckOptions(Budget: budget, MaxStates: request.MaxStates ?? long.MaxValue,
+            MaxMemoryBytes: request.MaxMemoryMiB << 20));
         result = result with { Elapsed = clock.Elapsed };
         var wrong = WrongValue.Explain(history, result);
         if (request.Json) output.WriteLine(CheckReport.ToJson(result, path, wrong?.Lines()));

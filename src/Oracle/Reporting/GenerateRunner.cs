@@ -6,7 +6,7 @@ namespace Hmm.Spec.Oracle.Reporting;
 /// <summary>What <c>hmm-spec history generate</c> does, callable in-process. Exit 0, or 2 on bad usage.</summary>
 public static class GenerateRunner
 {
-    public static int Run(int ops, int processes, string kind, int seed, string? outPath, TextWriter output, TextWriter error)
+    public static int Run(int ops, int processes, string kind, int seed, string? outPath, TextWriter output, TextWriter error, bool broken = false)
     {
         if (ops < 1 || processes < 1 || processes > 1024)
         {
@@ -15,10 +15,10 @@ public static class GenerateRunner
         }
         if (!HistoryGenerator.TryParseKind(kind, out var k))
         {
-            error.WriteLine($"hmm-spec history generate: --kind: unknown kind \"{kind}\" (known: rw, contended, mixed, broken)");
+            error.WriteLine($"hmm-spec history generate: --kind: unknown kind \"{kind}\" (known: rw, contended, mixed, device-mixed, broken)");
             return 2;
         }
-        var history = HistoryGenerator.Generate(k, ops, processes, seed);
+        var history = HistoryGenerator.Generate(k, ops, processes, seed, broken);
         if (outPath is null)
         {
             HistoryWriter.Write(history, output);
