@@ -84,6 +84,23 @@ public class CheckerTests
     }
 
     [Fact]
+    public void A_tiny_timeout_is_reported_as_given_not_as_zero()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            HistoryWriter.Write(Explosive(), path);
+            var output = new StringWriter();
+            CheckRunner.Run(path, json: false, timeoutSeconds: 0.001, output, new StringWriter()).Should().Be(3);
+            output.ToString().Should().Contain("time budget of 0.001 s exhausted").And.NotContain("budget of 0 s");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Runner_exit_code_3_on_unknown_and_json_says_so()
     {
         var path = Path.GetTempFileName();

@@ -9,7 +9,7 @@ namespace Hmm.Spec.Actors.Bundles;
 /// good one. Only regular files are replaced: a directory, symlink, device, FIFO or socket at the path is refused
 /// (renaming over it would silently turn it into a regular file): writing through a symlink or into a device
 /// would give up the guarantee, and a path that names one is more likely a mistake than a wish.
-/// Every output file of hmm-spec goes through here (docs/reliability-output.md, "Write atomicity").
+/// Every output file of hmm-spec goes through here (docs/reliability.md, "Write atomicity").
 /// </summary>
 public static class AtomicFile
 {

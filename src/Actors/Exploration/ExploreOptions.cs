@@ -12,7 +12,7 @@ public sealed record ExploreOptions
     /// <summary>
     /// Default hang bound. Coyote's background monitor reports a hang when no task takes a scheduling step for a
     /// whole period; its own default (1 s) is shorter than the step-free stretches of scenarios at the documented
-    /// limits (docs/reliability-output.md, "Limits that hold"), which then failed as false deadlocks.
+    /// limits (docs/reliability.md, "Limits that hold"), which then failed as false deadlocks.
     /// </summary>
     public const int DefaultHangTimeoutSeconds = 60;
 

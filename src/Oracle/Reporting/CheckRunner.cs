@@ -77,11 +77,15 @@ public static class CheckRunner
         }
 
         foreach (var w in history.Warnings) error.WriteLine(w);
-        TimeSpan? budget = request.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) - clock.Elapsed : null;
+        var parsed = clock.Elapsed;
+        TimeSpan? budget = request.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) - parsed : null;
         if (budget < TimeSpan.Zero) budget = TimeSpan.Zero;
         var result = LinearizabilityChecker.Check(history, new CheckOptions(Budget: budget, MaxStates: request.MaxStates ?? long.MaxValue,
             MaxMemoryBytes: request.MaxMemoryMiB << 20));
         result = result with { Elapsed = clock.Elapsed };
+        // The checker saw only what parsing left of --timeout: name the user's figure, not the remainder ("0 s").
+        if (result.Verdict == Verdict.Unknown && request.TimeoutSeconds is { } asked && result.Message?.StartsWith("time budget", StringComparison.Ordinal) == true)
+            result = result with { Message = $"time budget of {asked.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} s exhausted ({parsed.TotalSeconds:0.###} s of it reading the history)" };
         var wrong = WrongValue.Explain(history, result);
         if (request.Json) output.WriteLine(CheckReport.ToJson(result, path, wrong?.Lines()));
         else

@@ -213,7 +213,7 @@ public sealed class CatalogTests(ITestOutputHelper output)
 
     /// <summary>
     /// Stress runs are real threads, so the test asserts a rate, not every run. Measured after the step log was
-    /// made safe for concurrent appends and the runner stopped parsing note text (docs/reliability-output.md):
+    /// made safe for concurrent appends and the runner stopped parsing note text (docs/reliability.md):
     /// 10,000 of 10,000 mutant runs hit the expectation, 5,000 of 5,000 upstream runs were clean. By the rule of
     /// three the miss rate is below 3e-4 (95%), so 3 or more misses in 20 runs has probability below
     /// C(20,3)·(3e-4)^3 ≈ 3e-8; a runner that lost half its verdicts passes 18 of 20 with probability 2e-4.

@@ -37,6 +37,18 @@ public sealed class VerifyCliTests : IDisposable
     }
 
     [Fact]
+    public void A_user_scenario_file_is_verified_like_a_built_in()
+    {
+        var file = Path.Combine(dir, "mine.json");
+        var text = Hmm.Spec.Actors.Scenarios.BuiltinScenarios.Load("fault-vs-fault").Json
+            .Replace("\"fault-vs-fault\"", "\"my-fault-race\"", StringComparison.Ordinal);
+        File.WriteAllText(file, text);
+        var r = CliRunner.Run("verify", "--scenario", file, "--variant", "upstream", "--preemptions", "1", "--out", dir);
+        r.ExitCode.Should().Be(0, r.Err);
+        r.Out.Should().Contain("verified: my-fault-race on upstream");
+    }
+
+    [Fact]
     public void A_spent_budget_exits_3_and_says_how_far_it_got()
     {
         var r = CliRunner.Run("verify", "--scenario", "fault-vs-fault", "--variant", "upstream", "--preemptions", "3", "--max-seconds", "0.000001");

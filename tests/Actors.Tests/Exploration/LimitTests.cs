@@ -8,7 +8,7 @@ namespace Hmm.Spec.Actors.Tests.Exploration;
 
 /// <summary>
 /// Scenarios at the documented limits (4096 pages, 256 ops in a list, 16 actors) explore clean on upstream with
-/// the default options, each iteration to its end (docs/reliability-output.md, "Limits that hold"). With
+/// the default options, each iteration to its end (docs/reliability.md, "Limits that hold"). With
 /// Coyote's own 1 s hang bound the 4096-page ones failed as a false deadlock: the end-of-iteration checks take
 /// seconds without a scheduling step.
 /// </summary>
