@@ -56,8 +56,10 @@ public static class AtomicFile
     /// Writes a file that must not replace a different one (trace bundles, item 9 of issue 11): at
     /// <paramref name="path"/> if nothing is there or the same bytes already are (a re-run of the same exploration),
     /// else at the first free <c>NAME.2SUFFIX</c>, <c>NAME.3SUFFIX</c>, ... (<paramref name="suffix"/> ends the
-    /// name). The rename never replaces (a hard link, which fails if the name exists), so two processes writing
-    /// the same name at once both keep their file. Returns the path that holds the text.
+    /// name). The complete temporary file is published by a hard link, which fails if the name exists, so two
+    /// processes writing the same name at once both keep their file. (<c>File.Move(..., overwrite: false)</c> is
+    /// not that on Unix: it checks that the target is absent and then renames, which replaces a file another
+    /// writer put there in between.) Returns the path that holds the text.
     /// </summary>
     public static string WriteNew(string path, string suffix, string text)
     {
@@ -78,18 +80,15 @@ public static class AtomicFile
             {
                 var candidate = n == 1 ? full : $"{stem}.{n}{suffix}";
                 RefuseNonRegular(candidate);
-                try
+                if (Publish(temp, candidate))
                 {
-                    File.Move(temp, candidate, overwrite: false);
+                    TryDelete(temp);
                     return candidate;
                 }
-                catch (IOException) when (File.Exists(candidate))
+                if (SameBytes(candidate, bytes))
                 {
-                    if (SameBytes(candidate, bytes))
-                    {
-                        TryDelete(temp);
-                        return candidate;
-                    }
+                    TryDelete(temp);
+                    return candidate;
                 }
             }
             throw new IOException($"{full} and {MaxVersions - 1} numbered versions of it already exist with other contents");
@@ -100,6 +99,48 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Gives the complete file <paramref name="temp"/> the name <paramref name="candidate"/> unless that name exists:
+    /// true when it now does (the caller deletes <paramref name="temp"/>), false when the name was taken.
+    /// </summary>
+    private static bool Publish(string temp, string candidate)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            // MoveFileEx without MOVEFILE_REPLACE_EXISTING: one call that fails if the name exists.
+            try
+            {
+                File.Move(temp, candidate, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(candidate))
+            {
+                return false;
+            }
+        }
+        // link(2) creates the name or fails with EEXIST, in one step: the name never shows a partial file.
+        if (Link(temp, candidate) == 0)
+            return true;
+        if (Marshal.GetLastPInvokeError() == EExist)
+            return false;
+        // No hard links here (a file system without them, or a policy against them): copy to a new file
+        // (O_CREAT | O_EXCL), which also never replaces a file, though a crash could leave part of a copy.
+        try
+        {
+            File.Copy(temp, candidate, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(candidate))
+        {
+            return false;
+        }
+    }
+
+    private const int EExist = 17;   // the same on Linux and macOS
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
 
     /// <summary>How many numbered versions <see cref="WriteNew"/> tries before giving up.</summary>
     public const int MaxVersions = 1000;

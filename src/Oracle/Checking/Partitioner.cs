@@ -15,7 +15,8 @@ namespace Hmm.Spec.Oracle.Checking;
 /// <item>the device is a part only when the events contain <c>device_remove</c> (the only op that changes it; the
 /// reference has no device capacity): then device accesses, migrations and every op of a family that may hold
 /// device pages join it, and removal joins iomem. Otherwise the device is a constant every partition sees;</item>
-/// <item>a migration or range op joins the pages of its range (it is atomic over them);</item>
+/// <item>a migration or range op joins the pages of its range (it is atomic over them); the table holds the
+/// sub-ops of ops checked page by page (<see cref="PageByPage"/>), each joining only its own pages;</item>
 /// <item>a memfd file is one more part: an mmap of it joins its family to the file, and ftruncate touches the
 /// file (so every family that maps it, in the setup or later).</item>
 /// </list>

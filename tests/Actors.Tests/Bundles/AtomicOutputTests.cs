@@ -75,15 +75,27 @@ public sealed class AtomicOutputTests : IDisposable
     [Fact]
     public void Writers_racing_for_one_bundle_name_each_keep_their_own_file()
     {
+        // Different contents, so no two may end at one path (the same bytes may: a re-run finds its own file).
+        // A check-then-rename publication lets two writers both see the name free and the second replace the
+        // first; the window is small, so the race runs in several rounds, each in a fresh directory.
         var bundle = SampleBundle();
-        const int writers = 8;
-        var paths = new string[writers];
-        Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers },
-            i => paths[i] = (bundle with { Message = $"process {i}" }).WriteTo(dir));
-        paths.Should().OnlyHaveUniqueItems();
-        for (var i = 0; i < writers; i++)
-            TraceBundle.Read(paths[i]).Message.Should().Be($"process {i}");
-        Directory.GetFiles(dir).Should().HaveCount(writers, "no temporary file is left");
+        const int writers = 8, rounds = 8;
+        for (var round = 0; round < rounds; round++)
+        {
+            var roundDir = Directory.CreateDirectory(Path.Combine(dir, $"round{round}")).FullName;
+            var paths = new string[writers];
+            using var start = new Barrier(writers);
+            Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers }, i =>
+            {
+                var mine = bundle with { Message = $"process {i}" };
+                start.SignalAndWait();
+                paths[i] = mine.WriteTo(roundDir);
+            });
+            paths.Should().OnlyHaveUniqueItems($"round {round}");
+            for (var i = 0; i < writers; i++)
+                TraceBundle.Read(paths[i]).Message.Should().Be($"process {i}", $"round {round}");
+            Directory.GetFiles(roundDir).Should().HaveCount(writers, "no temporary file is left");
+        }
     }
 
     [Fact]
