@@ -22,6 +22,7 @@ internal static class CarrierThreads
         carrier.Assign(work);
     }
 
+    [SkipRewriting("runs only under verify, outside Coyote")]
     private sealed class Carrier
     {
         private readonly SemaphoreSlim _assigned = new(0, 1);

@@ -273,6 +273,7 @@ internal sealed class ControlledScheduler(IScheduleChooser chooser, int maxSteps
         };
     }
 
+    [SkipRewriting("runs only under verify, outside Coyote")]
     private sealed class Worker
     {
         public Worker(ControlledScheduler owner, int id, string name, Action body)
@@ -296,6 +297,7 @@ internal sealed class ControlledScheduler(IScheduleChooser chooser, int maxSteps
         public bool TryWaitResult { get; set; }
     }
 
+    [SkipRewriting("runs only under verify, outside Coyote")]
     private sealed class Semaphore(ControlledScheduler owner, int initialCount, string name) : IControlledSemaphore
     {
         public int Count { get; set; } = initialCount;

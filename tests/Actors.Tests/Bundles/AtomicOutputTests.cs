@@ -84,13 +84,19 @@ public sealed class AtomicOutputTests : IDisposable
         {
             var roundDir = Directory.CreateDirectory(Path.Combine(dir, $"round{round}")).FullName;
             var paths = new string[writers];
+            // One dedicated thread per writer: a barrier over Parallel.For iterations waits for ever when the pool
+            // runs fewer iterations at once than the barrier's count (2 cores).
             using var start = new Barrier(writers);
-            Parallel.For(0, writers, new ParallelOptions { MaxDegreeOfParallelism = writers }, i =>
+            var threads = Enumerable.Range(0, writers).Select(i => new Thread(() =>
             {
                 var mine = bundle with { Message = $"process {i}" };
                 start.SignalAndWait();
                 paths[i] = mine.WriteTo(roundDir);
-            });
+            })).ToArray();
+            foreach (var t in threads)
+                t.Start();
+            foreach (var t in threads)
+                t.Join();
             paths.Should().OnlyHaveUniqueItems($"round {round}");
             for (var i = 0; i < writers; i++)
                 TraceBundle.Read(paths[i]).Message.Should().Be($"process {i}", $"round {round}");
