@@ -42,6 +42,39 @@ public class ReferenceModelTests
     }
 
     [Fact]
+    public void Setup_ran_alone_so_255_written_pages_of_a_4096_page_mapping_stay_one_state()
+    {
+        // limit-255-written-of-4096: the largest op range (4096) puts the history's memory slack above the
+        // machine's 4096 pages, so "low memory" held in every state. Applied to the setup, every write also
+        // offered SIGBUS and the initial state set doubled per write; a setup op ran alone, nothing in flight.
+        var setup = new List<Op> { Map(4096) };
+        for (var i = 0; i < 255; i++) setup.Add(Write(16 * i, i + 1));
+        var header = new HistoryHeader(1, null, null, new MachineSpec(4096, 4096, 4096), setup);
+        var model = new ReferenceModel(ModelSetting.From(header, 2 + 4096));
+        // Three writes first: with the slack applied to the setup they give 8 states, a quick failure.
+        model.Initial(setup.Take(4).ToList()).Should().ContainSingle();
+        model.Initial(setup).Should().ContainSingle();
+
+        History.History Racing(long firstRead)
+        {
+            var r = new HistoryRecorder(header);
+            var migrate = r.Invoke(0, new Op { Kind = OpKind.MigrateToDevice, Mm = "A", Page = 0, Pages = 4096 });
+            r.Ok(r.Invoke(1, new Op { Kind = OpKind.Read, Mm = "A", Page = 4064 }), OpResult.OfValue(firstRead));
+            r.Ok(r.Invoke(1, new Op { Kind = OpKind.Read, Mm = "A", Page = 0 }), OpResult.OfValue(1));
+            r.Complete(migrate, EventType.Info, null);
+            return r.ToHistory();
+        }
+
+        const long budget = 100_000;
+        var clean = LinearizabilityChecker.Check(Racing(255), new CheckOptions(Parallel: false, MaxStates: budget));
+        clean.Verdict.Should().Be(Verdict.Linearizable);
+        clean.StatesExplored.Should().BeLessThan(budget);
+        var wrong = LinearizabilityChecker.Check(Racing(254), new CheckOptions(Parallel: false, MaxStates: budget));
+        wrong.Verdict.Should().Be(Verdict.NotLinearizable);
+        wrong.StatesExplored.Should().BeLessThan(budget);
+    }
+
+    [Fact]
     public void Partial_migration_leaves_residency_to_the_next_observation()
     {
         var header = new HistoryHeader(1, null, null, new MachineSpec(64, 8, 1024), [Map(2), Write(0, 1), Write(1, 2)]);

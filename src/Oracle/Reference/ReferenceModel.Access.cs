@@ -44,14 +44,14 @@ public sealed partial class ReferenceModel
             }
             var v = ShmValue(s, pm.ShmKey);
             c.OfferValue(v, s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
-            if (LowMemory(s)) c.Offer(Bus, s);
+            if (LowMemory(s, c)) c.Offer(Bus, s);
             return;
         }
         if (pm.Slot == PageMap.SlotNone)
         {
             // A read fault on an untouched private page maps the zero page.
             c.OfferValue(0, SetPage(s, op.Mm!, m, page, pm with { Slot = PageMap.SlotZero }));
-            if (LowMemory(s)) c.Offer(Bus, s);
+            if (LowMemory(s, c)) c.Offer(Bus, s);
             return;
         }
         if (pm.Slot == PageMap.SlotZero)
@@ -67,7 +67,7 @@ public sealed partial class ReferenceModel
         }
         // A CPU access to a device page faults; the driver migrates it back to system memory, contents intact.
         c.OfferValue(f.Value, SetFrame(s, pm.Slot, f with { Residency = Residency.System }));
-        if (LowMemory(s)) c.Offer(Bus, s);
+        if (LowMemory(s, c)) c.Offer(Bus, s);
     }
 
     private void Write(RefState s, Op op, StepContext c)
@@ -106,11 +106,11 @@ public sealed partial class ReferenceModel
             }
             var read = s.With(shm: s.Shm.SetItem(pm.ShmKey, ShmValue(s, pm.ShmKey)));
             c.Offer(OpResult.Success, WritePrivate(read, op.Mm!, m, page, pm, value, byDevice: false));
-            if (LowMemory(s)) c.Offer(Bus, s);
+            if (LowMemory(s, c)) c.Offer(Bus, s);
             return;
         }
         c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, byDevice: false));
-        if (NeedsNewPage(s, pm) && LowMemory(s)) c.Offer(Bus, s);
+        if (NeedsNewPage(s, pm) && LowMemory(s, c)) c.Offer(Bus, s);
     }
 
     /// <summary>Whether writing this private page needs a fresh system page (first touch, COW, or migration back).</summary>
@@ -212,11 +212,11 @@ public sealed partial class ReferenceModel
             }
             var read = s.With(shm: s.Shm.SetItem(pm.ShmKey, ShmValue(s, pm.ShmKey)));
             c.Offer(OpResult.Success, WritePrivate(read, op.Mm!, m, page, pm, value, byDevice: true));
-            if (LowMemory(s)) c.Offer(OpResult.OfError(Outcomes.ENOMEM), s);
+            if (LowMemory(s, c)) c.Offer(OpResult.OfError(Outcomes.ENOMEM), s);
             return;
         }
         c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, byDevice: true));
-        if (NeedsNewPage(s, pm) && LowMemory(s)) c.Offer(OpResult.OfError(Outcomes.ENOMEM), s);
+        if (NeedsNewPage(s, pm) && LowMemory(s, c)) c.Offer(OpResult.OfError(Outcomes.ENOMEM), s);
         // A device page still shared after fork: fork made both device-private entries read-only
         // (copy_nonpresent_pte), and hmm_range_fault reports a device-private page its caller owns without
         // faulting it (hmm_vma_handle_pte), so the driver never gets a writable mapping: it may give up with an

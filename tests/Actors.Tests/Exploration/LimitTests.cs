@@ -19,6 +19,7 @@ public sealed class LimitTests(ITestOutputHelper output)
     [InlineData("limit-fork-4096")]
     [InlineData("limit-256-writes-one-ram-page")]
     [InlineData("limit-16-actors")]
+    [InlineData("limit-255-written-of-4096")]
     public void Scenario_at_a_documented_limit_explores_clean_to_its_end(string name)
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Exploration", "Limits", name + ".json");
