@@ -102,6 +102,22 @@ public sealed record TraceBundle
         return AtomicFile.WriteNew(Path.Combine(dir, OwnFileName), FileSuffix, ToJson());
     }
 
+    /// <summary>
+    /// <see cref="WriteTo"/>, or, when the bundle cannot be written, the reason and the bundle's full text: the
+    /// caller prints it instead, so a found bug is never lost.
+    /// </summary>
+    public (string? Path, string? Error, string? Json) TryWriteTo(string dir)
+    {
+        try
+        {
+            return (WriteTo(dir), null, null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InputError)
+        {
+            return (null, e.Message, ToJson());
+        }
+    }
+
     public string ToJson()
     {
         using var ms = new MemoryStream();

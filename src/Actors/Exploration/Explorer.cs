@@ -79,18 +79,9 @@ public sealed class Explorer(ILogger? logger = null)
             string? path = null, bundleError = null, bundleJson = null;
             if (o.OutDir is not null)
             {
-                var bundle = TraceBundle.Create(plan, run, trace, category, message, iterations);
-                try
-                {
-                    path = bundle.WriteTo(o.OutDir);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-                {
-                    // The caller prints the bundle in full instead: a found bug is never lost.
-                    bundleError = e.Message;
-                    bundleJson = bundle.ToJson();
-                    log.LogError("{Scenario} on {Variant}: the bundle could not be written to {Dir}: {Error}", name, plan.Variant.Name, o.OutDir, e.Message);
-                }
+                (path, bundleError, bundleJson) = TraceBundle.Create(plan, run, trace, category, message, iterations).TryWriteTo(o.OutDir);
+                if (bundleError is not null)
+                    log.LogError("{Scenario} on {Variant}: the bundle could not be written to {Dir}: {Error}", name, plan.Variant.Name, o.OutDir, bundleError);
             }
             log.LogWarning("{Scenario} on {Variant}: {Category} after {Iterations} iterations ({Elapsed} ms): {Message}",
                 name, plan.Variant.Name, category, total, watch.ElapsedMilliseconds, message);

@@ -81,18 +81,9 @@ public sealed class Verifier(ILogger? logger = null)
         string? path = null, bundleError = null, bundleJson = null;
         if (o.OutDir is not null)
         {
-            var bundle = Bundles.TraceBundle.CreateVerified(plan, search.Bound, schedule, category, message);
-            try
-            {
-                path = bundle.WriteTo(o.OutDir);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Oracle.Ops.InputError)
-            {
-                // The caller prints the bundle in full instead: a found bug is never lost.
-                bundleError = e.Message;
-                bundleJson = bundle.ToJson();
-                log.LogError("{Scenario} on {Variant}: the bundle could not be written to {Dir}: {Error}", plan.Scenario.Name, plan.Variant.Name, o.OutDir, e.Message);
-            }
+            (path, bundleError, bundleJson) = Bundles.TraceBundle.CreateVerified(plan, search.Bound, schedule, category, message).TryWriteTo(o.OutDir);
+            if (bundleError is not null)
+                log.LogError("{Scenario} on {Variant}: the bundle could not be written to {Dir}: {Error}", plan.Scenario.Name, plan.Variant.Name, o.OutDir, bundleError);
         }
         log.LogWarning("{Scenario} on {Variant}: {Category} at K={K} ({Preemptions} preemptions): {Message}",
             plan.Scenario.Name, plan.Variant.Name, category, search.Bound, search.Preemptions, message);
