@@ -65,20 +65,11 @@ public class DifferentialTests
         }
         var header = new HistoryHeader(1, null, null, new MachineSpec(64, 8, 1024), setup);
         var h = HistoryGenerator.Run(header, new SimulatedSystem(), 3, Next, 4 + rng.Next(4), rng, crashRate: 0.1);
-        if (rng.Next(2) == 0) return h;
-        var events = h.Events.ToList();
-        var completions = Enumerable.Range(0, events.Count).Where(i => events[i].Type == EventType.Ok).ToList();
-        if (completions.Count == 0) return h;
-        var at = completions[rng.Next(completions.Count)];
-        var r = events[at].Result!;
-        var opKind = events.First(e => e.Type == EventType.Invoke && e.Id == events[at].Id).Op!.Kind;
-        // Wrong but well-formed for the op (a result of another op's shape is a malformed history, not a wrong answer).
-        OpResult perturbed = r.Value is { } v ? OpResult.OfValue(rng.Next(3) == 0 ? 0 : v == 1 ? 11 : (v + 1) % 14)
+        return HistoryPerturbation.MaybePerturbOne(h, rng, (opKind, r) =>
+            r.Value is { } v ? OpResult.OfValue(rng.Next(3) == 0 ? 0 : v == 1 ? 11 : (v + 1) % 14)
             : r.Migrated is { } m ? OpResult.OfMigrated(m == 0 ? 1 : m - 1)
             : r.Signal is not null ? (opKind == OpKind.Read ? OpResult.OfValue(1) : OpResult.Success)
             : opKind is OpKind.Write or OpKind.Read ? OpResult.OfSignal(Outcomes.SIGSEGV)
-            : OpResult.OfError(Outcomes.EFAULT);
-        events[at] = events[at] with { Result = perturbed };
-        return new History.History(h.Header, events);
+            : OpResult.OfError(Outcomes.EFAULT));
     }
 }

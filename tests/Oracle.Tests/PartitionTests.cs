@@ -93,15 +93,7 @@ public class PartitionTests
         }
         var header = new HistoryHeader(1, null, null, new MachineSpec(64, 8, 1024), setup);
         var h = HistoryGenerator.Run(header, new SimulatedSystem(), 3, Next, 4 + rng.Next(5), rng, crashRate: 0.1);
-        if (rng.Next(2) == 0) return h;
-        var events = h.Events.ToList();
-        var completions = Enumerable.Range(0, events.Count).Where(i => events[i].Type == EventType.Ok).ToList();
-        if (completions.Count == 0) return h;
-        var at = completions[rng.Next(completions.Count)];
-        var r = events[at].Result!;
-        var kind = events.First(e => e.Type == EventType.Invoke && e.Id == events[at].Id).Op!.Kind;
-        events[at] = events[at] with { Result = Perturbed(kind, r) };
-        return new History.History(h.Header, events);
+        return HistoryPerturbation.MaybePerturbOne(h, rng, Perturbed);
     }
 
     /// <summary>

@@ -3,7 +3,8 @@ namespace Hmm.Spec.Model.Locking;
 /// <summary>
 /// A spinlock (the page-table lock, one per mm in this model; the kernel splits it per page-table page, which
 /// only changes which PTEs contend, not the protocol). Built on a Coyote-controlled <see cref="SemaphoreSlim"/>
-/// so that acquisition is a real blocking point; an owner field lets paths assert "PTL held".
+/// (explore) or the verify scheduler's semaphore (<see cref="IControlledScheduler"/>), so that acquisition is a
+/// real blocking point either way; an owner field lets paths assert "PTL held".
 /// Acquire and release are steps.
 /// </summary>
 public sealed class KernelSpinLock

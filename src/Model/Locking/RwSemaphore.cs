@@ -1,8 +1,9 @@
 namespace Hmm.Spec.Model.Locking;
 
 /// <summary>
-/// A reader/writer semaphore (mmap_sem) from Coyote-controlled primitives: a reader count guarded by one
-/// <see cref="SemaphoreSlim"/> and a second one held by the writer or by the reader group. Readers are
+/// A reader/writer semaphore (mmap_sem) from controlled primitives (Coyote's <see cref="SemaphoreSlim"/> under
+/// explore, the verify scheduler's semaphores under verify): a reader count guarded by one semaphore and a second
+/// one held by the writer or by the reader group. Readers are
 /// preferred (a writer may wait while readers come and go), which admits every interleaving the kernel's
 /// fair rwsem admits except writer-starvation ones. Acquire and release are steps.
 /// </summary>

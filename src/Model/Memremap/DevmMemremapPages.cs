@@ -170,10 +170,11 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// wait_for_completion on the pgmap ref's release. Under Coyote the task is paused until the ref drains
-    /// (Operation.PauseUntil): other tasks run, and if none can drop the references the scheduler reports a
-    /// deadlock. Outside Coyote nothing else runs, so a ref that has not drained never will: that is raised as a
-    /// <c>deadlock</c> violation instead of hanging.
+    /// wait_for_completion on the pgmap ref's release. The task sleeps until the ref drains: under Coyote by
+    /// Operation.PauseUntil, under verify by the controlled scheduler's WaitUntil (a point enabled only when the ref
+    /// has drained); other tasks run, and if none can drop the references the scheduler reports a deadlock. With
+    /// neither (a sequential caller) nothing else runs, so a ref that has not drained never will: that is raised as
+    /// a <c>deadlock</c> violation instead of hanging.
     /// </summary>
     private void wait_for_pgmap_drain(DevPagemap pgmap, string function)
     {
