@@ -23,6 +23,7 @@ public sealed partial class Dmirror
         Resource = resource;
         Pgmap = pgmap;
         DeviceLock = new RwSemaphore(world, "dmirror device");
+        MirrorLock = new RwSemaphore(world, "dmirror mutex");
     }
 
     /// <summary>

@@ -16,6 +16,7 @@ public sealed partial class Dmirror
         if (Released || PageMap is null)
             return Errno.EINVAL;
         _w.Record(StepKind.Call, fn, $"pgmap {Pgmap.Name}", $"{PagesInUse} device page(s) in use");
+        dmirror_drop_all_entries(fn);
         if (_w.Variant.ReleaseEvictsMappedPages)
             dmirror_device_evict_chunk();
         _w.devm_memremap_pages_teardown(PageMap);

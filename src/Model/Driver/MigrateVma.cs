@@ -103,11 +103,27 @@ public sealed partial class KernelWorld
     /// migrate_vma_collect → migrate_vma_collect_pmd: under the PTL, for each selected page take a reference;
     /// if the page can be locked (trylock_page; the fault page is already locked by its caller from 1afaeb8293c9)
     /// replace the PTE by a migration entry (soft-dirty kept), page_remove_rmap and put_page (the collect
-    /// reference keeps the page). A page that cannot be locked is released and skipped.
+    /// reference keeps the page). A page that cannot be locked is released and skipped. The walk is bracketed by
+    /// mmu_notifier_invalidate_range_start/end over the range (v4.14 migrate_vma_collect).
     /// </summary>
     public void migrate_vma_collect(MigrateVma migrate)
     {
         const string fn = "migrate_vma_collect_pmd";
+        var vma = migrate.Vma;
+        var mm = vma.Mm;
+        mmu_notifier_invalidate_range_start(mm, migrate.Start, migrate.End);
+        try
+        {
+            migrate_vma_collect_pmd(migrate, fn);
+        }
+        finally
+        {
+            mmu_notifier_invalidate_range_end(mm, migrate.Start, migrate.End);
+        }
+    }
+
+    private void migrate_vma_collect_pmd(MigrateVma migrate, string fn)
+    {
         var vma = migrate.Vma;
         var mm = vma.Mm;
         mm.Ptl.Lock(fn);
@@ -239,6 +255,10 @@ public sealed partial class KernelWorld
             var candidates = mm.PageTableRaw.Where(kv => NamesPage(kv.Value, page.Pfn)).Select(kv => kv.Key).ToList();
             if (candidates.Count == 0)
                 continue;
+            // try_to_unmap_one (v4.13+, 369ea8242c0f): mmu_notifier_invalidate_range_start/end around the walk.
+            var nStart = candidates.Min();
+            var nEnd = candidates.Max() + 1;
+            mmu_notifier_invalidate_range_start(mm, nStart, nEnd);
             mm.Ptl.Lock(fn);
             try
             {
@@ -270,6 +290,7 @@ public sealed partial class KernelWorld
             finally
             {
                 mm.Ptl.Unlock(fn);
+                mmu_notifier_invalidate_range_end(mm, nStart, nEnd);
             }
         }
         return found;

@@ -8,13 +8,20 @@ public sealed partial class KernelWorld
 {
     /// <summary>
     /// copy_page_range: nothing to copy for a VMA without anon_vma that is not VM_PFNMAP/VM_MIXEDMAP (the child
-    /// refaults shared pages from the page cache).
+    /// refaults shared pages from the page cache). For a COW mapping (is_cow) the parent's PTEs are about to be
+    /// write-protected, so v4.11 brackets the copy with mmu_notifier_invalidate_range_start/end on the source mm
+    /// (mutant <c>fork-skips-mmu-notifier</c> leaves them out).
     /// </summary>
     public void copy_page_range(MmStruct dst, MmStruct src, Vma vma)
     {
         if ((vma.Flags & (VmFlags.VM_PFNMAP | VmFlags.VM_MIXEDMAP)) == 0 && vma.AnonVma is null)
             return;
+        var isCow = VmFlags.is_cow_mapping(vma.Flags) && !Variant.ForkSkipsMmuNotifier;
+        if (isCow)
+            mmu_notifier_invalidate_range_start(src, vma.Start, vma.End);
         copy_pte_range(dst, src, vma, vma.Start, vma.End);
+        if (isCow)
+            mmu_notifier_invalidate_range_end(src, vma.Start, vma.End);
     }
 
     /// <summary>copy_pte_range: dst PTL, then src PTL (nested); rss deltas added to the child after unlocking.</summary>

@@ -74,8 +74,9 @@ public sealed partial class KernelWorld
 
     /// <summary>
     /// wp_page_copy: allocate, copy the old page (or the MMIO pfn's data for a special PTE) without the PTL but
-    /// holding a reference, then under the PTL re-check pte_same and install the copy (rss, rmap); drop the
-    /// reference on the old page (freeing it if that was the last).
+    /// holding a reference, then (between mmu_notifier_invalidate_range_start and _end, as v4.11) under the PTL
+    /// re-check pte_same and install the copy (rss, rmap); drop the reference on the old page (freeing it if that
+    /// was the last).
     /// </summary>
     private int wp_page_copy(Vmf vmf)
     {
@@ -100,6 +101,7 @@ public sealed partial class KernelWorld
             newPage.WriteContents(MmioRead(vmf.OrigPte.RawPfn, fn), fn);
 
         var pageCopied = false;
+        mmu_notifier_invalidate_range_start(mm, vmf.Address, vmf.Address + 1);
         mm.Ptl.Lock(fn);
         if (pte_same(mm.ReadPte(vmf.Address, fn), vmf.OrigPte))
         {
@@ -130,6 +132,7 @@ public sealed partial class KernelWorld
             put_page(newPage, fn);
         }
         mm.Ptl.Unlock(fn);
+        mmu_notifier_invalidate_range_end(mm, vmf.Address, vmf.Address + 1);
         if (oldPage is not null)
         {
             // The reference do_wp_page took.

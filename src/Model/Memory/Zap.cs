@@ -124,11 +124,19 @@ public sealed partial class KernelWorld
         zap_pte_range(tlb, vma, s, e, details);
     }
 
-    /// <summary>zap_page_range (madvise(MADV_DONTNEED)): gather, unmap the VMA's part, finish.</summary>
+    /// <summary>
+    /// zap_page_range (madvise(MADV_DONTNEED)): gather, mmu_notifier_invalidate_range_start, unmap the VMA's part,
+    /// range_end, finish (mutant <c>zap-skips-mmu-notifier</c> leaves the notifier calls out).
+    /// </summary>
     public void zap_page_range(Vma vma, long start, long pages, ZapDetails? details)
     {
         var tlb = tlb_gather_mmu(vma.Mm, fullmm: false);
+        var notify = !Variant.ZapSkipsMmuNotifier;
+        if (notify)
+            mmu_notifier_invalidate_range_start(vma.Mm, start, start + pages);
         unmap_single_vma(tlb, vma, start, start + pages, details);
+        if (notify)
+            mmu_notifier_invalidate_range_end(vma.Mm, start, start + pages);
         tlb_finish_mmu(tlb);
     }
 
@@ -136,6 +144,12 @@ public sealed partial class KernelWorld
     /// zap_page_range_single: what unmap_mapping_range_vma uses, with details (truncate: check_mapping NULL when
     /// even_cows, else the file's mapping so that private COW pages survive).
     /// </summary>
-    public void zap_page_range_single(Vma vma, long start, long pages, ZapDetails? details) =>
-        zap_page_range(vma, start, pages, details);
+    public void zap_page_range_single(Vma vma, long start, long pages, ZapDetails? details)
+    {
+        var tlb = tlb_gather_mmu(vma.Mm, fullmm: false);
+        mmu_notifier_invalidate_range_start(vma.Mm, start, start + pages);
+        unmap_single_vma(tlb, vma, start, start + pages, details);
+        mmu_notifier_invalidate_range_end(vma.Mm, start, start + pages);
+        tlb_finish_mmu(tlb);
+    }
 }

@@ -120,8 +120,11 @@ public sealed partial class KernelWorld
         if (vmas.Count == 0)
             return;
         var tlb = tlb_gather_mmu(mm, fullmm: false);
+        // unmap_region → unmap_vmas: mmu_notifier_invalidate_range_start/end around the VMAs' zap.
+        mmu_notifier_invalidate_range_start(mm, start, start + pages);
         foreach (var vma in vmas)
             unmap_single_vma(tlb, vma, start, start + pages, details: null);
+        mmu_notifier_invalidate_range_end(mm, start, start + pages);
         tlb_finish_mmu(tlb);
         foreach (var vma in vmas)
             remove_vma(vma, fn);
@@ -141,7 +144,14 @@ public sealed partial class KernelWorld
             vma.Flags = newFlags;
             vma.PageProt = VmFlags.vm_get_page_prot(newFlags);
             Record(StepKind.Write, fn, $"vmas {mm.Name}", $"{vma}");
+            // change_protection → change_pmd_range brackets the PTE walk with mmu_notifier_invalidate_range_start/end
+            // (mutant mprotect-skips-mmu-notifier leaves them out).
+            var notify = !Variant.MprotectSkipsMmuNotifier;
+            if (notify)
+                mmu_notifier_invalidate_range_start(mm, vma.Start, vma.End);
             change_pte_range(vma, vma.Start, vma.End, vma.PageProt);
+            if (notify)
+                mmu_notifier_invalidate_range_end(mm, vma.Start, vma.End);
         }
     }
 
@@ -192,14 +202,20 @@ public sealed partial class KernelWorld
         Step(StepKind.Note, fn, $"tlb {parent.Name}", "flush_tlb_mm");
     }
 
-    /// <summary>exit_mmap: unmap every VMA (fullmm, details NULL), free the pages, remove the VMAs.</summary>
+    /// <summary>
+    /// exit_mmap: mmu_notifier_release (the mirror lets go of the mm), then unmap every VMA (fullmm, details NULL;
+    /// unmap_vmas' range_start/end reach no subscriber any more), free the pages, remove the VMAs.
+    /// </summary>
     public void exit_mmap(MmStruct mm)
     {
         const string fn = nameof(exit_mmap);
         mm.Exited = true;
+        mmu_notifier_release(mm);
         var tlb = tlb_gather_mmu(mm, fullmm: true);
+        mmu_notifier_invalidate_range_start(mm, 0, long.MaxValue);
         foreach (var vma in mm.Vmas.ToList())
             unmap_single_vma(tlb, vma, vma.Start, vma.End, details: null);
+        mmu_notifier_invalidate_range_end(mm, 0, long.MaxValue);
         tlb_finish_mmu(tlb);
         foreach (var vma in mm.Vmas.ToList())
             remove_vma(vma, fn);

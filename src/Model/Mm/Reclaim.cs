@@ -20,6 +20,8 @@ public sealed partial class KernelWorld
         var mm = FindMm(mmName);
         if (mm is null)
             return false;
+        // try_to_unmap_one (v4.13+): mmu_notifier_invalidate_range_start/end around the PTE change.
+        mmu_notifier_invalidate_range_start(mm, address, address + 1);
         mm.Ptl.Lock(function);
         try
         {
@@ -45,6 +47,7 @@ public sealed partial class KernelWorld
         finally
         {
             mm.Ptl.Unlock(function);
+            mmu_notifier_invalidate_range_end(mm, address, address + 1);
         }
     }
 }

@@ -26,11 +26,17 @@ public static class ViolationCategory
     public const string WritableInReadOnlyVma = "writable-in-readonly-vma";
     /// <summary>A PTE at a file index at or beyond the i_size of the memfd its VMA maps (left by a truncation).</summary>
     public const string PteBeyondEof = "pte-beyond-eof";
+    /// <summary>
+    /// The device accessed memory through a mirror entry that no longer matches the CPU page table (other page, or
+    /// write through an entry the CPU no longer allows to write), with no invalidation of that address in progress.
+    /// </summary>
+    public const string StaleMirror = "stale-mirror";
 
     public static IReadOnlyList<string> All { get; } =
     [
         UseAfterFree, RefcountUnderflow, MapcountUnderflow, DoubleFree, PteTypeConfusion, NoStructPage, BugOn, Leak,
         RssMismatch, RefcountMismatch, MapcountMismatch, UnaddressableMapped, SwapTypeCollision, PgmapGone, Deadlock,
         Livelock, NotLinearizable, Expectation, LockDiscipline, WritableInReadOnlyVma, PteBeyondEof,
+        StaleMirror,
     ];
 }

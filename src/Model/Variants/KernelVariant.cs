@@ -49,6 +49,11 @@ public sealed record KernelVariant
     /// <summary>249881232e14: release evicts still-mapped device pages to system memory first.</summary>
     public bool ReleaseEvictsMappedPages { get; init; }
 
+    // ---- The device mirror (mm/hmm.c mirror invalidation; later the interval notifier) ----
+
+    /// <summary>When the mirror drops cached entries and when a snapshot in flight is invalid (ec131b2d7fa6, 99cb252f5e68).</summary>
+    public MirrorInvalidation Mirror { get; init; } = MirrorInvalidation.AtRangeEnd;
+
     // ---- Mutants: exactly one seed hunk broken on top of upstream ----
 
     /// <summary>Mutant: migrate_vma finalize installs the destination without the pte_same re-check.</summary>
@@ -73,6 +78,13 @@ public sealed record KernelVariant
     public bool MaxSwapfilesNotReduced { get; init; }
     /// <summary>Mutant: do_swap_page has no device-entry branch (treats it like any other non-swap entry).</summary>
     public bool DoSwapPageIgnoresDeviceEntries { get; init; }
+
+    /// <summary>Mutant: change_protection changes the PTEs without mmu_notifier_invalidate_range_start/end.</summary>
+    public bool MprotectSkipsMmuNotifier { get; init; }
+    /// <summary>Mutant: copy_page_range write-protects a COW mapping's PTEs without the mmu notifier calls.</summary>
+    public bool ForkSkipsMmuNotifier { get; init; }
+    /// <summary>Mutant: zap_page_range (MADV_DONTNEED) zaps without the mmu notifier calls.</summary>
+    public bool ZapSkipsMmuNotifier { get; init; }
 
     /// <summary>True for the named single-fault mutants.</summary>
     public bool IsMutant => Name.StartsWith("mutant-", StringComparison.Ordinal);

@@ -73,6 +73,22 @@ public static class KernelVariants
         ReleaseEvictsMappedPages = true,
     };
 
+    public static KernelVariant FixMirrorSyncStart { get; } = Seed with
+    {
+        Name = "fix-mirror-sync-start",
+        Description = "seed + the device mirror is invalidated at mmu_notifier range_start, not range_end",
+        Commit = "ec131b2d7fa6",
+        Mirror = MirrorInvalidation.AtRangeStart,
+    };
+
+    public static KernelVariant FixMirrorIntervalSeq { get; } = FixMirrorSyncStart with
+    {
+        Name = "fix-mirror-interval-seq",
+        Description = "fix-mirror-sync-start + a mirror snapshot that overlapped any invalidation is retried (interval notifier sequence)",
+        Commit = "99cb252f5e68",
+        Mirror = MirrorInvalidation.IntervalSequence,
+    };
+
     public static KernelVariant Upstream { get; } = FixTeardownEvict with
     {
         Name = "upstream",
@@ -81,6 +97,7 @@ public static class KernelVariants
         MigrationWaitWithoutRef = true,
         Fault = FaultProtocol.TrylockWaitForUnlock,
         HandlePteFaultChecksAddressable = false,
+        Mirror = MirrorInvalidation.IntervalSequence,
     };
 
     private static KernelVariant Mutant(string kebab, string description, Func<KernelVariant, KernelVariant> apply) =>
@@ -110,12 +127,18 @@ public static class KernelVariants
             v => v with { MaxSwapfilesNotReduced = true }),
         Mutant("do-swap-page-ignores-device-entries", "do_swap_page has no device-entry branch",
             v => v with { DoSwapPageIgnoresDeviceEntries = true }),
+        Mutant("mprotect-skips-mmu-notifier", "change_protection changes PTEs without invalidating the device mirror",
+            v => v with { MprotectSkipsMmuNotifier = true }),
+        Mutant("fork-skips-mmu-notifier", "copy_page_range write-protects COW PTEs without invalidating the device mirror",
+            v => v with { ForkSkipsMmuNotifier = true }),
+        Mutant("zap-skips-mmu-notifier", "zap_page_range (MADV_DONTNEED) zaps without invalidating the device mirror",
+            v => v with { ZapSkipsMmuNotifier = true }),
     ];
 
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
         Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixTeardownWait, FixTeardownRefzero,
-        FixTeardownEvict, Upstream, .. Mutants,
+        FixTeardownEvict, FixMirrorSyncStart, FixMirrorIntervalSeq, Upstream, .. Mutants,
     ];
 
     public static bool TryGet(string name, out KernelVariant variant)
