@@ -98,6 +98,26 @@ public static class BugCatalog
             Change = "release first evicts still-mapped device pages to system memory (migrate_device_range), then waits.",
             DfsFeasible = true,
         },
+        new()
+        {
+            Id = "seed-mirror-sync-at-range-end", Kind = CatalogEntryKind.Bug,
+            Title = "device mirror invalidated only at mmu_notifier range_end: the device reads a device page the zap already freed",
+            Variant = "seed", Scenario = "catalog-mirror-vs-madvise", Category = ViolationCategory.UseAfterFree,
+            FixedBy = "fix-mirror-interval-seq", Commit = "ec131b2d7fa6+99cb252f5e68", DfsFeasible = true,
+            What = "v4.14 mm/hmm.c calls the mirror's sync_cpu_device_pagetables from hmm_invalidate_range_end; zap_pte_range drops a device entry's page reference at once (the seed's hunk: put_page, not the mmu_gather), so between the zap and range_end the device's cached entry names a free device page.",
+            Exposure = "the device reads a page that lives on the device (faulting it into its mirror) while cpu1 zaps it with madvise(MADV_DONTNEED): page_free runs inside zap_pte_range and the device's read through its still-cached entry touches the free page.",
+            Change = "ec131b2d7fa6 syncs the mirror in range_start, which closes this window but lets a snapshot that read the PTE after range_start be installed (seen on the same scenario as the same use-after-free, and alone as fix-mirror-sync-start-snapshot-race); the interval notifier's sequence (99cb252f5e68, as lib/test_hmm.c uses it) makes such a snapshot retry, so the scenario is clean only with both.",
+        },
+        new()
+        {
+            Id = "fix-mirror-sync-start-snapshot-race", Kind = CatalogEntryKind.Bug,
+            Title = "mirror snapshot taken during an invalidation is installed after ec131b2d7fa6",
+            Variant = "fix-mirror-sync-start", Scenario = "catalog-mirror-snapshot-vs-madvise", Category = ViolationCategory.StaleMirror,
+            FixedBy = "fix-mirror-interval-seq", Commit = "99cb252f5e68", BundleStrategy = ExplorationStrategy.Pct, DfsFeasible = true,
+            What = "with the device sync in range_start, hmm_invalidate_range_end only marks snapshots in flight invalid; a snapshot registered after range_start that read the PTE before the zap cleared it, and is installed before range_end, is valid and stays in the device page table after the invalidation is over.",
+            Exposure = "the device faults a system page into its mirror while cpu1 zaps it with madvise(MADV_DONTNEED); the device's walk runs between the zap's range_start and its PTE clear, and its install before range_end; after the madvise returns, the device reads the freed page through the entry (stale-mirror).",
+            Change = "the interval notifier (mmu_interval_read_begin waits while an invalidation of the range is in progress; the invalidate callback bumps the sequence under the driver lock; mmu_interval_read_retry under that lock refuses the snapshot).",
+        },
 
         Mutant("finalize-skips-pte-same", "fault-vs-madvise-dontneed", ViolationCategory.Expectation,
             "the driver's migrate_vma_finalize installs the new entry without re-checking that the PTE is still the migration entry it wrote",
@@ -132,6 +152,15 @@ public static class BugCatalog
         Mutant("do-swap-page-ignores-device-entries", "anon-write-vs-cpu-read", ViolationCategory.Expectation,
             "do_swap_page has no device-entry branch",
             "a CPU read of a page on the device takes the bad-entry path and gets SIGBUS instead of the device's value"),
+        Mutant("mprotect-skips-mmu-notifier", "catalog-mirror-vs-mprotect", ViolationCategory.StaleMirror,
+            "change_protection write-protects the PTEs without mmu_notifier_invalidate_range_start/end",
+            "the device cached the page writable; after mprotect(PROT_READ) its write goes through the stale entry instead of failing with EPERM"),
+        Mutant("fork-skips-mmu-notifier", "catalog-mirror-vs-fork", ViolationCategory.StaleMirror,
+            "copy_page_range write-protects a COW mapping's PTEs without the mmu notifier calls",
+            "the device keeps its writable entry to the page parent and child now share, so its write would land in the child's memory too"),
+        Mutant("zap-skips-mmu-notifier", "catalog-mirror-vs-madvise", ViolationCategory.StaleMirror,
+            "zap_page_range (MADV_DONTNEED) zaps without the mmu notifier calls",
+            "the device keeps its entry to the zapped (and freed) device page and reads it after the madvise returned"),
     ];
 
     public static IEnumerable<CatalogEntry> Bugs => Entries.Where(e => e.Kind == CatalogEntryKind.Bug);

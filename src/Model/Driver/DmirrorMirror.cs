@@ -192,25 +192,24 @@ public sealed partial class Dmirror : IMmuNotifier
 
     /// <summary>
     /// hmm_vma_fault's range registration (2017: add to hmm->ranges, valid) / mmu_interval_read_begin (interval
-    /// notifier: sleep while an invalidation of the range is in progress). Null: retry.
+    /// notifier: sleep while an invalidation of the range is in progress). Null: retry. The check and the
+    /// registration are one step, as mmu_interval_read_begin reads the sequence under the lock that
+    /// invalidate_range_start takes to mark an invalidation active: an invalidation either is seen as in progress
+    /// here or finds the range registered and invalidates it.
     /// </summary>
     private HmmRange? hmm_range_register(MmStruct mm, long address, string fn)
     {
-        if (_w.Variant.Mirror == MirrorInvalidation.IntervalSequence)
+        _w.Point(StepKind.Write, RangesRes);
+        if (_w.Variant.Mirror == MirrorInvalidation.IntervalSequence && _w.InvalidationInProgress(mm, address))
         {
             var ranges = KernelWorld.MmuNotifierRangesRes(mm);
-            _w.Point(StepKind.Read, ranges);
-            if (_w.InvalidationInProgress(mm, address))
-            {
-                _w.Record(StepKind.Note, "mmu_interval_read_begin", ranges, "invalidation in progress: wait");
-                if (_w.Controlled is { } scheduler)
-                    scheduler.WaitUntil(() => !_w.InvalidationInProgressRaw(mm, address), ranges);
-                else
-                    Operation.PauseUntil(() => !_w.InvalidationInProgressRaw(mm, address));
-                return null;
-            }
+            _w.Record(StepKind.Note, "mmu_interval_read_begin", ranges, "invalidation in progress: wait");
+            if (_w.Controlled is { } scheduler)
+                scheduler.WaitUntil(() => !_w.InvalidationInProgressRaw(mm, address), ranges);
+            else
+                Operation.PauseUntil(() => !_w.InvalidationInProgressRaw(mm, address));
+            return null;
         }
-        _w.Point(StepKind.Write, RangesRes);
         var range = new HmmRange(mm, address);
         _ranges.Add(range);
         _w.Record(StepKind.Write, fn, RangesRes, $"add {mm.Name}:{address}");
@@ -389,9 +388,17 @@ public sealed partial class Dmirror : IMmuNotifier
         _w.Record(StepKind.Write, fn, RangesRes, $"{mm.Name}:[{start},{end}) {hit} snapshot(s) invalidated");
     }
 
-    /// <summary>Release of the device (unbind): the device page table goes with it.</summary>
+    /// <summary>
+    /// Release of the device (unbind): the device page tables of the registered mirrors go with it (none
+    /// registered: the driver never built one, nothing to take the mutex for).
+    /// </summary>
     private void dmirror_drop_all_entries(string fn)
     {
+        _w.Point(StepKind.Read, MirrorsRes);
+        var mirrors = _mirrored.Count;
+        _w.Record(StepKind.Read, fn, MirrorsRes, $"{mirrors} mirror(s)");
+        if (mirrors == 0)
+            return;
         MirrorLock.DownWrite(fn);
         try
         {
