@@ -30,11 +30,12 @@ public static class OpExecutor
         OpKind.Smaps => Smaps(world.Smaps(op.Mm!)),
         OpKind.Pagemap => Pagemap(world.Pagemap(op.Mm!, op.Page!.Value)),
         OpKind.Ftruncate => Status(world.Ftruncate(op.File!, op.Pages!.Value)),
+        OpKind.MemRead => Device(world.MemRead(op.Mm!, op.Page!.Value)),
         _ => throw new ArgumentOutOfRangeException(nameof(op), op.Kind, "op kind without a facade call"),
     };
 
     /// <summary>True for ops that are CPU accesses, i.e. may run the fault path (the liveness monitor watches them).</summary>
-    public static bool IsCpuAccess(Op op) => op.Kind is OpKind.Read or OpKind.Write;
+    public static bool IsCpuAccess(Op op) => op.Kind is OpKind.Read or OpKind.Write or OpKind.MemRead;
 
     public static VmProt ToVmProt(Prot prot) => prot switch
     {

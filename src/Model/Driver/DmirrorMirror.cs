@@ -359,6 +359,7 @@ public sealed partial class Dmirror : IMmuNotifier
         try
         {
             InvalidateRanges(mm, start, end, fn);
+            _w.Touch(StepKind.Read, $"mirror {mm.Name}:*"); // the range lookup in the device page table
             foreach (var key in _pt.Keys.Where(k => k.Mm == mm && start <= k.Address && k.Address < end).OrderBy(k => k.Address).ToList())
             {
                 var res = EntryRes(mm, key.Address);
@@ -390,18 +391,18 @@ public sealed partial class Dmirror : IMmuNotifier
 
     /// <summary>
     /// Release of the device (unbind): the device page tables of the registered mirrors go with it (none
-    /// registered: the driver never built one, nothing to take the mutex for).
+    /// registered: the driver never built one, nothing to take the mutex for). The caller holds the device lock
+    /// for write, which excludes every ioctl and so every registration: the count is read without a step.
     /// </summary>
     private void dmirror_drop_all_entries(string fn)
     {
-        _w.Point(StepKind.Read, MirrorsRes);
-        var mirrors = _mirrored.Count;
-        _w.Record(StepKind.Read, fn, MirrorsRes, $"{mirrors} mirror(s)");
-        if (mirrors == 0)
+        _w.Touch(StepKind.Read, MirrorsRes);
+        if (_mirrored.Count == 0)
             return;
         MirrorLock.DownWrite(fn);
         try
         {
+            _w.Touch(StepKind.Read, "mirror *");
             foreach (var key in _pt.Keys.OrderBy(k => k.Mm.Name).ThenBy(k => k.Address).ToList())
             {
                 var res = EntryRes(key.Mm, key.Address);

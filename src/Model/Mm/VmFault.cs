@@ -17,6 +17,8 @@ public static class VmFault
     public const int FAULT_FLAG_WRITE = 0x01;
     public const int FAULT_FLAG_ALLOW_RETRY = 0x04;
     public const int FAULT_FLAG_USER = 0x40;
+    /// <summary>The fault is made on behalf of another task (get_user_pages_remote).</summary>
+    public const int FAULT_FLAG_REMOTE = 0x80;
 
     public static string Format(int ret)
     {

@@ -26,6 +26,8 @@ public enum Errno
     ENOMEM,
     EBUSY,
     EINVAL,
+    /// <summary>A read of /proc/PID/mem that copied nothing (mem_rw).</summary>
+    EIO,
 }
 
 /// <summary>Result of a CPU read: <see cref="Value"/> is meaningful when <see cref="Signal"/> is None.</summary>

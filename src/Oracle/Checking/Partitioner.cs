@@ -135,7 +135,7 @@ internal static class Partitioner
                 case OpKind.HotplugAdd:
                     first = iomem;
                     break;
-                case OpKind.Read or OpKind.Write or OpKind.Pagemap:
+                case OpKind.Read or OpKind.Write or OpKind.Pagemap or OpKind.MemRead:
                 {
                     var f = FamilyOf(op.Mm!);
                     first = Key(f, op.Page!.Value);

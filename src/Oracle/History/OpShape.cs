@@ -19,7 +19,7 @@ internal static class OpShape
             OpKind.Mmap or OpKind.Munmap or OpKind.MadviseDontneed => Need(op.Page is >= 0, "page") ?? Need(op.Pages is >= 1, "pages"),
             OpKind.MmapPfn => Need(op.Page is >= 0, "page") ?? Need(op.Pages is >= 1, "pages") ?? Need(op.Pfn is >= 0, "pfn"),
             OpKind.Mprotect => Need(op.Page is >= 0, "page") ?? Need(op.Pages is >= 1, "pages") ?? Need(op.Prot is not null, "prot"),
-            OpKind.Read or OpKind.DeviceRead or OpKind.Pagemap => Need(op.Page is >= 0, "page"),
+            OpKind.Read or OpKind.DeviceRead or OpKind.Pagemap or OpKind.MemRead => Need(op.Page is >= 0, "page"),
             OpKind.Write or OpKind.DeviceWrite => Need(op.Page is >= 0, "page") ?? Need(op.Value is not null, "value"),
             OpKind.Fork => Need(!string.IsNullOrEmpty(op.Child), "child"),
             OpKind.MigrateToDevice or OpKind.MigrateToSystem => Need(op.Page is >= 0, "page") ?? Need(op.Pages is null or >= 1, "pages"),

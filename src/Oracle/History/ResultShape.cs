@@ -36,7 +36,7 @@ public static class ResultShape
     {
         OpKind.Read => [(F.Value, "{\"value\": n}"), (F.Signal, "{\"signal\": ...}")],
         OpKind.Write => [(F.Ok, "{\"ok\": true}"), (F.Signal, "{\"signal\": ...}")],
-        OpKind.DeviceRead => [(F.Value, "{\"value\": n}"), (F.Error, "{\"error\": ...}")],
+        OpKind.DeviceRead or OpKind.MemRead => [(F.Value, "{\"value\": n}"), (F.Error, "{\"error\": ...}")],
         OpKind.MigrateToDevice or OpKind.MigrateToSystem => [(F.Migrated, "{\"migrated\": k}"), (F.Error, "{\"error\": ...}")],
         OpKind.Smaps => [(Smaps, "{\"rss\", \"anon\", \"swap\"}"), (F.Error, "{\"error\": ...}")],
         OpKind.Pagemap => [(Pagemap, "{\"present\", \"swap\", \"exclusive\", \"file\"} (+ \"swap_type\")"), (F.Error, "{\"error\": ...}")],

@@ -20,7 +20,7 @@ public static class OpCodec
         OpKind.MmapPfn => ([FMm, FPage, FPages, FPfn], [FProt, FShared]),
         OpKind.Munmap or OpKind.MadviseDontneed => ([FMm, FPage, FPages], []),
         OpKind.Mprotect => ([FMm, FPage, FPages, FProt], []),
-        OpKind.Read or OpKind.DeviceRead or OpKind.Pagemap => ([FMm, FPage], []),
+        OpKind.Read or OpKind.DeviceRead or OpKind.Pagemap or OpKind.MemRead => ([FMm, FPage], []),
         OpKind.Write or OpKind.DeviceWrite => ([FMm, FPage, FValue], []),
         OpKind.Fork => ([FMm, FChild], []),
         OpKind.Exit or OpKind.Smaps => ([FMm], []),

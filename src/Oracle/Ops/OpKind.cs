@@ -25,6 +25,8 @@ public enum OpKind
     Pagemap,
     /// <summary>ftruncate of a memfd named by an mmap's "file" (new size in pages).</summary>
     Ftruncate,
+    /// <summary>pread of one page of /proc/PID/mem (get_user_pages_remote with FOLL_FORCE).</summary>
+    MemRead,
 }
 
 /// <summary>Page protections as written in scenarios: <c>none</c>, <c>r</c>, <c>rw</c>.</summary>
@@ -57,6 +59,7 @@ public static class OpKinds
         (OpKind.Smaps, "smaps"),
         (OpKind.Pagemap, "pagemap"),
         (OpKind.Ftruncate, "ftruncate"),
+        (OpKind.MemRead, "mem_read"),
     ];
 
     public static string WireName(this OpKind kind) => Names[(int)kind].Name;

@@ -60,4 +60,5 @@ public static class Outcomes
     public const string ENOMEM = "ENOMEM";
     public const string EBUSY = "EBUSY";
     public const string EINVAL = "EINVAL";
+    public const string EIO = "EIO";
 }

@@ -5,27 +5,39 @@ namespace Hmm.Spec.Oracle.Reference;
 // docs/reference-model.md, "CPU access" and "Device access".
 public sealed partial class ReferenceModel
 {
-    private void Read(RefState s, Op op, StepContext c)
+    /// <summary>
+    /// A CPU read (<c>read</c>), or with <paramref name="force"/> a read of /proc/PID/mem (<c>mem_read</c>):
+    /// get_user_pages_remote with FOLL_FORCE reads a PROT_NONE page too (VM_MAYREAD), takes the same fault path
+    /// (a device page comes back to system memory), and every failure (hole, exited mm, MMIO, SIGBUS-type fault,
+    /// out of memory) is EIO because nothing was copied.
+    /// </summary>
+    private void Read(RefState s, Op op, StepContext c, bool force = false)
     {
+        var segv = force ? Eio : Segv;
+        var bus = force ? Eio : Bus;
         var page = op.Page!.Value;
-        if (!s.TryGetLive(op.Mm, out var m) || !m.Pages.TryGetValue(page, out var pm) || pm.Prot == Prot.None)
+        if (!s.TryGetLive(op.Mm, out var m) || !m.Pages.TryGetValue(page, out var pm) || (pm.Prot == Prot.None && !force))
         {
-            c.Offer(Segv, s);
+            c.Offer(segv, s);
             return;
         }
-        if (Doomed(s, pm.ShmKey)) c.Offer(Bus, s);
+        if (Doomed(s, pm.ShmKey)) c.Offer(bus, s);
         switch (pm.Kind)
         {
+            case MapKind.Pfn when force:
+                // check_vma_flags refuses VM_IO | VM_PFNMAP.
+                c.Offer(Eio, s);
+                return;
             case MapKind.Pfn:
                 // MMIO registers have no memory semantics: any value, or SIGBUS.
                 c.OfferIf(r => r.Value is not null && r == OpResult.OfValue(r.Value.Value), "{\"value\": any (MMIO)}", s);
-                c.Offer(Bus, s);
+                c.Offer(bus, s);
                 return;
             case MapKind.Shared:
             {
                 if (IsFilePage(s, pm.ShmKey, out var beyond) && beyond)
                 {
-                    c.Offer(Bus, s);
+                    c.Offer(bus, s);
                     return;
                 }
                 var v = ShmValue(s, pm.ShmKey);
@@ -39,19 +51,19 @@ public sealed partial class ReferenceModel
             IsFilePage(s, pm.ShmKey, out var beyond);
             if (beyond)
             {
-                c.Offer(Bus, s);
+                c.Offer(bus, s);
                 return;
             }
             var v = ShmValue(s, pm.ShmKey);
             c.OfferValue(v, s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
-            if (LowMemory(s, c)) c.Offer(Bus, s);
+            if (LowMemory(s, c)) c.Offer(bus, s);
             return;
         }
         if (pm.Slot == PageMap.SlotNone)
         {
             // A read fault on an untouched private page maps the zero page.
             c.OfferValue(0, SetPage(s, op.Mm!, m, page, pm with { Slot = PageMap.SlotZero }));
-            if (LowMemory(s, c)) c.Offer(Bus, s);
+            if (LowMemory(s, c)) c.Offer(bus, s);
             return;
         }
         if (pm.Slot == PageMap.SlotZero)
@@ -67,7 +79,7 @@ public sealed partial class ReferenceModel
         }
         // A CPU access to a device page faults; the driver migrates it back to system memory, contents intact.
         c.OfferValue(f.Value, SetFrame(s, pm.Slot, f with { Residency = Residency.System }));
-        if (LowMemory(s, c)) c.Offer(Bus, s);
+        if (LowMemory(s, c)) c.Offer(bus, s);
     }
 
     private void Write(RefState s, Op op, StepContext c)

@@ -14,6 +14,7 @@ public sealed partial class ReferenceModel(ModelSetting setting)
 
     private static readonly OpResult Segv = OpResult.OfSignal(Outcomes.SIGSEGV);
     private static readonly OpResult Bus = OpResult.OfSignal(Outcomes.SIGBUS);
+    private static readonly OpResult Eio = OpResult.OfError(Outcomes.EIO);
     private static readonly OpResult Fault = OpResult.OfError(Outcomes.EFAULT);
 
     /// <summary>The state after the setup ops, run sequentially with unknown results (a set: setup may branch).</summary>
@@ -62,6 +63,7 @@ public sealed partial class ReferenceModel(ModelSetting setting)
         switch (op.Kind)
         {
             case OpKind.Read: Read(s, op, c); break;
+            case OpKind.MemRead: Read(s, op, c, force: true); break;
             case OpKind.Write: Write(s, op, c); break;
             case OpKind.DeviceRead: DeviceRead(s, op, c); break;
             case OpKind.DeviceWrite: DeviceWrite(s, op, c); break;
