@@ -203,7 +203,7 @@ public static partial class ScenarioLoader
 
     private static readonly string[] Signals = [Outcomes.SIGSEGV, Outcomes.SIGBUS];
     private static readonly string[] Errors =
-        [Outcomes.EFAULT, Outcomes.EPERM, Outcomes.EEXIST, Outcomes.ENOMEM, Outcomes.EBUSY, Outcomes.EINVAL];
+        [Outcomes.EFAULT, Outcomes.EPERM, Outcomes.EEXIST, Outcomes.ENOMEM, Outcomes.EBUSY, Outcomes.EINVAL, Outcomes.EIO];
 
     private static OpResult ReadExpect(JsonElement x, string path)
     {

@@ -13,9 +13,9 @@ public static class ResultShape
     /// <summary>Signals a CPU access may get.</summary>
     public static readonly IReadOnlyList<string> Signals = [Outcomes.SIGSEGV, Outcomes.SIGBUS];
 
-    /// <summary>Errno names an op may return: the scenario vocabulary plus EAGAIN and ENODEV (a device gone).</summary>
+    /// <summary>Errno names an op may return: the scenario vocabulary (with EIO, mem_read) plus EAGAIN and ENODEV (a device gone).</summary>
     public static readonly IReadOnlyList<string> Errors =
-        [Outcomes.EFAULT, Outcomes.EPERM, Outcomes.EEXIST, Outcomes.ENOMEM, Outcomes.EBUSY, Outcomes.EINVAL, "EAGAIN", "ENODEV"];
+        [Outcomes.EFAULT, Outcomes.EPERM, Outcomes.EEXIST, Outcomes.ENOMEM, Outcomes.EBUSY, Outcomes.EINVAL, Outcomes.EIO, "EAGAIN", "ENODEV"];
 
     [Flags]
     private enum F
