@@ -46,6 +46,24 @@ public static class BuiltinScenarioTests
     public static Task CatalogTruncateDeviceCow() => Run("catalog-truncate-device-cow");
 
     [Test]
+    public static Task CatalogMirrorVsMadvise() => Run("catalog-mirror-vs-madvise");
+
+    [Test]
+    public static Task CatalogMirrorSnapshotVsMadvise() => Run("catalog-mirror-snapshot-vs-madvise");
+
+    [Test]
+    public static Task CatalogMirrorVsMprotect() => Run("catalog-mirror-vs-mprotect");
+
+    [Test]
+    public static Task CatalogMirrorVsFork() => Run("catalog-mirror-vs-fork");
+
+    [Test]
+    public static Task MirrorVsFaultAndMprotect() => Run("mirror-vs-fault-and-mprotect");
+
+    [Test]
+    public static Task MemReadVsMigration() => Run("mem-read-vs-migration");
+
+    [Test]
     public static Task DeviceReleaseVsFault() => Run("device-release-vs-fault");
 
     [Test]
