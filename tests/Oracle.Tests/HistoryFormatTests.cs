@@ -46,6 +46,8 @@ public class HistoryFormatTests
     [InlineData("{\"format\": \"hmm-history\", \"version\": 1}\n{\"type\": \"ok\", \"process\": -1, \"id\": 0, \"result\": {}}", "line 2: process: must be at least 0")]
     [InlineData("{\"format\": \"hmm-history\", \"version\": 1}\n[1, 2]", "line 2: expected an event object")]
     [InlineData("{\"format\": \"hmm-history\", \"version\": 1}\n{\"type\": \"invoke\", \"process\": 0, \"id\": 0, \"op\": {\"op\": \"read\", \"mm\": \"A\", \"page\": 0}, \"result\": {}}", "line 2: result: an invocation must not carry a result")]
+    [InlineData("{\"format\": \"hmm-history\", \"version\": 1, \"config\": {\"CONFIG_MIGRATION\": false}}", "line 1: config: cannot be built: CONFIG_DEVICE_UNADDRESSABLE=y (not named, so on) depends on CONFIG_ZONE_DEVICE, which depends on CONFIG_MEMORY_HOTREMOVE, which depends on CONFIG_MIGRATION=n")]
+    [InlineData("{\"format\": \"hmm-history\", \"version\": 1, \"config\": {\"device_private\": true, \"CONFIG_ZONE_DEVICE\": false}}", "line 1: config: cannot be built: CONFIG_DEVICE_UNADDRESSABLE=y depends on CONFIG_ZONE_DEVICE=n")]
     public void Malformed_input_names_file_line_and_problem(string text, string expected)
     {
         var act = () => HistoryReader.Read(new StringReader(text), "h.jsonl");
