@@ -73,6 +73,14 @@ public static class KernelVariants
         ReleaseEvictsMappedPages = true,
     };
 
+    public static KernelVariant FixPagemapHideSwap { get; } = Seed with
+    {
+        Name = "fix-pagemap-hide-swap",
+        Description = "seed + pagemap shows swap and device entries' frames only to privileged readers",
+        Commit = "\"mm: /proc/pid/pagemap: hide swap entries from unprivileged users\" (2018)",
+        PagemapHidesSwapFromUnprivileged = true,
+    };
+
     public static KernelVariant FixMirrorSyncStart { get; } = Seed with
     {
         Name = "fix-mirror-sync-start",
@@ -98,6 +106,7 @@ public static class KernelVariants
         Fault = FaultProtocol.TrylockWaitForUnlock,
         HandlePteFaultChecksAddressable = false,
         Mirror = MirrorInvalidation.IntervalSequence,
+        PagemapHidesSwapFromUnprivileged = true,
     };
 
     private static KernelVariant Mutant(string kebab, string description, Func<KernelVariant, KernelVariant> apply) =>
@@ -138,7 +147,7 @@ public static class KernelVariants
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
         Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixTeardownWait, FixTeardownRefzero,
-        FixTeardownEvict, FixMirrorSyncStart, FixMirrorIntervalSeq, Upstream, .. Mutants,
+        FixTeardownEvict, FixPagemapHideSwap, FixMirrorSyncStart, FixMirrorIntervalSeq, Upstream, .. Mutants,
     ];
 
     public static bool TryGet(string name, out KernelVariant variant)
