@@ -295,7 +295,8 @@ public sealed partial class Dmirror : IMmuNotifier
     private bool EntryMatches(Pte pte, MirrorEntry e)
     {
         if (pte.IsPresent)
-            return !pte.IsProtnone && !pte.Has(Pte._PAGE_SPECIAL) && pte.RawPfn == e.Page.Pfn && (!e.Write || pte.Has(Pte._PAGE_RW));
+            // The zero page's PTE is special; an MMIO pfn has no struct page, so it is never in the mirror.
+            return !pte.IsProtnone && pte.RawPfn == e.Page.Pfn && (!e.Write || pte.Has(Pte._PAGE_RW));
         if (!pte.IsSwap)
             return false;
         var s = SwapEntry.swp_entry(pte.ArchSwapType, pte.ArchSwapOffset);

@@ -106,6 +106,9 @@ public sealed partial class KernelWorld
             if ((flags & FOLL_NUMA) != 0 && pte_protnone(pte))
                 return null;
             var page = vm_normal_page(vma, address, pte, fn);
+            // "if (is_zero_pfn(pte_pfn(pte))) page = pte_page(pte);" (the shared zero page of a read fault).
+            if (page is null && is_zero_pfn(pte_pfn(pte, fn)))
+                page = pfn_to_page(pte_pfn(pte, fn), fn);
             if (page is null)
                 return null;
             if ((flags & FOLL_GET) != 0)
