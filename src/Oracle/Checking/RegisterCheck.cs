@@ -90,7 +90,9 @@ internal static class RegisterCheck
             if (op.Value == v0 || !values.Add(op.Value!.Value)) return null;
         }
 
+        Diagnostics.Phases.Mark("reg: values");
         var (order, violation) = Analyze(table, ops, v0);
+        Diagnostics.Phases.Mark("reg: analyze");
         if (violation is null)
             return Replay(model, table, ops, initial, order!).Length == order!.Count ? new Decision(true, null) : null;
 
@@ -118,11 +120,13 @@ internal static class RegisterCheck
             violation = earlier;
             order = [];
         }
+        Diagnostics.Phases.Mark("reg: evidence analyze");
         var (length, states) = Replay(model, table, ops, initial, order ?? []);
+        Diagnostics.Phases.Mark("reg: replay");
         var blocked = table.Ops[violation.Stuck];
         var reason = violation.Reason;
         return new Decision(false, new PartialLinearization((order ?? []).Take(length).Select(i => table.Ops[i]).ToArray(), blocked,
-            $"{model.Explain(states, blocked.Op, blocked.Result)}; {reason}"));
+            $"{model.Explain(states, blocked.Op, blocked.Result)}; {reason}") { After = (model, states) });
     }
 
     /// <summary>The zone condition over <paramref name="ops"/> (all reads and writes of the page): a witness order, or why there is none.</summary>

@@ -110,7 +110,8 @@ internal sealed class WglSearch
 
     public Outcome Run(IReadOnlyList<RefState> initial, SearchBudget budget, CancellationToken cancel)
     {
-        var cache = new HashSet<MemoKey>();
+        // About one memo entry per op when ops overlap little (the common case); the table grows past it when they do.
+        var cache = new HashSet<MemoKey>((int)Math.Min(_ops.Length, budget.MaxStates));
         var stack = new Stack<(int Call, StateSet State, Cons? Path)>();
         var state = new StateSet(initial);
         Cons? path = null;
@@ -202,7 +203,10 @@ internal sealed class WglSearch
         longest.Reverse();
         if (_bestBlocked < 0 || _bestState is null) return new PartialLinearization(longest, null, null);
         var blocked = _ops[_bestBlocked];
-        return new PartialLinearization(longest, blocked, _model.Explain(_bestState.States, blocked.Op, blocked.Result));
+        return new PartialLinearization(longest, blocked, _model.Explain(_bestState.States, blocked.Op, blocked.Result))
+        {
+            After = (_model, _bestState.States),
+        };
     }
 
     private void Set(int op, bool on)
