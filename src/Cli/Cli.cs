@@ -74,7 +74,6 @@ public static class Cli
 
     private static int RunGuarded(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers)
     {
-        Hmm.Spec.Oracle.Diagnostics.Phases.Mark("cli start");
         var context = new CliContext(output, error, new Lazy<ILoggerFactory>(loggers));
         var root = new RootCommand("Hmm.Spec: model checking and test oracles for Linux HMM un-addressable device memory");
         var named = args.Length > 0 ? Array.FindIndex(Verbs, v => v.Name == args[0]) : -1;
@@ -82,9 +81,7 @@ public static class Cli
         {
             if (named < 0 || name == args[0]) root.Add(create(context));
         }
-        Hmm.Spec.Oracle.Diagnostics.Phases.Mark("commands built");
         var parse = root.Parse(args);
-        Hmm.Spec.Oracle.Diagnostics.Phases.Mark("args parsed");
         if (parse.Errors.Count > 0)
         {
             error.WriteLine($"hmm-spec: {Excerpt.Clean(InOurWords(parse.Errors[0].Message))}");

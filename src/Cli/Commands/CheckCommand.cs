@@ -26,7 +26,6 @@ internal static class CheckCommand
         };
         command.SetAction(parse =>
         {
-            Hmm.Spec.Oracle.Diagnostics.Phases.Mark("action");
             var path = PathArgument.NonEmpty(parse.GetValue(history), "the history path");
             using var quiet = NoGcRegion.ForHistory(path);
             var request = new CheckRequest(parse.GetValue(json), parse.GetValue(timeout), parse.GetValue(minimize), parse.GetValue(minimizeOut), parse.GetValue(html),

@@ -20,7 +20,7 @@ internal sealed class NoGcRegion : IDisposable
 
     private NoGcRegion(long bytes)
     {
-        if (bytes == 0 || Interlocked.CompareExchange(ref _owned, 1, 0) != 0) return;
+        if (Interlocked.CompareExchange(ref _owned, 1, 0) != 0) return;
         try
         {
             Entered = GCSettings.LatencyMode != GCLatencyMode.NoGCRegion && GC.TryStartNoGCRegion(bytes);
@@ -47,7 +47,6 @@ internal sealed class NoGcRegion : IDisposable
         {
             size = 0;   // the reader reports the problem
         }
-        if (Environment.GetEnvironmentVariable("HMM_SPEC_NOGC_MB") is { } mb) return new NoGcRegion(long.Parse(mb) << 20);
         return new NoGcRegion(Math.Min(MaxAllowance, (32L << 20) + 12 * size));
     }
 

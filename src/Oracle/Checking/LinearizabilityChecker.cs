@@ -39,9 +39,7 @@ public static class LinearizabilityChecker
                 return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
         }
         var budget = new SearchBudget(options, clock);
-        Diagnostics.Phases.Mark("check start");
         var recorded = OpTable.From(history.Events);
-        Diagnostics.Phases.Mark("op table");
         var maxPages = 1;
         foreach (var o in recorded.Ops) maxPages = Math.Max(maxPages, o.Op.Pages ?? 1);
         // Page ranges Linux does not handle atomically become one sub-op per page (docs/reference-model.md).
@@ -49,12 +47,10 @@ public static class LinearizabilityChecker
         var model = new ReferenceModel(ModelSetting.From(history.Header, table.Processes + maxPages)
             with { Truncations = ModelSetting.TruncationsOf(table.Ops.Select(o => o.Op)) });
         var initial = model.Initial(history.Header.Setup);
-        Diagnostics.Phases.Mark("model");
         if (budget.Exhausted(CancellationToken.None)) return Undecided(recorded, 0, budget, clock, null);
         var (partitions, familyOf) = options.Partition
             ? Partitioner.Split(table, history.Header.Setup, mm => initial.All(s => s.TryGetLive(mm, out _)))
             : (Partitioner.Partition.Whole(table), mm => mm);
-        Diagnostics.Phases.Mark("partition");
         var outcomes = new (WglSearch.Outcome Outcome, Func<PartialLinearization> Evidence)?[partitions.Count];
         using var stop = new CancellationTokenSource();
 
@@ -67,7 +63,7 @@ public static class LinearizabilityChecker
             var visible = part.Visible is not { } seen ? initial
                 : StateSet.Distinct(initial.Select(s => s.Project(mm => seen.TryGetValue(familyOf(mm), out var pages) ? (true, pages) : (false, null))).ToList());
             WglSearch search;
-            if (options.RegisterFastPath && !RegisterCheck.SearchIsCheap(table, part.Ops) && Diagnostics.Phases.MarkTrue("reg: cheap?")
+            if (options.RegisterFastPath && !RegisterCheck.SearchIsCheap(table, part.Ops)
                 && RegisterCheck.TryDecide(model, table, part.Ops, visible) is { } decided)
             {
                 if (decided.Linearizable)
@@ -77,16 +73,23 @@ public static class LinearizabilityChecker
                 }
                 stop.Cancel();
                 // The search's evidence reads best (the op a sequential run first refuses); it is affordable
-                // when the violation is found quickly, and the zones' own evidence stands in otherwise.
-                search = new WglSearch(model, table, part.Ops);
-                var evidenceBudget = new SearchBudget(options with { MaxStates = EvidenceStates }, clock);
-                Diagnostics.Phases.Mark("register decided");
-                var found = search.Run(visible, evidenceBudget, CancellationToken.None);
-                Diagnostics.Phases.Mark("evidence search");
-                budget.AddStates(evidenceBudget.States);
-                outcomes[p] = found == WglSearch.Outcome.NotLinearizable
-                    ? (found, search.Evidence)
-                    : (WglSearch.Outcome.NotLinearizable, () => decided.Evidence!);
+                // when the violation is found quickly, and the zones' own evidence stands in otherwise. The search
+                // cannot conclude before it has gone as deep as the zones' partial linearization (a valid path for
+                // it, each op of it one memo entry more), and it looks at its budget every BudgetCheckInterval
+                // steps: past that depth it would run out for certain, so it is not started.
+                if (decided.Evidence!.Ops.Count <= EvidenceStates + WglSearch.BudgetCheckInterval)
+                {
+                    search = new WglSearch(model, table, part.Ops);
+                    var evidenceBudget = new SearchBudget(options with { MaxStates = EvidenceStates }, clock);
+                    var found = search.Run(visible, evidenceBudget, CancellationToken.None);
+                    budget.AddStates(evidenceBudget.States);
+                    if (found == WglSearch.Outcome.NotLinearizable)
+                    {
+                        outcomes[p] = (found, search.Evidence);
+                        return;
+                    }
+                }
+                outcomes[p] = (WglSearch.Outcome.NotLinearizable, () => decided.Evidence!);
                 return;
             }
             search = new WglSearch(model, table, part.Ops);
@@ -108,7 +111,6 @@ public static class LinearizabilityChecker
             for (var p = 0; p < partitions.Count && !stop.IsCancellationRequested; p++) Run(p);
         }
 
-        Diagnostics.Phases.Mark("search");
         var failed = outcomes.FirstOrDefault(o => o?.Outcome == WglSearch.Outcome.NotLinearizable);
         if (failed is { } f)
         {

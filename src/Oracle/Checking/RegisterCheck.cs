@@ -90,9 +90,7 @@ internal static class RegisterCheck
             if (op.Value == v0 || !values.Add(op.Value!.Value)) return null;
         }
 
-        Diagnostics.Phases.Mark("reg: values");
         var (order, violation) = Analyze(table, ops, v0);
-        Diagnostics.Phases.Mark("reg: analyze");
         if (violation is null)
             return Replay(model, table, ops, initial, order!).Length == order!.Count ? new Decision(true, null) : null;
 
@@ -120,9 +118,7 @@ internal static class RegisterCheck
             violation = earlier;
             order = [];
         }
-        Diagnostics.Phases.Mark("reg: evidence analyze");
         var (length, states) = Replay(model, table, ops, initial, order ?? []);
-        Diagnostics.Phases.Mark("reg: replay");
         var blocked = table.Ops[violation.Stuck];
         var reason = violation.Reason;
         return new Decision(false, new PartialLinearization((order ?? []).Take(length).Select(i => table.Ops[i]).ToArray(), blocked,

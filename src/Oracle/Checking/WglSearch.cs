@@ -43,6 +43,9 @@ internal sealed class WglSearch
 
     public enum Outcome { Linearizable, NotLinearizable, OutOfBudget }
 
+    /// <summary>The search looks at its budget once every this many steps (a power of two).</summary>
+    public const int BudgetCheckInterval = 1024;
+
     private readonly ReferenceModel _model;
     private readonly OpRecord[] _ops;       // determinate ops first (by call), then indeterminate ones
     private readonly int _determinate;
@@ -122,7 +125,7 @@ internal sealed class WglSearch
 
         while (entry != End)
         {
-            if ((++iterations & 0x3FF) == 0 && budget.Exhausted(cancel))
+            if ((++iterations & (BudgetCheckInterval - 1)) == 0 && budget.Exhausted(cancel))
             {
                 NoteDepth(stack.Count, path, state, FirstReturn());
                 return Outcome.OutOfBudget;

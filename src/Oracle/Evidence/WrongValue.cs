@@ -42,11 +42,8 @@ public static partial class WrongValue
         var ops = Operations.Of(history);
         if (!ops.TryGetValue(failing.Id, out var read)) return null;
 
-        Diagnostics.Phases.Mark("wv: ops");
         // The states the search stood in after its deepest partial linearization; replayed only when it did not keep them.
         var (model, states) = result.Deepest?.After ?? Replayed(history, result);
-        Diagnostics.Phases.Mark("wv: model");
-        Diagnostics.Phases.Mark("wv: states after");
         var expected = ExpectedValues(model, states, read.Op);
         if (expected.Count == 0) return null;
 

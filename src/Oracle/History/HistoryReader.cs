@@ -36,7 +36,7 @@ public static class HistoryReader
             // A regular file is parsed where it lies, mapped read-only: no copy of it on the heap (a copy is
             // fresh memory the process must fault in page by page, a large part of reading a long history).
             // Anything else (a pipe, a device, an empty file) is read into an array.
-            if (length is > 0 and <= int.MaxValue && Environment.GetEnvironmentVariable("HMM_SPEC_NOMMAP") != "1")
+            if (length is > 0 and <= int.MaxValue)
             {
                 MemoryMappedFile? map = null;
                 try
@@ -73,7 +73,6 @@ public static class HistoryReader
         handle.AcquirePointer(ref start);
         try
         {
-            Diagnostics.Phases.Mark("file mapped");
             // Everything the parse returns is copied out of the bytes (strings, numbers), so nothing refers to the
             // mapping once it is released.
             return Parse(new MappedBytes(start + view.PointerOffset, length).Memory, path);
@@ -118,7 +117,6 @@ public static class HistoryReader
         if (count == 0)
             throw new InputError(fileName, "empty history: expected a header line {\"format\": \"hmm-history\", \"version\": 1, ...}");
 
-        Diagnostics.Phases.Mark("lines split");
         var header = ParseLine(utf8, lines[0], fileName, root => ReadHeader(root));
 
         // Event lines: the fast parser runs on all of them, in contiguous chunks in parallel for long histories
@@ -134,7 +132,6 @@ public static class HistoryReader
             Parallel.For(0, chunks, c => ParseRange(utf8.Span, lines, events,
                 1 + (int)((long)(count - 1) * c / chunks), 1 + (int)((long)(count - 1) * (c + 1) / chunks)));
         }
-        Diagnostics.Phases.Mark("fast parse");
         var validator = new HistoryValidator(count);
         for (var i = 1; i < count; i++)
         {
@@ -142,7 +139,6 @@ public static class HistoryReader
             var problem = validator.Accept(e);
             if (problem is not null) throw Clean(new InputError($"line {lines[i].No}", problem)).Within(fileName);
         }
-        Diagnostics.Phases.Mark("validate");
         var warnings = validator.IgnoredResultsWarning is { } w ? new[] { $"{fileName}: {w}" } : [];
         return new History(header, events) { Validated = true, Warnings = warnings };
     }

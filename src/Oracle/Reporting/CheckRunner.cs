@@ -62,7 +62,6 @@ public static class CheckRunner
             error.WriteLine($"hmm-spec check: --max-memory must be between 1 and {1L << 30} MiB, found {maxMemoryMiB}");
             return ExitMalformed;
         }
-        Diagnostics.Phases.Mark("check entered");
         var clock = Stopwatch.StartNew();
         History.History history;
         try
@@ -77,7 +76,6 @@ public static class CheckRunner
             return ExitMalformed;
         }
 
-        Diagnostics.Phases.Mark("read");
         foreach (var w in history.Warnings) error.WriteLine(w);
         var parsed = clock.Elapsed;
         TimeSpan? budget = request.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) - parsed : null;
@@ -88,9 +86,7 @@ public static class CheckRunner
         // The checker saw only what parsing left of --timeout: name the user's figure, not the remainder ("0 s").
         if (result.Verdict == Verdict.Unknown && request.TimeoutSeconds is { } asked && result.Message?.StartsWith("time budget", StringComparison.Ordinal) == true)
             result = result with { Message = $"time budget of {asked.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} s exhausted ({parsed.TotalSeconds:0.###} s of it reading the history)" };
-        Diagnostics.Phases.Mark("checked");
         var wrong = WrongValue.Explain(history, result);
-        Diagnostics.Phases.Mark("wrong value");
         if (request.Json) output.WriteLine(CheckReport.ToJson(result, path, wrong?.Lines()));
         else
         {
@@ -98,8 +94,6 @@ public static class CheckRunner
             if (wrong is not null) foreach (var line in wrong.Lines()) output.WriteLine(line);
         }
         if (result.Verdict == Verdict.Malformed) error.WriteLine($"{path}: {result.Message}");
-        Diagnostics.Phases.Mark("printed");
-        Diagnostics.Phases.Print(error);
 
         try
         {
