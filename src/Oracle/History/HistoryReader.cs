@@ -21,11 +21,9 @@ public static class HistoryReader
     public static History Read(string path)
     {
         SafeFileHandle file;
-        long length;
         try
         {
             file = File.OpenHandle(path);
-            length = RandomAccess.GetLength(file);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -33,6 +31,15 @@ public static class HistoryReader
         }
         using (file)
         {
+            long length;
+            try
+            {
+                length = RandomAccess.GetLength(file);
+            }
+            catch (Exception ex) when (ex is IOException or NotSupportedException)
+            {
+                length = 0;   // a pipe has no length: it is read below
+            }
             // A regular file is parsed where it lies, mapped read-only: no copy of it on the heap (a copy is
             // fresh memory the process must fault in page by page, a large part of reading a long history).
             // Anything else (a pipe, a device, an empty file) is read into an array.
@@ -43,7 +50,7 @@ public static class HistoryReader
                 {
                     map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
                 }
-                catch (IOException)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     // Not mappable after all: read it.
                 }
