@@ -49,7 +49,7 @@ if [ "${#sources[@]}" -eq 0 ]; then
 fi
 if [ "${#sources[@]}" -gt 1 ]; then
   set_ones=$(IFS=,; echo "${sources[*]}")
-  fail "ambiguous shard: ${set_ones//,/ and } are all set; set exactly one of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, HMM_SPEC_SHARD"
+  fail "ambiguous shard: ${set_ones//,/, } are all set; set exactly one of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, HMM_SPEC_SHARD"
 fi
 
 case ${sources[0]} in
