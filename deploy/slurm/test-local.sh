@@ -28,7 +28,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 timeout_s=${HMM_SPEC_SLURM_TIMEOUT:-300}
 [[ $timeout_s =~ ^[0-9]{1,6}$ ]] || die "HMM_SPEC_SLURM_TIMEOUT=\"$timeout_s\" is not a number of seconds"
-command -v jq >/dev/null || die "jq is needed to compare the JSON outputs (apt-get install -y jq)"
 
 # The work: two scenarios each, small; explore finds the seed's use-after-free in fault-vs-fault, verify finds it at
 # the smallest preemption bound and proves fault-vs-munmap clean at K=2.
@@ -71,6 +70,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# --- packages: jq compares the outputs; slurm-wlm and munge, only when no cluster answers ---------------------
+apt_install() {
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || die "$* not installed, and installing needs root and apt-get"
+  say "installing $*"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@") >>"$work/apt.log" 2>&1 \
+    || { tail -20 "$work/apt.log" >&2; die "apt-get install $* failed (log: $work/apt.log)"; }
+}
+command -v jq >/dev/null || apt_install jq
 
 # --- the tool -------------------------------------------------------------------------------------------------
 if [ -z "${HMM_SPEC:-}" ]; then
@@ -117,10 +125,7 @@ start_cluster() {
   [ "$(id -u)" = 0 ] || die "no Slurm cluster answers and starting one needs root"
   if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null \
     || ! command -v munged >/dev/null || ! command -v mungekey >/dev/null; then
-    command -v apt-get >/dev/null || die "slurm-wlm and munge are not installed and there is no apt-get"
-    say "installing slurm-wlm and munge"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge) >"$work/apt.log" 2>&1 \
-      || { tail -20 "$work/apt.log" >&2; die "apt-get install slurm-wlm munge failed"; }
+    apt_install slurm-wlm munge
   fi
   local c="$work/cluster" host cpus mem port pid
   mkdir -p "$c/state" "$c/spool"
