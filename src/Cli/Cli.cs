@@ -30,6 +30,7 @@ public static class Cli
         ("catalog", ctx => CatalogCommand.Create(ctx)),
         ("stress", ctx => StressCommand.Create(ctx)),
         ("verify", ctx => VerifyCommand.Create(ctx)),
+        ("merge", ctx => MergeCommand.Create(ctx)),
     ];
 
     /// <summary>System.CommandLine names the .NET type it expected ('System.Int32'); say what a user would type instead.</summary>
@@ -45,18 +46,25 @@ public static class Cli
     public static int Run(string[] args, TextWriter output, TextWriter error, ILoggerFactory? loggerFactory = null) =>
         Run(args, output, error, () => loggerFactory ?? NullLoggerFactory.Instance);
 
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, Func{ILoggerFactory})"/>, with how this process is hosted.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers, CliHost host) =>
+        RunHosted(args, output, error, loggers, host);
+
     /// <summary>
     /// As above, with the logger factory made on first use (the verbs that do not log never make it). Every error is
     /// one line on standard error, with whatever it echoes from the input cut to an excerpt; output that cannot be
     /// written (a full device) ends the run with exit code 2 too.
     /// </summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers)
+    public static int Run(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers) =>
+        RunHosted(args, output, error, loggers, new CliHost());
+
+    private static int RunHosted(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers, CliHost host)
     {
         output = new GuardedWriter(output, "standard output");
         error = new GuardedWriter(error, "standard error");
         try
         {
-            return RunGuarded(args, output, error, loggers);
+            return RunGuarded(args, output, error, loggers, host);
         }
         catch (OutputFailedException e)
         {
@@ -72,9 +80,19 @@ public static class Cli
         }
     }
 
-    private static int RunGuarded(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers)
+    private static int RunGuarded(string[] args, TextWriter output, TextWriter error, Func<ILoggerFactory> loggers, CliHost host)
     {
-        var context = new CliContext(output, error, new Lazy<ILoggerFactory>(loggers));
+        // A worker of a scale-out run (docs/results-format.md): the same command and arguments, behind a hidden verb.
+        var worker = args.Length > 0 && args[0] == Scale.Worker.Verb;
+        if (worker)
+            args = args[1..];
+        var context = new CliContext(output, error, new Lazy<ILoggerFactory>(loggers))
+        {
+            Args = args,
+            Worker = worker,
+            Terminal = host.ErrorIsTerminal && !worker ? error : null,
+            Launcher = host.Launcher,
+        };
         var root = new RootCommand("Hmm.Spec: model checking and test oracles for Linux HMM un-addressable device memory");
         var named = args.Length > 0 ? Array.FindIndex(Verbs, v => v.Name == args[0]) : -1;
         foreach (var (name, create) in Verbs)
@@ -103,4 +121,27 @@ public static class Cli
 public sealed record CliContext(TextWriter Out, TextWriter Err, Lazy<ILoggerFactory> LazyLoggers)
 {
     public ILoggerFactory Loggers => LazyLoggers.Value;
+
+    /// <summary>The command's arguments (a worker is started with the same ones).</summary>
+    public string[] Args { get; init; } = [];
+
+    /// <summary>This process is a worker of a scale-out run: it runs the units it is sent.</summary>
+    public bool Worker { get; init; }
+
+    /// <summary>Standard error when it is a terminal (progress is then one line redrawn in place), else null.</summary>
+    public TextWriter? Terminal { get; init; }
+
+    /// <summary>How to start workers (null: this tool again, <see cref="Scale.WorkerLauncher.Default"/>).</summary>
+    internal Scale.WorkerLauncher? Launcher { get; init; }
+}
+
+/// <summary>How the process that runs the command line is hosted (Program.cs; tests use the defaults).</summary>
+public sealed record CliHost
+{
+    public bool ErrorIsTerminal { get; init; }
+
+    /// <summary>The program and leading arguments that start this tool as a worker (null: found from this process).</summary>
+    public (string FileName, IReadOnlyList<string> Prefix)? WorkerCommand { get; init; }
+
+    internal Scale.WorkerLauncher? Launcher => WorkerCommand is { } c ? new Scale.WorkerLauncher(c.FileName, c.Prefix) : null;
 }

@@ -14,7 +14,8 @@ try
             o.TimestampFormat = "HH:mm:ss ";
         })
         .AddFilter("Microsoft", LogLevel.Warning)
-        .SetMinimumLevel(LogLevel.Information)));
+        .SetMinimumLevel(LogLevel.Information)),
+        new CliHost { ErrorIsTerminal = !Console.IsErrorRedirected });
 }
 finally
 {

@@ -106,17 +106,30 @@ public sealed record TraceBundle
     /// <see cref="WriteTo"/>, or, when the bundle cannot be written, the reason and the bundle's full text: the
     /// caller prints it instead, so a found bug is never lost.
     /// </summary>
-    public (string? Path, string? Error, string? Json) TryWriteTo(string dir)
+    public (string? Path, string? Error, string? Json) TryWriteTo(string dir) => TryWrite(dir, OwnFileName, ToJson);
+
+    /// <summary>
+    /// <see cref="TryWriteTo"/> for a bundle already rendered (<paramref name="fileName"/>, <paramref name="json"/>):
+    /// scale-out writes the bundles a merged run reports from the text its units produced.
+    /// </summary>
+    public static (string? Path, string? Error, string? Json) TryWrite(string dir, string fileName, string json) =>
+        TryWrite(dir, fileName, () => json);
+
+    private static (string? Path, string? Error, string? Json) TryWrite(string dir, string fileName, Func<string> json)
     {
         try
         {
-            return (WriteTo(dir), null, null);
+            Directory.CreateDirectory(dir);
+            return (AtomicFile.WriteNew(Path.Combine(dir, fileName), FileSuffix, json()), null, null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or InputError)
         {
-            return (null, e.Message, ToJson());
+            return (null, e.Message, json());
         }
     }
+
+    /// <summary>The name <see cref="WriteTo"/> gives this bundle.</summary>
+    public string FileNameInDirectory => OwnFileName;
 
     public string ToJson()
     {

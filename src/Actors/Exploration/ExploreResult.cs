@@ -20,6 +20,8 @@ public sealed record ExploreResult(
     public string? BundleError { get; init; }
     /// <summary>The bundle's full text when it could not be written, so the bug is not lost.</summary>
     public string? BundleJson { get; init; }
+    /// <summary>The bug's bundle, whether or not it was written (scale-out writes it after the merge).</summary>
+    public Bundles.TraceBundle? Bundle { get; init; }
 
     /// <summary>
     /// Iterations Coyote stopped at the step bound (<c>--max-steps</c>, ten times that for fair strategies): they

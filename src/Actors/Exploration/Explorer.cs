@@ -77,16 +77,20 @@ public sealed class Explorer(ILogger? logger = null)
             }
 
             string? path = null, bundleError = null, bundleJson = null;
+            var bundle = TraceBundle.Create(plan, run, trace, category, message, iterations);
             if (o.OutDir is not null)
             {
-                (path, bundleError, bundleJson) = TraceBundle.Create(plan, run, trace, category, message, iterations).TryWriteTo(o.OutDir);
+                (path, bundleError, bundleJson) = bundle.TryWriteTo(o.OutDir);
                 if (bundleError is not null)
                     log.LogError("{Scenario} on {Variant}: the bundle could not be written to {Dir}: {Error}", name, plan.Variant.Name, o.OutDir, bundleError);
             }
             log.LogWarning("{Scenario} on {Variant}: {Category} after {Iterations} iterations ({Elapsed} ms): {Message}",
                 name, plan.Variant.Name, category, total, watch.ElapsedMilliseconds, message);
             return new ExploreResult(name, plan.Variant.Name, o.Strategy, seed, true, category, message, total,
-                watch.ElapsedMilliseconds, path, steps) { Ignored = ignored, BundleError = bundleError, BundleJson = bundleJson, StepBoundHits = boundHits, UndecidedChecks = undecided };
+                watch.ElapsedMilliseconds, path, steps)
+            {
+                Ignored = ignored, BundleError = bundleError, BundleJson = bundleJson, StepBoundHits = boundHits, UndecidedChecks = undecided, Bundle = bundle,
+            };
         }
         log.LogInformation("{Scenario} on {Variant}: no bug in {Iterations} iterations ({Elapsed} ms)",
             name, plan.Variant.Name, total, watch.ElapsedMilliseconds);

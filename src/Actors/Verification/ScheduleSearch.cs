@@ -15,9 +15,18 @@ namespace Hmm.Spec.Actors.Verification;
 /// costs no more preemptions, and is smaller in the order "continue before switch", so the least schedule of
 /// every class within the bound is never abandoned.
 /// </para>
+/// <para>
+/// Parts (scale-out, docs/results-format.md): the first execution follows the default decisions (the default
+/// path). The depth-first search then takes the default path's branching nodes deepest first, and everything it
+/// runs until it backtracks to a shallower one is the subtree of that node. Those subtrees are the units: the
+/// branching nodes are ranked from the root (0, 1, ...), and part <c>p</c> of <c>P</c> searches the subtrees of
+/// the ranks <c>r</c> with <c>r mod P == p</c>, in the same order and with the same executions as the whole
+/// search; <see cref="CurrentRank"/> says which subtree an execution belongs to (-1: the default execution).
+/// With one part the search is the whole search.
+/// </para>
 /// </summary>
 [Microsoft.Coyote.Rewriting.SkipRewriting("runs only under verify, outside Coyote")]
-internal sealed class ScheduleSearch(int bound, bool reduce) : IScheduleChooser
+internal sealed class ScheduleSearch(int bound, bool reduce, int part = 0, int parts = 1) : IScheduleChooser
 {
     private sealed class Node
     {
@@ -40,6 +49,16 @@ internal sealed class ScheduleSearch(int bound, bool reduce) : IScheduleChooser
     private readonly List<Node> _trail = [];
     private readonly List<int> _lastNodeOf = [];
     private int _pos;
+    /// <summary>The default path's branching nodes by trail index -> rank (set at the first backtrack).</summary>
+    private int[]? _rankOf;
+    /// <summary>The trail index where the current execution leaves the default path (-1: it does not).</summary>
+    private int _deviation = -1;
+
+    /// <summary>
+    /// The rank of the default-path branching node whose subtree the current execution is in; -1 for the default
+    /// execution (the first of the search).
+    /// </summary>
+    public int CurrentRank => _deviation < 0 ? -1 : _rankOf![_deviation];
 
     public int Bound => bound;
 
@@ -150,6 +169,8 @@ internal sealed class ScheduleSearch(int bound, bool reduce) : IScheduleChooser
     /// <summary>Moves to the next schedule: the deepest decision with an untried alternative. False when done.</summary>
     public bool Backtrack()
     {
+        if (_rankOf is null)
+            RankDefaultPath();
         for (var i = _trail.Count - 1; i >= 0; i--)
         {
             var n = _trail[i];
@@ -159,9 +180,35 @@ internal sealed class ScheduleSearch(int bound, bool reduce) : IScheduleChooser
             n.Untried.RemoveAt(0);
             n.Transition = null;
             _trail.RemoveRange(i + 1, _trail.Count - i - 1);
+            // Nodes before the deviation are still the default path's; a backtrack to one of them starts its subtree.
+            if (_deviation < 0 || i <= _deviation)
+                _deviation = i;
             return true;
         }
         _trail.Clear();
         return false;
+    }
+
+    /// <summary>
+    /// After the default execution: ranks its branching nodes from the root and drops the alternatives of those
+    /// that belong to other parts, so that backtracking never enters their subtrees.
+    /// </summary>
+    private void RankDefaultPath()
+    {
+        _rankOf = new int[_trail.Count];
+        var rank = 0;
+        for (var i = 0; i < _trail.Count; i++)
+        {
+            var n = _trail[i];
+            if (n.Untried.Count == 0)
+            {
+                _rankOf[i] = -1;
+                continue;
+            }
+            _rankOf[i] = rank;
+            if (rank % parts != part)
+                n.Untried.Clear();
+            rank++;
+        }
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Hmm.Spec.Actors.Catalog;
 using Hmm.Spec.Actors.Exploration;
+using Hmm.Spec.Cli.Scale;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Extensions.Logging;
 
@@ -31,6 +31,7 @@ internal static class CatalogCommand
         {
             seeds, budget, strategies, entries, stressRuns, stressSeconds, checkBudget, outFile, SwapTypesCommand(ctx),
         };
+        var scale = new ScaleOptions(command, junit: false);
         command.SetAction(parse =>
         {
             var n = parse.GetValue(seeds);
@@ -58,22 +59,23 @@ internal static class CatalogCommand
                 Seeds = n, Budget = b, Strategies = chosen, StressRuns = runs, StressSeconds = parse.GetValue(stressSeconds), CheckBudget = cb,
             };
 
+            var work = new CatalogWork(selected, settings);
+            if (ctx.Worker)
+                return ScaleRun.Execute(ctx, parse, work, new ScaleSettings(1, null, null, null), new ReduceSettings(), false);
+            var scaleSettings = scale.Parse(parse);
             var log = ctx.Loggers.CreateLogger("catalog");
-            var bench = new CatalogBenchmark(log);
-            var watch = Stopwatch.StartNew();
-            var rows = selected.Select(e => bench.Measure(e, settings)).ToArray();
-            watch.Stop();
-            var markdown = CatalogMarkdown.Render(rows, settings, "hmm-spec " + string.Join(" ", parse.Tokens.Select(t => t.Value)), watch.Elapsed);
-            if (parse.GetValue(outFile) is { } file)
+            return ScaleRun.Execute(ctx, parse, work, scaleSettings, new ReduceSettings(), false, summary =>
             {
-                OutputFile.Write("--out", file, markdown);
-                log.LogInformation("wrote {File} in {Seconds:F0} s", file, watch.Elapsed.TotalSeconds);
-            }
-            else
-            {
-                ctx.Out.Write(markdown);
-            }
-            return Cli.ExitOk;
+                if (parse.GetValue(outFile) is { } file)
+                {
+                    OutputFile.Write("--out", file, summary.Text);
+                    log.LogInformation("wrote {File}", file);
+                }
+                else
+                {
+                    ctx.Out.Write(summary.Text);
+                }
+            });
         });
         return command;
     }

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using Hmm.Spec.Actors.Bundles;
+using Hmm.Spec.Cli.Scale;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
@@ -43,6 +43,7 @@ internal static class ExploreCommand
         {
             scenarios, variant, strategy, iterations, seed, maxSteps, hangTimeout, outDir, json, ignore,
         };
+        var scale = new ScaleOptions(command, junit: true);
         command.SetAction(parse =>
         {
             var names = parse.GetValue(scenarios) ?? [];
@@ -62,16 +63,15 @@ internal static class ExploreCommand
             var plans = (names.Length == 0 ? BuiltinScenarios.LoadAll() : names.Select(BuiltinScenarios.Resolve).ToArray())
                 .Select(s => ScenarioPlan.Create(s, variantName))
                 .ToArray();
-            // The longest name each plan's bundle may get (--ignore moves on to later seeds: allow ten digits).
-            OutDirectory.Prepare(options.OutDir!, plans.Select(p => TraceBundle.FileName(p.Scenario.Name, p.Variant.Name, options.Strategy, uint.MaxValue)));
-
-            var explorer = new Explorer(ctx.Loggers.CreateLogger("explore"));
-            var results = plans.Select(p => explorer.Explore(p, options)).ToArray();
-            if (parse.GetValue(json))
-                WriteJson(results, ctx.Out);
-            else
-                WriteText(results, ctx.Out);
-            return results.Any(r => r.BugFound) ? Cli.ExitBug : Cli.ExitOk;
+            var work = new ExploreWork(plans, options);
+            if (ctx.Worker)
+                return ScaleRun.Execute(ctx, parse, work, new ScaleSettings(1, null, null, null), new ReduceSettings(), false);
+            var settings = scale.Parse(parse);
+            // The longest name each plan's bundle may get (--ignore moves on to later seeds: allow ten digits). A shard
+            // writes no bundle (its results file holds them; merge writes them).
+            if (settings.Shard is null)
+                OutDirectory.Prepare(options.OutDir!, plans.Select(p => TraceBundle.FileName(p.Scenario.Name, p.Variant.Name, options.Strategy, uint.MaxValue)));
+            return ScaleRun.Execute(ctx, parse, work, settings, new ReduceSettings { OutDir = options.OutDir }, parse.GetValue(json));
         });
         return command;
     }
@@ -90,58 +90,4 @@ internal static class ExploreCommand
 
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new InputError(option, $"must be at least 1, found {value}");
-
-    private static void WriteText(IEnumerable<ExploreResult> results, TextWriter w)
-    {
-        foreach (var r in results)
-        {
-            if (r.BugFound)
-            {
-                w.WriteLine($"{r.Scenario} [{r.Variant}]: BUG {r.Category} after {r.Iterations} iteration(s), {r.ElapsedMs} ms");
-                w.WriteLine($"  {r.Message}");
-                if (r.BundlePath is not null)
-                    w.WriteLine($"  bundle: {r.BundlePath}  (hmm-spec replay {r.BundlePath})");
-                if (r.BundleError is not null)
-                {
-                    // Never lose a found bug: the bundle goes to the output whole, to be saved and replayed.
-                    w.WriteLine($"  bundle NOT written: {r.BundleError}");
-                    w.WriteLine("  the bundle follows in full; save it as NAME.hmmtrace.json and run hmm-spec replay on it:");
-                    w.WriteLine(r.BundleJson);
-                }
-            }
-            else
-            {
-                w.WriteLine($"{r.Scenario} [{r.Variant}]: no bug in {r.Iterations} iteration(s), {r.ElapsedMs} ms");
-            }
-            foreach (var m in r.Ignored)
-                w.WriteLine($"  ignored: {m}");
-            if (r.StepBoundHits > 0)
-                w.WriteLine($"  note: {r.StepBoundHits} iteration(s) stopped at the step bound before their end checks (raise --max-steps)");
-            if (r.UndecidedChecks > 0)
-                w.WriteLine($"  undecided: the history check of {r.UndecidedChecks} iteration(s) ran out of its budget (counted as no finding)");
-        }
-    }
-
-    private static void WriteJson(IEnumerable<ExploreResult> results, TextWriter w)
-    {
-        var items = results.Select(r => new Dictionary<string, object?>
-        {
-            ["scenario"] = r.Scenario,
-            ["variant"] = r.Variant,
-            ["strategy"] = r.Strategy,
-            ["seed"] = r.Seed,
-            ["bugFound"] = r.BugFound,
-            ["category"] = r.Category,
-            ["message"] = r.Message,
-            ["iterations"] = r.Iterations,
-            ["elapsedMs"] = r.ElapsedMs,
-            ["bundle"] = r.BundlePath,
-            ["bundleError"] = r.BundleError,
-            ["bundleJson"] = r.BundleJson,
-            ["ignored"] = r.Ignored,
-            ["stepBoundHits"] = r.StepBoundHits,
-            ["undecidedChecks"] = r.UndecidedChecks,
-        });
-        w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));
-    }
 }

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
-using Hmm.Spec.Actors.Stress;
+using Hmm.Spec.Cli.Scale;
 using Hmm.Spec.Oracle.Ops;
-using Microsoft.Extensions.Logging;
 
 namespace Hmm.Spec.Cli.Commands;
 
@@ -23,6 +22,7 @@ internal static class StressCommand
         {
             scenario, variant, runs, seconds,
         };
+        var scale = new ScaleOptions(command, junit: false);
         command.SetAction(parse =>
         {
             var n = parse.GetValue(runs);
@@ -30,12 +30,10 @@ internal static class StressCommand
             var s = parse.GetValue(seconds);
             if (!double.IsFinite(s) || s <= 0) throw new InputError("--seconds", $"must be a positive number of seconds, found {s}");
             var plan = ScenarioPlan.Create(BuiltinScenarios.Resolve(parse.GetValue(scenario)!), parse.GetValue(variant));
-            var r = new StressRunner(ctx.Loggers.CreateLogger("stress")).Run(plan, n, s);
-            ctx.Out.WriteLine($"{r.Scenario} [{r.Variant}]: {r.Runs} run(s) on real threads in {r.ElapsedMs} ms: {r.Clean} clean" +
-                              string.Concat(r.Bugs.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => $", {b.Value} {b.Key}")));
-            if (r.FirstMessage is not null)
-                ctx.Out.WriteLine($"  first: {r.FirstMessage}");
-            return r.Bugs.Count > 0 ? Cli.ExitBug : Cli.ExitOk;
+            var work = new StressWork(plan, n, s);
+            if (ctx.Worker)
+                return ScaleRun.Execute(ctx, parse, work, new ScaleSettings(1, null, null, null), new ReduceSettings(), false);
+            return ScaleRun.Execute(ctx, parse, work, scale.Parse(parse), new ReduceSettings(), false);
         });
         return command;
     }

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Catalog;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
 using Hmm.Spec.Actors.Verification;
+using Hmm.Spec.Cli.Scale;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Cli.Commands;
@@ -37,10 +37,17 @@ internal static class VerifyCommand
         var json = new Option<bool>("--json") { Description = "Print results as JSON" };
         var noReduction = new Option<bool>("--no-reduction") { Description = "Search every schedule without the partial-order reduction (to measure or cross-check it)" };
 
+        var parts = new Option<int>("--parts")
+        {
+            Description = "Parts each scenario's schedule tree is split into, the units that jobs and shards run (the results do not depend on it)",
+            DefaultValueFactory = _ => DefaultParts,
+        };
+
         var command = new Command("verify", "Prove a scenario free of bugs over every schedule with at most K preemptions")
         {
-            scenarios, all, variants, preemptions, maxSeconds, outDir, json, noReduction, catalog, markdown,
+            scenarios, all, variants, preemptions, maxSeconds, outDir, json, noReduction, catalog, markdown, parts,
         };
+        var scale = new ScaleOptions(command, junit: true);
         command.SetAction(parse =>
         {
             var names = parse.GetValue(scenarios) ?? [];
@@ -58,6 +65,9 @@ internal static class VerifyCommand
             var seconds = parse.GetValue(maxSeconds);
             if (seconds is { } s && !(s > 0 && s <= TimeSpan.MaxValue.TotalSeconds))
                 throw new InputError("--max-seconds", $"must be a positive number of seconds, found {s.ToString(CultureInfo.InvariantCulture)}");
+            var p = parse.GetValue(parts);
+            if (p is < 1 or > 1024)
+                throw new InputError("--parts", $"must be from 1 to 1024, found {p}");
             var options = new VerifyOptions
             {
                 Preemptions = k,
@@ -66,110 +76,24 @@ internal static class VerifyCommand
                 OutDir = parse.GetValue(outDir),
             };
             var variantNames = parse.GetValue(variants) is { Length: > 0 } v ? v.Select(n => (string?)n).ToArray() : new string?[] { null };
-            var entries = parse.GetValue(catalog)
-                ? BugCatalog.Entries.Where(e => e.Scenario is not null).ToArray()
-                : [];
             var plans = parse.GetValue(catalog)
-                ? entries.Select(e => ScenarioPlan.Create(BuiltinScenarios.Load(e.Scenario!), e.Variant)).ToArray()
+                ? BugCatalog.Entries.Where(e => e.Scenario is not null)
+                    .Select(e => (ScenarioPlan.Create(BuiltinScenarios.Load(e.Scenario!), e.Variant), (string?)e.Id)).ToArray()
                 : (names.Length == 0 ? BuiltinScenarios.LoadAll() : names.Select(BuiltinScenarios.Resolve).ToArray())
-                    .SelectMany(sc => variantNames.Select(vn => ScenarioPlan.Create(sc, vn)))
+                    .SelectMany(sc => variantNames.Select(vn => (ScenarioPlan.Create(sc, vn), (string?)null)))
                     .ToArray();
-
-            OutDirectory.Prepare(options.OutDir!, plans.Select(p => TraceBundle.VerifyFileName(p.Scenario.Name, p.Variant.Name, k)));
-
-            var verifier = new Verifier(ctx.Loggers.CreateLogger("verify"));
-            var results = new List<VerifyResult>();
-            foreach (var plan in plans)
-                results.Add(verifier.Verify(plan, options));
-            if (markdownFile is not null)
-            {
-                var command = "hmm-spec " + string.Join(" ", parse.Tokens.Select(t => t.Value));
-                var document = File.ReadAllText(markdownFile);
-                document = parse.GetValue(catalog)
-                    ? VerifyMarkdown.Replace(document, VerifyMarkdown.CatalogSection,
-                        VerifyMarkdown.Catalog(entries.Zip(results, (e, r) => (e.Id, e.Category, r)), command))
-                    : VerifyMarkdown.Replace(document, VerifyMarkdown.ResultsSection, VerifyMarkdown.Results(results, command));
-                var temp = markdownFile + ".tmp";
-                File.WriteAllText(temp, document);
-                File.Move(temp, markdownFile, overwrite: true);
-            }
-            if (parse.GetValue(json))
-                WriteJson(results, ctx.Out);
-            else
-                WriteText(results, ctx.Out);
-            return results.Any(r => r.Verdict == VerifyVerdict.Bug) ? Cli.ExitBug
-                : results.Any(r => r.Verdict == VerifyVerdict.Incomplete) ? Cli.ExitIncomplete
-                : Cli.ExitOk;
+            var work = new VerifyWork(plans, options, p, parse.GetValue(catalog));
+            if (ctx.Worker)
+                return ScaleRun.Execute(ctx, parse, work, new ScaleSettings(1, null, null, null), new ReduceSettings(), false);
+            var settings = scale.Parse(parse);
+            if (settings.Shard is null)
+                OutDirectory.Prepare(options.OutDir!, plans.Select(x => TraceBundle.VerifyFileName(x.Item1.Scenario.Name, x.Item1.Variant.Name, k)));
+            return ScaleRun.Execute(ctx, parse, work, settings,
+                new ReduceSettings { OutDir = options.OutDir, Markdown = settings.Shard is null ? markdownFile : null }, parse.GetValue(json));
         });
         return command;
     }
 
-    private static void WriteText(IReadOnlyList<VerifyResult> results, TextWriter w)
-    {
-        foreach (var r in results)
-        {
-            var totals = $"{r.Executions} executions, {r.Pruned} pruned as equivalent, {r.Seconds:F1} s";
-            switch (r.Verdict)
-            {
-                case VerifyVerdict.Verified:
-                    w.WriteLine($"verified: {r.Scenario} on {r.Variant}: no bug in any schedule with at most {r.Bound} preemptions ({totals})");
-                    break;
-                case VerifyVerdict.Bug:
-                    w.WriteLine($"BUG: {r.Scenario} on {r.Variant}: {r.Category} with {r.BugPreemptions} preemption(s), the fewest that reach it ({totals})");
-                    w.WriteLine($"  {r.Message}");
-                    if (r.BundlePath is not null)
-                        w.WriteLine($"  bundle: {r.BundlePath}  (hmm-spec replay {r.BundlePath})");
-                    if (r.BundleError is not null)
-                    {
-                        w.WriteLine($"  bundle NOT written: {r.BundleError}");
-                        w.WriteLine(r.BundleJson);
-                    }
-                    break;
-                default:
-                    var why = r.StepBoundHits > 0
-                        ? $"{r.StepBoundHits} execution(s) passed the step bound at K={r.LevelInProgress}"
-                        : $"time budget spent during K={r.LevelInProgress}, at least {r.PendingAtLeast} executions left at that level";
-                    w.WriteLine($"incomplete: {r.Scenario} on {r.Variant}: {why}; levels completed: {LevelsText(r)} ({totals})");
-                    break;
-            }
-            foreach (var level in r.Levels)
-                w.WriteLine($"  K={level.Preemptions}: {level.Executions} executions, {level.Pruned} pruned, {level.Seconds:F1} s");
-        }
-        if (results.Any(r => r.Verdict == VerifyVerdict.Verified))
-            w.WriteLine($"({Claim})");
-    }
-
-    private static string LevelsText(VerifyResult r) =>
-        r.Levels.Count == 0 ? "none" : string.Join(", ", r.Levels.Select(l => $"K={l.Preemptions}"));
-
-    private static void WriteJson(IReadOnlyList<VerifyResult> results, TextWriter w)
-    {
-        var items = results.Select(r => new Dictionary<string, object?>
-        {
-            ["scenario"] = r.Scenario,
-            ["variant"] = r.Variant,
-            ["preemptions"] = r.Bound,
-            ["verdict"] = r.Verdict.ToString().ToLowerInvariant(),
-            ["executions"] = r.Executions,
-            ["pruned"] = r.Pruned,
-            ["seconds"] = Math.Round(r.Seconds, 3),
-            ["levels"] = r.Levels.Select(l => new Dictionary<string, object?>
-            {
-                ["preemptions"] = l.Preemptions,
-                ["executions"] = l.Executions,
-                ["pruned"] = l.Pruned,
-                ["seconds"] = Math.Round(l.Seconds, 3),
-            }),
-            ["category"] = r.Category,
-            ["message"] = r.Message,
-            ["bugPreemptions"] = r.BugPreemptions,
-            ["bundle"] = r.BundlePath,
-            ["bundleError"] = r.BundleError,
-            ["bundleJson"] = r.BundleJson,
-            ["levelInProgress"] = r.LevelInProgress,
-            ["pendingAtLeast"] = r.PendingAtLeast,
-            ["stepBoundHits"] = r.StepBoundHits,
-        });
-        w.WriteLine(JsonSerializer.Serialize(items, JsonOutput.Options));
-    }
+    /// <summary>Parts per scenario and variant: enough for 8 jobs on one scenario, few enough that small scenarios stay cheap.</summary>
+    public const int DefaultParts = 8;
 }
