@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Merges the shard results that deploy/run-shard.sh wrote, on any engine: runs
-#   $HMM_SPEC merge ARGS... $HMM_SPEC_RESULTS_DIR/$HMM_SPEC_RUN_NAME.shard-*-of-$HMM_SPEC_SHARDS.json
+#   $HMM_SPEC merge ARGS... --out $HMM_SPEC_RESULTS_DIR/bundles \
+#                   $HMM_SPEC_RESULTS_DIR/$HMM_SPEC_RUN_NAME.shard-*-of-$HMM_SPEC_SHARDS.json
+# (--out only when ARGS has none: merge writes the trace bundles of the bugs it reports there)
 # and exits with merge's exit code, which is the exit code a single run of the whole work would have had
 # (0 no bug, 1 bug, 3 incomplete); 2 when a shard is missing, truncated or from another tool or work definition
 # (merge names it).
@@ -29,12 +31,19 @@ dir=${HMM_SPEC_RESULTS_DIR:-results}
 read -r -a tool <<<"${HMM_SPEC:-hmm-spec}"
 [ "${#tool[@]}" -ge 1 ] || fail "HMM_SPEC is empty"
 
+# merge writes the bundles of the bugs it reports: beside the results (a volume every engine's merge step keeps)
+# unless an --out is given.
+out=(--out "$dir/bundles")
+for a in "$@"; do
+  case $a in --out | --out=*) out=() ;; esac
+done
+
 # Every shard file of this run that exists; merge itself names the shards that are missing.
 shopt -s nullglob
 files=("$dir/$HMM_SPEC_RUN_NAME".shard-*-of-"$shards".json)
 shopt -u nullglob
 [ "${#files[@]}" -gt 0 ] || fail "no shard results: nothing matches $dir/$HMM_SPEC_RUN_NAME.shard-*-of-$shards.json"
-run=("${tool[@]}" merge "$@" "${files[@]}")
+run=("${tool[@]}" merge "$@" "${out[@]}" "${files[@]}")
 
 if [ "${HMM_SPEC_DRY_RUN:-0}" = 1 ]; then
   printf '%q ' "${run[@]}" | sed 's/ $//'

@@ -12,11 +12,12 @@
 #   -s SBATCH_ARG   an extra sbatch option for both jobs, e.g. -s --partition=long -s --time=02:00:00
 #   -P              print only "ARRAY_JOB_ID MERGE_JOB_ID" (for scripts)
 # COMMAND ARGS are what each shard runs: hmm-spec COMMAND ARGS --shard I/N --results RESULTS_DIR/NAME.shard-I-of-N.json
-# (explore, verify, catalog or stress). Pass --out RESULTS_DIR/bundles to keep bug bundles beside the results.
+# (explore, verify, catalog or stress). The merge job writes the bundles of the bugs it reports to
+# RESULTS_DIR/bundles (deploy/merge.sh; -m --out -m DIR for elsewhere).
 # The tool is $HMM_SPEC (default hmm-spec on PATH), in the environment of the jobs (sbatch --export=ALL).
 #
 # Example: deploy/slurm/submit.sh -n 16 -m --junit -m "$PWD/results/explore.junit.xml" \
-#            explore --iterations 10000 --out "$PWD/results/bundles"
+#            explore --iterations 10000
 # The merge job's output (hmm-spec-merge-<id>.out in RESULTS_DIR) is what a single run would print; its exit code
 # (scontrol show job <id>, or sacct) is the single run's exit code.
 set -euo pipefail

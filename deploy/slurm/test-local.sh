@@ -233,7 +233,7 @@ for name in "${WORK_NAMES[@]}"; do
 
   # The Slurm path: submit the array and the merge, wait for both to leave the queue.
   t0=$(now)
-  ids=$("$here/submit.sh" -P -n "$SHARDS" -r "$dir/slurm" -m --json "${spec[@]}" --out "$dir/slurm/bundles") \
+  ids=$("$here/submit.sh" -P -n "$SHARDS" -r "$dir/slurm" -m --json "${spec[@]}") \
     || die "$name: submit.sh failed"
   read -r array merge <<<"$ids"
   our_jobs+=("$array" "$merge")
