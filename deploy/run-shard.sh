@@ -10,11 +10,13 @@
 # Indexed Jobs do; it is handed to hmm-spec as --shard I/N in hmm-spec's own numbering.
 #
 # Usage:  deploy/run-shard.sh COMMAND [ARGS...]      COMMAND: explore | verify | catalog | stress
-# runs    $HMM_SPEC COMMAND ARGS... --shard I/N --results $HMM_SPEC_RESULTS_DIR/$HMM_SPEC_RUN_NAME.shard-I-of-N.json
+# runs    $HMM_SPEC COMMAND ARGS... [--jobs J] --shard I/N --results $HMM_SPEC_RESULTS_DIR/$HMM_SPEC_RUN_NAME.shard-I-of-N.json
 #
 #   HMM_SPEC              how to run the tool (default: hmm-spec on PATH; e.g. "dotnet /app/hmm-spec.dll")
 #   HMM_SPEC_RESULTS_DIR  where shard results go (default: results); shared by every shard and the merge
 #   HMM_SPEC_RUN_NAME     the result files' name (default: COMMAND)
+#   HMM_SPEC_JOBS         worker processes for this shard (--jobs N), unless ARGS has --jobs; under Slurm the
+#                         default is the task's SLURM_CPUS_PER_TASK, elsewhere hmm-spec's own (the cores it sees)
 #   HMM_SPEC_KEEP_GOING   1: exit 0 when the shard wrote its result, whatever it found (exit 1 bug, 3 incomplete),
 #                         so the engine neither retries nor cancels anything; the merge job gives the verdict.
 #                         A shard that wrote no result (bad input, crash, killed) still fails.
@@ -101,11 +103,26 @@ case $command in
   explore | verify | catalog | stress) ;;
   *) fail "\"$command\" cannot be sharded: the command must be explore, verify, catalog or stress" ;;
 esac
+jobs_given=0
 for a in "$@"; do
   case $a in
     --shard | --shard=* | --results | --results=*) fail "$a is set by $me from the engine's shard variables; leave it out" ;;
+    --jobs | --jobs=*) jobs_given=1 ;;
   esac
 done
+
+# As many worker processes as the engine gave this shard CPUs (a 1-CPU shard runs its units in-process).
+jobs=()
+if [ "$jobs_given" = 0 ]; then
+  if is_set HMM_SPEC_JOBS; then
+    n=$(number HMM_SPEC_JOBS "$HMM_SPEC_JOBS") || exit 2
+    [ "$n" -ge 1 ] || fail "HMM_SPEC_JOBS must be at least 1, found $n"
+    jobs=(--jobs "$n")
+  elif [ "${sources[0]}" = SLURM_ARRAY_TASK_ID ] && is_set SLURM_CPUS_PER_TASK; then
+    n=$(number SLURM_CPUS_PER_TASK "$SLURM_CPUS_PER_TASK") || exit 2
+    [ "$n" -ge 1 ] && jobs=(--jobs "$n")
+  fi
+fi
 
 name=${HMM_SPEC_RUN_NAME:-$command}
 [[ $name =~ ^[A-Za-z0-9._-]{1,100}$ ]] || fail "HMM_SPEC_RUN_NAME=\"$name\" must be 1 to 100 letters, digits, '.', '_' or '-'"
@@ -117,7 +134,7 @@ read -r -a tool <<<"${HMM_SPEC:-hmm-spec}"
 # hmm-spec numbers shards from 0, like the engines; a change of convention is made here and nowhere else.
 cli_index=$index
 result="$dir/$name.shard-$cli_index-of-$shards.json"
-run=("${tool[@]}" "$command" "$@" --shard "$cli_index/$shards" --results "$result")
+run=("${tool[@]}" "$command" "$@" "${jobs[@]}" --shard "$cli_index/$shards" --results "$result")
 
 if [ "${HMM_SPEC_DRY_RUN:-0}" = 1 ]; then
   printf '%q ' "${run[@]}" | sed 's/ $//'

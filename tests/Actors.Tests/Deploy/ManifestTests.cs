@@ -96,6 +96,7 @@ public sealed class KubernetesManifestTests : IDisposable
         env.Should().NotContainKey("JOB_COMPLETION_INDEX", "Kubernetes sets it in every pod of an Indexed Job");
         env.Should().NotContainKey("HMM_SPEC_SHARD", "a second shard source would be ambiguous");
         env["HMM_SPEC_KEEP_GOING"].Should().Be("1", "a shard that found a bug must not be retried nor fail the Job");
+        env["HMM_SPEC_JOBS"].Should().Be(container.Str("resources.requests.cpu"), "one worker per CPU the pod asks for");
     }
 
     [Fact]

@@ -26,6 +26,20 @@ public sealed class RunShardScriptTests : IDisposable
     }
 
     [BashFact]
+    public void A_shard_runs_as_many_workers_as_the_engine_gave_it_cpus_unless_told()
+    {
+        var slurm = Env(("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_COUNT", "2"), ("SLURM_CPUS_PER_TASK", "4"));
+        DeployScripts.RunShard(slurm, "verify").Command.Should().Be("hmm-spec verify --jobs 4 --shard 1/2 --results results/verify.shard-1-of-2.json");
+        DeployScripts.RunShard(slurm, "verify", "--jobs", "1").Command.Should().Be("hmm-spec verify --jobs 1 --shard 1/2 --results results/verify.shard-1-of-2.json");
+        DeployScripts.RunShard(new Dictionary<string, string>(slurm) { ["HMM_SPEC_JOBS"] = "3" }, "verify")
+            .Command.Should().Contain(" --jobs 3 ").And.NotContain("--jobs 4");
+        DeployScripts.RunShard(Env(("HMM_SPEC_SHARD", "0"), ("HMM_SPEC_SHARDS", "2"), ("SLURM_CPUS_PER_TASK", "4")), "verify")
+            .Command.Should().NotContain("--jobs", "outside a Slurm array task the CPUs are hmm-spec's own count");
+        DeployScripts.RunShard(Env(("HMM_SPEC_SHARD", "0"), ("HMM_SPEC_SHARDS", "2"), ("HMM_SPEC_JOBS", "0")), "verify")
+            .ShouldBeRejected("HMM_SPEC_JOBS");
+    }
+
+    [BashFact]
     public void A_slurm_array_numbered_from_one_is_counted_from_its_first_task()
     {
         var env = Env(("SLURM_ARRAY_TASK_COUNT", "8"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_MAX", "8"));
