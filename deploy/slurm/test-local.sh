@@ -2,7 +2,7 @@
 # End-to-end test of the Slurm path on one machine: an 8-shard job array of a small `explore` and of a small
 # `verify`, each merged by a dependent job, must print exactly what a single local run prints (the same bugs, the
 # same counts, the same exit code; the --json outputs compared with timings dropped) and write the same bug
-# bundles. Prints the wall time of the Slurm path and of a local `--jobs 2` run of the same work. Exit 0 only if
+# bundles and the same JUnit report (times dropped). Prints the wall time of the Slurm path and of a local `--jobs 2` run of the same work. Exit 0 only if
 # every comparison is identical; 1 when one differs (the difference is printed); 2 when it cannot run.
 #
 # The cluster: when `sinfo` answers, the running cluster is used (its nodes must see this machine's /tmp, as a
@@ -225,7 +225,8 @@ for name in "${WORK_NAMES[@]}"; do
 
   # One local run (not sharded) with --jobs 2: the reference, and the time to beat.
   t0=$(now)
-  "${tool[@]}" "${spec[@]}" --jobs 2 --out "$dir/local/bundles" --json >"$dir/local/out.json" 2>"$dir/local/err.txt"
+  "${tool[@]}" "${spec[@]}" --jobs 2 --out "$dir/local/bundles" --junit "$dir/local/junit.xml" --json \
+    >"$dir/local/out.json" 2>"$dir/local/err.txt"
   local_exit=$?
   t1=$(now)
   local_time=$(secs "$t0" "$t1")
@@ -233,7 +234,7 @@ for name in "${WORK_NAMES[@]}"; do
 
   # The Slurm path: submit the array and the merge, wait for both to leave the queue.
   t0=$(now)
-  ids=$("$here/submit.sh" -P -n "$SHARDS" -r "$dir/slurm" -m --json "${spec[@]}") \
+  ids=$("$here/submit.sh" -P -n "$SHARDS" -r "$dir/slurm" -m --json -m --junit -m "$dir/slurm/junit.xml" "${spec[@]}") \
     || die "$name: submit.sh failed"
   read -r array merge <<<"$ids"
   our_jobs+=("$array" "$merge")
@@ -264,6 +265,14 @@ for name in "${WORK_NAMES[@]}"; do
   elif ! diff -u "$dir/local.norm.json" "$dir/merged.norm.json" >"$dir/diff.txt"; then
     echo "$me: $name: the merged result differs from the local run:" >&2
     head -40 "$dir/diff.txt" >&2
+    verdict=DIFFERENT
+  fi
+  # The JUnit reports: the same test cases and failures (times dropped, the bundle directory named alike).
+  junit_norm() { sed -E -e 's/ time="[^"]*"//g' -e "s#$2/#BUNDLES/#g" "$1"; }
+  if ! diff -u <(junit_norm "$dir/local/junit.xml" "$dir/local/bundles") <(junit_norm "$dir/slurm/junit.xml" "$dir/slurm/bundles") \
+    >"$dir/junit-diff.txt" 2>&1; then
+    echo "$me: $name: the merged JUnit report differs from the local run's:" >&2
+    head -20 "$dir/junit-diff.txt" >&2
     verdict=DIFFERENT
   fi
   for b in "$dir/local/bundles"/*.hmmtrace.json; do

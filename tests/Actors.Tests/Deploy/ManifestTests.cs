@@ -189,7 +189,12 @@ public sealed class KubernetesManifestTests : IDisposable
         var line = DeployScripts.Run(DeployScripts.DeployPath("merge.sh"), mergeEnv, args).Command;
         var files = Regex.Matches(line, @"\S+\.shard-\d+-of-\d+\.json").Select(m => Path.GetFileName(m.Value)).ToList();
         files.Should().BeEquivalentTo(Enumerable.Range(0, n).Select(i => $"{env["HMM_SPEC_RUN_NAME"]}.shard-{i}-of-{n}.json"));
-        line.Should().StartWith("hmm-spec merge " + string.Join(" ", args));
+        line.Should().StartWith("hmm-spec merge " + string.Join(" ", args) + $" --out {_dir}/bundles ",
+            "merge writes the bundles beside the results unless told otherwise");
+
+        // An --out of the user's wins.
+        line = DeployScripts.Run(DeployScripts.DeployPath("merge.sh"), mergeEnv, ["--out", "/elsewhere"]).Command;
+        line.Should().StartWith("hmm-spec merge --out /elsewhere ").And.NotContain("bundles");
     }
 
     [BashFact]
