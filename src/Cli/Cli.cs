@@ -143,5 +143,11 @@ public sealed record CliHost
     /// <summary>The program and leading arguments that start this tool as a worker (null: found from this process).</summary>
     public (string FileName, IReadOnlyList<string> Prefix)? WorkerCommand { get; init; }
 
-    internal Scale.WorkerLauncher? Launcher => WorkerCommand is { } c ? new Scale.WorkerLauncher(c.FileName, c.Prefix) : null;
+    /// <summary>Environment variables for the workers beside this process's (tests set the crash hook here).</summary>
+    public IReadOnlyDictionary<string, string> WorkerEnvironment { get; init; } = new Dictionary<string, string>();
+
+    internal Scale.WorkerLauncher? Launcher =>
+        WorkerCommand is null && WorkerEnvironment.Count == 0
+            ? null
+            : (WorkerCommand is { } c ? new Scale.WorkerLauncher(c.FileName, c.Prefix) : Scale.WorkerLauncher.Default()) with { Environment = WorkerEnvironment };
 }

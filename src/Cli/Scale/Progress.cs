@@ -26,7 +26,8 @@ internal sealed class Progress(string command, int total, TextWriter? terminal, 
             _errors += outcome.Status == UnitStatus.Error ? 1 : 0;
             if (terminal is null)
             {
-                foreach (var bug in outcome.Bugs)
+                // An explore unit's bug is the run's (verify parts and stress runs report theirs in the summary).
+                foreach (var bug in command == "explore" ? outcome.Bugs : [])
                     log.LogWarning("{Unit}: {Category}: {Message}", unit.Key, bug.Category, bug.Message);
                 if (outcome.Status == UnitStatus.Error)
                     log.LogError("{Unit}: {Error}", unit.Key, outcome.Error);
@@ -51,6 +52,19 @@ internal sealed class Progress(string command, int total, TextWriter? terminal, 
                 log.LogError("{Unit}: {What}{Rerun}", unit.Key, what, rerun ? "; running the unit again" : "");
             if (terminal is not null)
                 Show();
+        }
+    }
+
+    /// <summary>No worker could be started: the units run in this process only.</summary>
+    public void WorkersUnavailable(string why)
+    {
+        lock (_gate)
+        {
+            Clear();
+            if (terminal is not null)
+                terminal.WriteLine($"hmm-spec: {command}: cannot start worker processes ({why}); running the units in this process");
+            else
+                log.LogError("cannot start worker processes ({Why}); running the units in this process", why);
         }
     }
 

@@ -13,17 +13,28 @@ namespace Hmm.Spec.Cli.Scale;
 /// </summary>
 internal sealed record WorkerLauncher(string FileName, IReadOnlyList<string> Prefix)
 {
+    /// <summary>Variables set for the workers beside this process's own (tests set the crash hook here).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The crash hook's value the workers will see (<see cref="Worker.CrashHook"/>), or null.</summary>
+    public string? CrashHook => Environment.TryGetValue(Worker.CrashHook, out var v) ? v : System.Environment.GetEnvironmentVariable(Worker.CrashHook);
+
     public static WorkerLauncher Default()
     {
-        var process = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this process is unknown: cannot start workers");
+        var process = System.Environment.ProcessPath ?? throw new InvalidOperationException("the path of this process is unknown: cannot start workers");
         var assembly = typeof(Cli).Assembly.Location;
         var host = Path.GetFileNameWithoutExtension(process);
-        if (string.Equals(host, "dotnet", StringComparison.OrdinalIgnoreCase) && assembly.Length > 0)
-            return new WorkerLauncher(process, [assembly]);
-        if (string.Equals(host, Path.GetFileNameWithoutExtension(assembly), StringComparison.OrdinalIgnoreCase) || assembly.Length == 0)
+        if (assembly.Length == 0 || string.Equals(host, Path.GetFileNameWithoutExtension(assembly), StringComparison.OrdinalIgnoreCase))
             return new WorkerLauncher(process, []);
-        // Hosted by something else (a test runner): the dotnet host that runs us, with this assembly.
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
+        // The dotnet host (dotnet hmm-spec.dll, or a test runner that loaded us): the host with this assembly, in the
+        // runtime set-up of this process (its deps and runtimeconfig files: a test host's name a shared framework,
+        // ASP.NET Core's, that provides the logging assemblies hmm-spec's own set-up expects beside it).
+        var dotnet = string.Equals(host, "dotnet", StringComparison.OrdinalIgnoreCase) ? process
+            : System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
+        var deps = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string)?.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        if (deps is not null && deps.EndsWith(".deps.json", StringComparison.Ordinal)
+            && deps[..^".deps.json".Length] + ".runtimeconfig.json" is var config && File.Exists(deps) && File.Exists(config))
+            return new WorkerLauncher(dotnet, ["exec", "--runtimeconfig", config, "--depsfile", deps, assembly]);
         return new WorkerLauncher(dotnet, [assembly]);
     }
 }
@@ -55,36 +66,55 @@ internal static class UnitRunner
 }
 
 /// <summary>
-/// N worker processes, each running one unit at a time from a shared queue (the tool itself, with the hidden
-/// <c>__worker</c> verb in front of the command's own arguments: it builds the same work, checks that its digest is
-/// the coordinator's, then runs the units it is sent and writes each outcome to a file). A worker that dies while
-/// running a unit (a crash, a kill, an unhandled exception) is reported with the unit, and the unit runs once more
-/// in a new worker; a second failure is the unit's error.
+/// N slots running units from one queue: this process (one unit at a time, like a one-job run) and N-1 worker
+/// processes (the tool itself, with the hidden <c>__worker</c> verb in front of the command's own arguments: it
+/// builds the same work, checks that its digest is the coordinator's, then runs the units it is sent and writes
+/// each outcome to a file). Workers start in the background, so a small run is over before they are ready and
+/// pays nothing for them. A worker that dies while running a unit (a crash, a kill, an unhandled exception) is
+/// reported with the unit, and the unit runs once more, in a worker; a second failure is the unit's error.
 /// </summary>
 internal sealed class WorkerPool(Work work, WorkerLauncher launcher, string[] args, Progress? progress)
 {
     private readonly object _gate = new();
-    private readonly Queue<(WorkUnit Unit, int Attempt, string? FirstFailure)> _queue = new();
+    private readonly LinkedList<(WorkUnit Unit, int Attempt, string? FirstFailure)> _queue = new();
     private readonly Dictionary<int, UnitOutcome> _outcomes = [];
-    private int _running;
+    private readonly List<WorkerProcess> _live = [];
+    private int _total, _running, _workerSlots;
+    private bool _over;
 
     public IReadOnlyList<UnitOutcome> Run(IReadOnlyList<WorkUnit> units, int jobs)
     {
+        _total = units.Count;
         foreach (var u in units)
-            _queue.Enqueue((u, 1, null));
+            _queue.AddLast((u, 1, null));
         var dir = Directory.CreateTempSubdirectory("hmm-spec-units-").FullName;
         try
         {
-            var threads = Enumerable.Range(0, Math.Min(jobs, units.Count))
-                .Select(_ => new Thread(() => Slot(dir)) { IsBackground = true, Name = "hmm-spec worker slot" })
-                .ToArray();
-            foreach (var t in threads)
-                t.Start();
-            foreach (var t in threads)
-                t.Join();
+            _workerSlots = Math.Min(jobs, units.Count) - 1;
+            for (var i = 0; i < _workerSlots; i++)
+                new Thread(() => WorkerSlot(dir)) { IsBackground = true, Name = "hmm-spec worker slot" }.Start();
+            // This process is a slot too: the units it runs are exactly those a worker would.
+            while (Next(inProcess: true) is { } item)
+                Done(item.Unit, UnitRunner.RoundTrip(work.Run(item.Unit)), inProcess: true);
+            lock (_gate)
+            {
+                while (_outcomes.Count < _total)
+                    Monitor.Wait(_gate);
+            }
         }
         finally
         {
+            lock (_gate)
+            {
+                _over = true;
+                Monitor.PulseAll(_gate);
+            }
+            WorkerProcess[] live;
+            lock (_live)
+                live = _live.ToArray();
+            // Every unit is done: a worker still starting, or idle, has nothing left to finish.
+            foreach (var w in live)
+                w.Dispose(TimeSpan.FromMilliseconds(500));
             try
             {
                 Directory.Delete(dir, recursive: true);
@@ -96,19 +126,37 @@ internal sealed class WorkerPool(Work work, WorkerLauncher launcher, string[] ar
         return units.Select(u => _outcomes[u.Index]).ToArray();
     }
 
-    private void Slot(string dir)
+    private void WorkerSlot(string dir)
     {
         WorkerProcess? worker = null;
+        var startFailures = 0;
         try
         {
-            while (Next() is { } item)
+            while (true)
             {
+                if (worker is null)
+                {
+                    if (Over)
+                        return;
+                    try
+                    {
+                        worker = WorkerProcess.Start(launcher, args, work.Hash, _live);
+                    }
+                    catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                    {
+                        if (++startFailures < 2)
+                            continue;
+                        progress?.WorkersUnavailable(e.Message);
+                        return;
+                    }
+                }
+                if (Next(inProcess: false) is not { } item)
+                    return;
                 var (unit, attempt, firstFailure) = item;
                 UnitOutcome? outcome = null;
                 string? failure;
                 try
                 {
-                    worker ??= WorkerProcess.Start(launcher, args, work.Hash);
                     var file = Path.Combine(dir, $"unit-{unit.Index}-{attempt}.json");
                     failure = worker.Run(unit.Index, attempt, file);
                     if (failure is null)
@@ -117,13 +165,13 @@ internal sealed class WorkerPool(Work work, WorkerLauncher launcher, string[] ar
                         outcome.Attempts = attempt;
                     }
                 }
-                catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception or FormatException or System.Text.Json.JsonException)
+                catch (Exception e) when (e is IOException or FormatException or System.Text.Json.JsonException)
                 {
-                    failure = $"worker failed: {e.Message}";
+                    failure = $"the worker's outcome could not be read: {e.Message}";
                 }
                 if (failure is not null)
                 {
-                    worker?.Dispose();
+                    worker.Dispose();
                     worker = null;
                     progress?.WorkerFailed(unit, failure, rerun: attempt == 1);
                     if (attempt == 1)
@@ -131,42 +179,75 @@ internal sealed class WorkerPool(Work work, WorkerLauncher launcher, string[] ar
                         Requeue(unit, failure);
                         continue;
                     }
-                    outcome = UnitOutcome.Failed(unit, attempt, $"failed twice: {firstFailure}; then {failure}");
+                    outcome = UnitOutcome.Failed(unit, attempt, $"its worker failed twice: {firstFailure}; then {failure}");
                 }
-                Done(unit, outcome!);
+                Done(unit, outcome!, inProcess: false);
             }
         }
         finally
         {
             worker?.Dispose();
+            lock (_gate)
+            {
+                _workerSlots--;
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 
-    /// <summary>The next unit to run, waiting while a unit that may fail (and come back) is still running; null at the end.</summary>
-    private (WorkUnit, int, string?)? Next()
+    private bool Over
+    {
+        get
+        {
+            lock (_gate)
+                return _over || _outcomes.Count == _total;
+        }
+    }
+
+    /// <summary>
+    /// The next unit for a slot, waiting while a unit that may fail (and come back) is still running; null at the end.
+    /// A unit that failed once runs again in a worker (its failure could take this process down), unless no worker
+    /// can be started.
+    /// </summary>
+    private (WorkUnit Unit, int Attempt, string? FirstFailure)? Next(bool inProcess)
     {
         lock (_gate)
         {
-            while (_queue.Count == 0 && _running > 0)
+            while (true)
+            {
+                if (_over)
+                    return null;
+                for (var node = _queue.First; node is not null; node = node.Next)
+                {
+                    if (!inProcess || _workerSlots == 0 || (node.Value.Attempt == 1 && !Hooked(node.Value.Unit)))
+                    {
+                        _queue.Remove(node);
+                        _running++;
+                        return node.Value;
+                    }
+                }
+                if (_queue.Count == 0 && _running == 0)
+                    return null;
                 Monitor.Wait(_gate);
-            if (_queue.Count == 0)
-                return null;
-            _running++;
-            return _queue.Dequeue();
+            }
         }
     }
+
+    /// <summary>A unit the test hook makes its worker crash on runs in a worker, never in this process.</summary>
+    private bool Hooked(WorkUnit unit) =>
+        launcher.CrashHook is { } hook && (hook == $"{unit.Index}" || hook.StartsWith($"{unit.Index}@", StringComparison.Ordinal));
 
     private void Requeue(WorkUnit unit, string failure)
     {
         lock (_gate)
         {
             _running--;
-            _queue.Enqueue((unit, 2, failure));
+            _queue.AddFirst((unit, 2, failure));
             Monitor.PulseAll(_gate);
         }
     }
 
-    private void Done(WorkUnit unit, UnitOutcome outcome)
+    private void Done(WorkUnit unit, UnitOutcome outcome, bool inProcess)
     {
         lock (_gate)
         {
@@ -185,9 +266,16 @@ internal sealed class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly Queue<string> _tail = new();
 
-    private WorkerProcess(Process process) => _process = process;
+    private readonly List<WorkerProcess> _live;
+    private int _disposed;
 
-    public static WorkerProcess Start(WorkerLauncher launcher, string[] args, string hash)
+    private WorkerProcess(Process process, List<WorkerProcess> live)
+    {
+        _process = process;
+        _live = live;
+    }
+
+    public static WorkerProcess Start(WorkerLauncher launcher, string[] args, string hash, List<WorkerProcess> live)
     {
         var info = new ProcessStartInfo(launcher.FileName)
         {
@@ -203,8 +291,12 @@ internal sealed class WorkerProcess : IDisposable
         info.ArgumentList.Add(Worker.Verb);
         foreach (var a in args)
             info.ArgumentList.Add(a);
+        foreach (var (name, value) in launcher.Environment)
+            info.Environment[name] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {launcher.FileName}");
-        var worker = new WorkerProcess(process);
+        var worker = new WorkerProcess(process, live);
+        lock (live)
+            live.Add(worker);
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null)
@@ -273,8 +365,15 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
-    public void Dispose()
+    public void Dispose() => Dispose(TimeSpan.FromSeconds(10));
+
+    /// <summary>Ends the worker: its input closed, it exits after its current unit; one that does not within <paramref name="wait"/> is killed.</summary>
+    public void Dispose(TimeSpan wait)
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        lock (_live)
+            _live.Remove(this);
         try
         {
             _process.StandardInput.Close();
@@ -282,7 +381,7 @@ internal sealed class WorkerProcess : IDisposable
         catch (IOException)
         {
         }
-        if (!_process.WaitForExit(10_000))
+        if (!_process.WaitForExit(wait))
             Kill();
         _process.Dispose();
     }

@@ -73,6 +73,14 @@ public static class KernelVariants
         ReleaseEvictsMappedPages = true,
     };
 
+    public static KernelVariant FixPagemapHideSwap { get; } = Seed with
+    {
+        Name = "fix-pagemap-hide-swap",
+        Description = "seed + pagemap shows swap and device entries' frames only to privileged readers",
+        Commit = "\"mm: /proc/pid/pagemap: hide swap entries from unprivileged users\" (2018)",
+        PagemapHidesSwapFromUnprivileged = true,
+    };
+
     public static KernelVariant Upstream { get; } = FixTeardownEvict with
     {
         Name = "upstream",
@@ -81,6 +89,7 @@ public static class KernelVariants
         MigrationWaitWithoutRef = true,
         Fault = FaultProtocol.TrylockWaitForUnlock,
         HandlePteFaultChecksAddressable = false,
+        PagemapHidesSwapFromUnprivileged = true,
     };
 
     private static KernelVariant Mutant(string kebab, string description, Func<KernelVariant, KernelVariant> apply) =>
@@ -115,7 +124,7 @@ public static class KernelVariants
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
         Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixTeardownWait, FixTeardownRefzero,
-        FixTeardownEvict, Upstream, .. Mutants,
+        FixTeardownEvict, FixPagemapHideSwap, Upstream, .. Mutants,
     ];
 
     public static bool TryGet(string name, out KernelVariant variant)
