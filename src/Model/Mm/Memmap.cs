@@ -14,7 +14,11 @@ public sealed class Memmap(KernelWorld world)
     private readonly HashSet<long> _removed = [];
 
     /// <summary>True when the struct pages of <paramref name="pfn"/> existed and were removed (memory hot-remove).</summary>
-    public bool WasRemoved(long pfn) => _removed.Contains(pfn);
+    public bool WasRemoved(long pfn)
+    {
+        lock (_removed)
+            return _removed.Contains(pfn);
+    }
 
     /// <summary>pfn_valid.</summary>
     public bool pfn_valid(long pfn) => _pages.ContainsKey(pfn);
@@ -24,7 +28,7 @@ public sealed class Memmap(KernelWorld world)
     {
         if (!_pages.TryGetValue(pfn, out var page))
         {
-            if (_removed.Contains(pfn))
+            if (WasRemoved(pfn))
                 throw world.Violation(ViolationCategory.MemmapGone, function, $"pfn_to_page({pfn}): the struct pages of this pfn were removed");
             throw world.Violation(ViolationCategory.NoStructPage, function, $"pfn_to_page({pfn}): no struct page for this pfn");
         }
@@ -54,7 +58,8 @@ public sealed class Memmap(KernelWorld world)
         for (var pfn = start; pfn < start + count; pfn++)
         {
             _pages[pfn] = new Page(world, pfn, zone, pgmap, initialRefcount, state);
-            _removed.Remove(pfn);
+            lock (_removed)
+                _removed.Remove(pfn);
         }
         world.Record(StepKind.Write, function, "memmap", $"added pfns [{start}, {start + count}) {zone}");
     }
@@ -64,11 +69,14 @@ public sealed class Memmap(KernelWorld world)
     {
         for (var pfn = start; pfn < start + count; pfn++)
         {
-            if (_pages.Remove(pfn, out var page))
-            {
-                page.MarkOffline(function);
+            if (!_pages.TryGetValue(pfn, out var page))
+                continue;
+            // Marked removed before it leaves the memmap: an uncontrolled (stress) reader that misses the page
+            // then already finds it among the removed pfns.
+            lock (_removed)
                 _removed.Add(pfn);
-            }
+            _pages.Remove(pfn);
+            page.MarkOffline(function);
         }
         world.Record(StepKind.Write, function, "memmap", $"removed pfns [{start}, {start + count})");
     }

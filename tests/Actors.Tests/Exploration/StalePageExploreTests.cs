@@ -1,6 +1,7 @@
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Actors.Verification;
 using Hmm.Spec.Model;
 using Xunit.Abstractions;
 
@@ -33,6 +34,21 @@ public sealed class StalePageExploreTests(ITestOutputHelper output)
             reallocated = r.Message!.Contains("allocated again", StringComparison.Ordinal);
         }
         reallocated.Should().BeTrue("some run reports the stale pointer that landed on the reallocated page");
+    }
+
+    /// <summary>
+    /// verify's bounded search reaches the reallocated page with one preemption (cpu0 preempted inside its
+    /// lockless window, the driver running both migrations) and stops there: no lower level has a bug.
+    /// </summary>
+    [Fact]
+    public void Verify_finds_the_stale_pointer_to_the_reallocated_page_at_one_preemption()
+    {
+        var plan = ScenarioPlan.Create(BuiltinScenarios.Load(Scenario), "seed");
+        var r = new Verifier().Verify(plan, new VerifyOptions { Preemptions = 1 });
+        output.WriteLine($"seed: {r.Category} at K={r.BugPreemptions}: {r.Message}");
+        r.Category.Should().Be(ViolationCategory.UseAfterFree, r.Message);
+        r.BugPreemptions.Should().Be(1);
+        r.Message.Should().Contain("allocated again");
     }
 
     [Fact]
