@@ -14,11 +14,7 @@ public sealed class Memmap(KernelWorld world)
     private readonly HashSet<long> _removed = [];
 
     /// <summary>True when the struct pages of <paramref name="pfn"/> existed and were removed (memory hot-remove).</summary>
-    public bool WasRemoved(long pfn)
-    {
-        lock (_removed)
-            return _removed.Contains(pfn);
-    }
+    public bool WasRemoved(long pfn) => _removed.Contains(pfn);
 
     /// <summary>pfn_valid.</summary>
     public bool pfn_valid(long pfn) => _pages.ContainsKey(pfn);
@@ -58,8 +54,7 @@ public sealed class Memmap(KernelWorld world)
         for (var pfn = start; pfn < start + count; pfn++)
         {
             _pages[pfn] = new Page(world, pfn, zone, pgmap, initialRefcount, state);
-            lock (_removed)
-                _removed.Remove(pfn);
+            _removed.Remove(pfn);
         }
         world.Record(StepKind.Write, function, "memmap", $"added pfns [{start}, {start + count}) {zone}");
     }
@@ -72,9 +67,9 @@ public sealed class Memmap(KernelWorld world)
             if (!_pages.TryGetValue(pfn, out var page))
                 continue;
             // Marked removed before it leaves the memmap: an uncontrolled (stress) reader that misses the page
-            // then already finds it among the removed pfns.
-            lock (_removed)
-                _removed.Add(pfn);
+            // then already finds it among the removed pfns. (No lock and no concurrent collection: Coyote's
+            // rewriting would turn them into extra scheduling steps and move every fixed-seed schedule.)
+            _removed.Add(pfn);
             _pages.Remove(pfn);
             page.MarkOffline(function);
         }
