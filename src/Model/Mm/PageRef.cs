@@ -156,10 +156,11 @@ public sealed partial class KernelWorld
     /// use, so the liveness check alone would pass. Every checked accessor compares the page's generation with the
     /// one its CPU captured (<see cref="CheckPagePointer"/>). Concurrent: stress runs use real threads.
     /// </summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Actor, long Pfn), int> _pagePointers = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<long, int>> _pagePointers = new();
 
     /// <summary>The current CPU now holds a pointer to <paramref name="page"/> as it is (its current allocation).</summary>
-    public void NotePagePointer(Page page) => _pagePointers[(CurrentActor, page.Pfn)] = page.Generation;
+    public void NotePagePointer(Page page) =>
+        _pagePointers.GetOrAdd(CurrentActor, static _ => new())[page.Pfn] = page.Generation;
 
     /// <summary>
     /// A checked access through a pointer the current CPU captured: a different generation means the page was
@@ -167,7 +168,8 @@ public sealed partial class KernelWorld
     /// </summary>
     internal void CheckPagePointer(Page page, string function, string field)
     {
-        if (_pagePointers.IsEmpty || !_pagePointers.TryGetValue((CurrentActor, page.Pfn), out var captured) || captured == page.Generation)
+        if (_pagePointers.IsEmpty || !_pagePointers.TryGetValue(CurrentActor, out var mine)
+            || !mine.TryGetValue(page.Pfn, out var captured) || captured == page.Generation)
             return;
         Violation(ViolationCategory.UseAfterFree, function,
             $"{field} of page pfn={page.Pfn} ({page.Zone}) through a stale pointer: freed and allocated again since this CPU looked it up (allocation {captured} -> {page.Generation})");
@@ -177,15 +179,5 @@ public sealed partial class KernelWorld
     /// An op boundary: the current CPU's pointers from its previous op are dead (a kernel path's local
     /// <c>struct page *</c> does not outlive the system call or driver call that looked it up).
     /// </summary>
-    public void ForgetPagePointers()
-    {
-        if (_pagePointers.IsEmpty)
-            return;
-        var actor = CurrentActor;
-        foreach (var key in _pagePointers.Keys)
-        {
-            if (key.Actor == actor)
-                _pagePointers.TryRemove(key, out _);
-        }
-    }
+    public void ForgetPagePointers() => _pagePointers.TryRemove(CurrentActor, out _);
 }
