@@ -65,13 +65,24 @@ public static class BugCatalog
         },
         new()
         {
+            Id = "seed-teardown-hang", Kind = CatalogEntryKind.Bug,
+            Title = "device-memory release waits forever for still-mapped pages (the 2017 helper)",
+            Variant = "seed", Scenario = "mprotect-vs-device-release", Category = BugCategory.Deadlock,
+            FixedBy = "fix-teardown-evict", Commit = "249881232e14",
+            What = "hmm_devmem_remove → hmm_devmem_ref_kill does percpu_ref_kill and wait_for_completion before hmm_devmem_pages_remove, and in v4.11 every get_page of a device page pins pgmap->ref: a device page that a process still maps is never released, so the release never returns. It never frees struct pages under a mapping.",
+            Exposure = "the driver releases its device memory while a process still maps two device pages (mprotect runs concurrently): the release's wait can never finish.",
+            Change = "249881232e14 (v6.1): release first evicts still-mapped device pages to system memory (migrate_device_range), then waits. In between, 71389703839e (v4.14 to v5.1, variant v4.14-teardown) made the wait stop covering page references, which turned the hang into a use-after-free of the memmap, and 50f44ee7248a brought the wait (and the hang) back.",
+            DfsFeasible = true,
+        },
+        new()
+        {
             Id = "teardown-uaf-50f44ee7248a", Kind = CatalogEntryKind.Bug,
-            Title = "device-memory release frees the memmap under a faulting CPU",
-            Variant = "seed", Scenario = "device-release-vs-fault", Category = ViolationCategory.UseAfterFree,
+            Title = "device-memory release frees the memmap under a faulting CPU (v4.14 to v5.1)",
+            Variant = "v4.14-teardown", Scenario = "device-release-vs-fault", Category = ViolationCategory.MemmapGone,
             FixedBy = "fix-teardown-wait", Commit = "50f44ee7248a",
-            What = "devm_memremap_pages_release kills the pgmap reference and removes the memmap without waiting for the pages' references to drain.",
-            Exposure = "cpu0 faults a device page while the driver releases its device memory: the fault reads a struct page whose memmap was already removed.",
-            Change = "release waits for the pgmap reference count to drop to zero before arch_remove_memory.",
+            What = "from 71389703839e (v4.13; the HMM series was merged on it in v4.14) get_page no longer pins pgmap->ref, so the release's wait (hmm_devmem_ref_kill; for devm_memremap_pages users, the owner's wait after devm_memremap_pages_release) no longer covers the pages in use: the memmap is removed under live mappings. Not in the 2017 series as posted, whose release waits (seed-teardown-hang).",
+            Exposure = "cpu0 faults a device page while the driver releases its device memory: the fault, or the final exit, touches a struct page whose memmap was removed (memmap-gone), or the released dev_pagemap (pgmap-gone).",
+            Change = "in-use device pages pin the pgmap until their final put and release waits for the reference count to drop to zero before arch_remove_memory.",
             DfsFeasible = true,
             // The wait then waits forever for a page the faulting process still maps, until 249881232e14.
             FixStillHas = "teardown-hang-249881232e14",
@@ -90,10 +101,10 @@ public static class BugCatalog
         new()
         {
             Id = "teardown-hang-249881232e14", Kind = CatalogEntryKind.Bug,
-            Title = "device-memory release waits forever for still-mapped pages",
+            Title = "device-memory release waits forever for still-mapped pages (v5.2 to v6.0)",
             Variant = "fix-teardown-refzero", Scenario = "mprotect-vs-device-release", Category = BugCategory.Deadlock,
             FixedBy = "fix-teardown-evict", Commit = "249881232e14",
-            What = "after the wait fixes, release waits for every device page's reference; a page still mapped by a process is never released, so the wait never ends.",
+            What = "after the wait fixes, release waits for every device page's reference; a page still mapped by a process is never released, so the wait never ends (the 2017 helper's hang again, seed-teardown-hang).",
             Exposure = "the driver releases its device memory while a process still maps two device pages (mprotect runs concurrently): the release's wait can never finish.",
             Change = "release first evicts still-mapped device pages to system memory (migrate_device_range), then waits.",
             DfsFeasible = true,

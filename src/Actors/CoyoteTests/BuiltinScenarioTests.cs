@@ -31,6 +31,9 @@ public static class BuiltinScenarioTests
     public static Task CatalogFaultNoRam() => Run("catalog-fault-no-ram");
 
     [Test]
+    public static Task FaultVsDevicePageReuse() => Run("fault-vs-device-page-reuse");
+
+    [Test]
     public static Task CatalogFaultBusyRetry() => Run("catalog-fault-busy-retry");
 
     [Test]

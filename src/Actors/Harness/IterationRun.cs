@@ -47,6 +47,8 @@ internal sealed class IterationRun(ScenarioPlan plan, KernelWorld world, IIterat
         var name = so.Op.Kind.WireName();
         // Ops and results render as JSON: only when the steps are read (see StepDetail).
         world.Record(StepKind.Call, name, so.Path, new StepDetail(static (op, _, _) => op!.ToString()!, 0, state: so.Op));
+        // The struct page pointers this actor captured in its previous op are dead (no scheduling point).
+        world.ForgetPagePointers();
         OpResult result;
         try
         {

@@ -1,11 +1,11 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>
-/// Release (unbind) of dmirror's device memory while processes may still map it: hmm_devmem_remove /
-/// dmirror_device_remove. With ReleaseEvictsMappedPages (249881232e14) every page still in use is first migrated
-/// back to system memory (dmirror_device_evict_chunk → migrate_device_range); then the devm_memremap_pages range
-/// is torn down in the variant's order (<see cref="KernelWorld.devm_memremap_pages_teardown"/>) and the iomem
-/// resource released.
+/// Release (unbind) of dmirror's device memory while processes may still map it: hmm_devmem_remove (2017 series,
+/// mm/hmm.c) / dmirror_device_remove (test_hmm). With ReleaseEvictsMappedPages (249881232e14) every page still in
+/// use is first migrated back to system memory (dmirror_device_evict_chunk → migrate_device_range); then the range
+/// is torn down in the era's order (<see cref="KernelWorld.devm_memremap_pages_teardown"/>: the seed waits for
+/// every page reference, v4.14-teardown does not) and the iomem resource released.
 /// </summary>
 public sealed partial class Dmirror
 {

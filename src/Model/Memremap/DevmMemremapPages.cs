@@ -29,8 +29,8 @@ public sealed class PageMap(string device, Resource res, DevPagemap pgmap)
 /// <summary>
 /// kernel/memremap.c (v4.11 + the seed hunks): devm_memremap_pages with pgmap->flags reaching arch_add_memory,
 /// and its release devm_memremap_pages_release with pgmap->flags reaching arch_remove_memory; plus the
-/// teardown ordering of the later fixes as variant points (50f44ee7248a: kill then wait for the ref to drain
-/// before removing the memory).
+/// teardown ordering of each era as a variant point (<see cref="DeviceTeardown"/>: the 2017 helper's wait,
+/// 71389703839e's removal under live references, 50f44ee7248a's wait before removing the memory).
 /// </summary>
 public sealed partial class KernelWorld
 {
@@ -123,10 +123,17 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// The devres teardown of a devm_memremap_pages range, in the order the variant runs it:
-    /// the owner's percpu_ref_kill (a devm action registered before the mapping, so it runs first); with
-    /// TeardownWaitsForPageRefs (50f44ee7248a) wait for the ref to drain; then
-    /// <see cref="devm_memremap_pages_release"/>.
+    /// The teardown of a device-memory range, in the order the variant's era runs it
+    /// (<see cref="KernelVariant.Teardown"/>):
+    /// <list type="bullet">
+    /// <item>2017 series (seed): hmm_devmem_remove → hmm_devmem_ref_kill (percpu_ref_kill, then
+    /// wait_for_completion until the ref drains; every in-use page pins it through v4.11 get_zone_device_page) →
+    /// hmm_devmem_pages_remove (the release below). A page still mapped keeps the wait from ever ending.</item>
+    /// <item>71389703839e (v4.14 to v5.1): the same kill and wait, but page references no longer pin the ref, so
+    /// the wait ends at once and the struct pages are removed under live mappings (devm_memremap_pages users:
+    /// release first, the owner's wait after it).</item>
+    /// <item>50f44ee7248a: kill, wait for the in-use pages' pins to drain, then release.</item>
+    /// </list>
     /// </summary>
     public void devm_memremap_pages_teardown(PageMap pageMap)
     {
@@ -141,7 +148,8 @@ public sealed partial class KernelWorld
     /// devm_memremap_pages_release (kernel/memremap.c, seed hunk): warn if the ref is still live, then under
     /// lock_device_hotplug + mem_hotplug_begin arch_remove_memory(start, size, pgmap->flags), then
     /// pgmap_radix_release; the page_map (and the dev_pagemap in it) is freed with the devres. It does not wait
-    /// for page references: a reference still held is now a reference to a removed struct page.
+    /// for page references itself: a reference still held (possible when the era's wait does not cover the pages
+    /// in use) is now a reference to a removed struct page.
     /// </summary>
     public void devm_memremap_pages_release(PageMap pageMap)
     {

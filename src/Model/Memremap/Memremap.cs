@@ -34,12 +34,14 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// get_zone_device_page (seed era): every page reference pins the pgmap (percpu_ref_get). From ef233450898f /
-    /// 0dc45ca1ce18 on, only allocation pins it (see <see cref="zone_device_page_init"/>).
+    /// get_zone_device_page (seed era, v4.11 include/linux/mm.h get_page → kernel/memremap.c): every page reference
+    /// pins the pgmap (percpu_ref_get). 71389703839e removed it (<see cref="KernelVariant.PageRefsPinPgmap"/> off);
+    /// from 50f44ee7248a the model pins per reference again, standing for the per-page pin held until the final
+    /// put. From ef233450898f / 0dc45ca1ce18 on, only allocation pins it (see <see cref="zone_device_page_init"/>).
     /// </summary>
     private void get_zone_device_page(Page page, string function)
     {
-        if (Variant.FreeDevicePagesAtRefcountZero)
+        if (Variant.FreeDevicePagesAtRefcountZero || !Variant.PageRefsPinPgmap)
             return;
         page.ReadPgmap(function)!.percpu_ref_get(function);
     }
@@ -53,7 +55,9 @@ public sealed partial class KernelWorld
     /// put_dev_pagemap(page->pgmap);
     /// </code>
     /// The model reads page->pgmap before the decrement (the field cannot change while the caller's reference
-    /// pins the pgmap) so that the last dropper is not reported for reading a page it just freed.
+    /// pins the pgmap) so that the last dropper is not reported for reading a page it just freed. Nothing of the
+    /// page is cleared on this path (not mapping, index, hmm_data or pgmap). After 71389703839e the put drops no pgmap
+    /// reference (<see cref="KernelVariant.PageRefsPinPgmap"/> off; v4.14 put_zone_device_private_or_public_page).
     /// Under FreeDevicePagesAtRefcountZero (ef233450898f + 0dc45ca1ce18) the page is freed at 0 instead
     /// (free_zone_device_page: page_free, then drop the allocation's pgmap reference).
     /// </summary>
@@ -77,7 +81,8 @@ public sealed partial class KernelWorld
             pageFree(page, pgmap.Data);
         else if (count == 0)
             __put_page(page, function);
-        pgmap.percpu_ref_put(function);
+        if (Variant.PageRefsPinPgmap)
+            pgmap.percpu_ref_put(function);
     }
 
     /// <summary>

@@ -2,8 +2,10 @@ namespace Hmm.Spec.Model;
 
 /// <summary>
 /// The memmap: one <see cref="Page"/> per pfn that has a struct page (system RAM, hotplugged device memory).
-/// Ranges are added and removed by hotplug. pfn_to_page of a pfn without a struct page is a
-/// <c>no-struct-page</c> violation (on x86-64 vmemmap it would read an unbacked or stale struct page).
+/// Ranges are added and removed by hotplug. pfn_to_page of a pfn that never had a struct page is a
+/// <c>no-struct-page</c> violation; of a pfn whose struct pages were removed, <c>memmap-gone</c> (on x86-64
+/// vmemmap either reads an unbacked or stale struct page). pfn_to_page records the pointer's allocation
+/// generation for the calling CPU (<see cref="KernelWorld.NotePagePointer"/>).
 /// </summary>
 public sealed class Memmap(KernelWorld world)
 {
@@ -32,6 +34,12 @@ public sealed class Memmap(KernelWorld world)
         world.Record(StepKind.Write, "paging_init", "memmap", $"zero page at pfn {ZeroPfn}");
     }
 
+    /// <summary>Pfns whose struct pages were removed (and not added again): pfn_to_page of one is memmap-gone.</summary>
+    private readonly HashSet<long> _removed = [];
+
+    /// <summary>True when the struct pages of <paramref name="pfn"/> existed and were removed (memory hot-remove).</summary>
+    public bool WasRemoved(long pfn) => _removed.Contains(pfn);
+
     /// <summary>pfn_valid.</summary>
     public bool pfn_valid(long pfn) => _pages.ContainsKey(pfn) || (pfn == ZeroPfn && _zeroPage is not null);
 
@@ -41,7 +49,12 @@ public sealed class Memmap(KernelWorld world)
         if (pfn == ZeroPfn && _zeroPage is not null)
             return _zeroPage;
         if (!_pages.TryGetValue(pfn, out var page))
+        {
+            if (WasRemoved(pfn))
+                throw world.Violation(ViolationCategory.MemmapGone, function, $"pfn_to_page({pfn}): the struct pages of this pfn were removed");
             throw world.Violation(ViolationCategory.NoStructPage, function, $"pfn_to_page({pfn}): no struct page for this pfn");
+        }
+        world.NotePagePointer(page);
         return page;
     }
 
@@ -67,7 +80,10 @@ public sealed class Memmap(KernelWorld world)
                 world.Violation(ViolationCategory.BugOn, function, $"memmap for pfn {pfn} already exists");
         }
         for (var pfn = start; pfn < start + count; pfn++)
+        {
             _pages[pfn] = new Page(world, pfn, zone, pgmap, initialRefcount, state);
+            _removed.Remove(pfn);
+        }
         world.Record(StepKind.Write, function, "memmap", $"added pfns [{start}, {start + count}) {zone}");
     }
 
@@ -76,8 +92,14 @@ public sealed class Memmap(KernelWorld world)
     {
         for (var pfn = start; pfn < start + count; pfn++)
         {
-            if (_pages.Remove(pfn, out var page))
-                page.MarkOffline(function);
+            if (!_pages.TryGetValue(pfn, out var page))
+                continue;
+            // Marked removed before it leaves the memmap: an uncontrolled (stress) reader that misses the page
+            // then already finds it among the removed pfns. (No lock and no concurrent collection: Coyote's
+            // rewriting would turn them into extra scheduling steps and move every fixed-seed schedule.)
+            _removed.Add(pfn);
+            _pages.Remove(pfn);
+            page.MarkOffline(function);
         }
         world.Record(StepKind.Write, function, "memmap", $"removed pfns [{start}, {start + count})");
     }

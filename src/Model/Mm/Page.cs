@@ -20,6 +20,8 @@ public sealed class Page
     private long _contents;
     private bool _locked;
     private DevPagemap? _pgmap;
+    /// <summary>Allocation generation: incremented each time the page is handed out (MarkInUse).</summary>
+    private int _generation;
     /// <summary>Sleepers queued for the next unlock_page (the hashed page wait queue; it outlives the page).</summary>
     /// <remarks>Created by the first sleeper, so paths that never queue one run exactly as before.</remarks>
     private volatile System.Collections.Concurrent.ConcurrentQueue<PageUnlockWaiter>? _unlockWaiters;
@@ -46,6 +48,12 @@ public sealed class Page
 
     public PageState State { get; private set; }
 
+    /// <summary>
+    /// How many times the page has been allocated (the model's allocation generation, not a kernel field): a
+    /// pointer captured under one generation and used under another is a stale pointer to a reallocated page.
+    /// </summary>
+    public int Generation => _generation;
+
     /// <summary>Poison written into a freed page's contents (page poisoning).</summary>
     public const long PoisonContents = unchecked((long)0xaaaaaaaaaaaaaaaaUL);
 
@@ -57,6 +65,20 @@ public sealed class Page
     /// <summary>The resource name of a field (<c>page 1027 refcount</c>), for accesses without a step (<see cref="KernelWorld.Touch"/>).</summary>
     internal string ResourceOf(string field) => Res[field];
 
+    /// <summary>
+    /// The check every checked accessor makes: the page is in use, and if the current CPU obtained this struct
+    /// page through a lookup (<see cref="KernelWorld.NotePagePointer"/>), it is still the allocation the CPU
+    /// looked up: a page freed and handed out again since then (the driver hands out the lowest free pfn first, so
+    /// a stale pointer often lands on a reallocated page) is caught as the use-after-free it is.
+    /// </summary>
+    private void CheckAccess(string function, string field)
+    {
+        if (State != PageState.InUse)
+            CheckLive(function, field);
+        else
+            _w.CheckPagePointer(this, function, field);
+    }
+
     private void CheckLive(string function, string field)
     {
         switch (State)
@@ -65,7 +87,7 @@ public sealed class Page
                 _w.Violation(ViolationCategory.UseAfterFree, function, $"{field} of free page pfn={Pfn} ({Zone})");
                 break;
             case PageState.Offline:
-                _w.Violation(ViolationCategory.UseAfterFree, function, $"{field} of page pfn={Pfn} whose memmap was removed");
+                _w.Violation(ViolationCategory.MemmapGone, function, $"{field} of page pfn={Pfn} whose memmap was removed");
                 break;
             case PageState.InUse:
                 break;
@@ -78,8 +100,7 @@ public sealed class Page
     public int ReadRefcount(string function)
     {
         _w.Point(StepKind.Read, Res["refcount"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "refcount");
+        CheckAccess(function, "refcount");
         _w.Record(StepKind.Read, function, Res["refcount"], new StepDetail(static (_, a, _) => a.ToString(), _refcount));
         return _refcount;
     }
@@ -88,8 +109,7 @@ public sealed class Page
     public int AddRefcount(int delta, string function)
     {
         _w.Point(StepKind.Write, Res["refcount"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "refcount");
+        CheckAccess(function, "refcount");
         var old = _refcount;
         if (old + delta < 0)
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"page pfn={Pfn} refcount {old} + {delta} < 0");
@@ -103,12 +123,14 @@ public sealed class Page
     {
         _w.Point(StepKind.Write, Res["refcount"]);
         if (State == PageState.Offline)
-            _w.Violation(ViolationCategory.UseAfterFree, function, $"refcount of page pfn={Pfn} whose memmap was removed");
+            _w.Violation(ViolationCategory.MemmapGone, function, $"refcount of page pfn={Pfn} whose memmap was removed");
         if (_refcount == 0)
         {
             _w.Record(StepKind.Read, function, Res["refcount"], "0 (get_page_unless_zero fails)");
             return false;
         }
+        // A speculative reference: whatever allocation the page now is, the caller holds it (and must re-check it).
+        _w.NotePagePointer(this);
         _refcount++;
         _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(static (_, a, b) => $"{a} -> {b}", _refcount - 1, _refcount));
         return true;
@@ -132,8 +154,7 @@ public sealed class Page
     public int ReadMapcount(string function)
     {
         _w.Point(StepKind.Read, Res["mapcount"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "mapcount");
+        CheckAccess(function, "mapcount");
         _w.Record(StepKind.Read, function, Res["mapcount"], new StepDetail(static (_, a, _) => $"_mapcount={a}", _mapcount));
         return _mapcount + 1;
     }
@@ -142,8 +163,7 @@ public sealed class Page
     public int AddMapcount(int delta, string function)
     {
         _w.Point(StepKind.Write, Res["mapcount"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "mapcount");
+        CheckAccess(function, "mapcount");
         var old = _mapcount;
         if (old + delta < -1)
             _w.Violation(ViolationCategory.MapcountUnderflow, function, $"page pfn={Pfn} _mapcount {old} + {delta} < -1");
@@ -161,8 +181,7 @@ public sealed class Page
     public object? ReadMapping(string function)
     {
         _w.Point(StepKind.Read, Res["mapping"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "mapping");
+        CheckAccess(function, "mapping");
         _w.Record(StepKind.Read, function, Res["mapping"], _mapping?.ToString() ?? "null");
         return _mapping;
     }
@@ -170,8 +189,7 @@ public sealed class Page
     public void WriteMapping(object? mapping, long index, string function)
     {
         _w.Point(StepKind.Write, Res["mapping"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "mapping");
+        CheckAccess(function, "mapping");
         _mapping = mapping;
         _index = index;
         _w.Record(StepKind.Write, function, Res["mapping"], $"{mapping?.ToString() ?? "null"} index={index}");
@@ -186,8 +204,7 @@ public sealed class Page
     public long ReadContents(string function)
     {
         _w.Point(StepKind.Read, Res["data"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "data");
+        CheckAccess(function, "data");
         _w.Record(StepKind.Read, function, Res["data"], new StepDetail(static (_, a, _) => a.ToString(), _contents));
         return _contents;
     }
@@ -195,8 +212,7 @@ public sealed class Page
     public void WriteContents(long value, string function)
     {
         _w.Point(StepKind.Write, Res["data"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "data");
+        CheckAccess(function, "data");
         var old = _contents;
         _contents = value;
         _w.Record(StepKind.Write, function, Res["data"], new StepDetail(static (_, a, b) => $"{a} -> {b}", old, value));
@@ -229,8 +245,7 @@ public sealed class Page
     public bool TryLock(string function)
     {
         _w.Point(StepKind.Write, Res["PG_locked"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "PG_locked");
+        CheckAccess(function, "PG_locked");
         if (!(_ctlPgLock is null ? _pgLock!.Wait(0) : _ctlPgLock.TryWait()))
         {
             _w.Record(StepKind.Read, function, Res["PG_locked"], "locked (trylock_page fails)");
@@ -244,8 +259,7 @@ public sealed class Page
     /// <summary>lock_page: sleeps until the page is unlocked.</summary>
     public void Lock(string function)
     {
-        if (State != PageState.InUse)
-            CheckLive(function, "PG_locked");
+        CheckAccess(function, "PG_locked");
         PgLockWait();
         _locked = true;
         _w.Record(StepKind.Lock, function, Res["PG_locked"], "0 -> 1 (lock_page)");
@@ -255,8 +269,7 @@ public sealed class Page
     public void Unlock(string function)
     {
         _w.Point(StepKind.Write, Res["PG_locked"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "PG_locked");
+        CheckAccess(function, "PG_locked");
         if (!_locked)
             _w.Violation(ViolationCategory.BugOn, function, $"unlock_page of unlocked page pfn={Pfn}");
         _locked = false;
@@ -280,8 +293,7 @@ public sealed class Page
     public PageUnlockWaiter? QueueUnlockWaiter(string function)
     {
         _w.Point(StepKind.Read, Res["PG_locked"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "PG_locked");
+        CheckAccess(function, "PG_locked");
         PageUnlockWaiter? waiter = null;
         if (Volatile.Read(ref _locked))
         {
@@ -302,8 +314,7 @@ public sealed class Page
     /// <summary>wait_on_page_locked: sleeps until PG_locked is clear (does not take the lock).</summary>
     public void WaitUnlocked(string function)
     {
-        if (State != PageState.InUse)
-            CheckLive(function, "PG_locked");
+        CheckAccess(function, "PG_locked");
         PgLockWait();
         _w.Record(StepKind.Read, function, Res["PG_locked"], "0 (wait_on_page_locked returns)");
         PgLockRelease();
@@ -313,8 +324,7 @@ public sealed class Page
     public bool ReadLocked(string function)
     {
         _w.Point(StepKind.Read, Res["PG_locked"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "PG_locked");
+        CheckAccess(function, "PG_locked");
         _w.Record(StepKind.Read, function, Res["PG_locked"], _locked ? "1" : "0");
         return _locked;
     }
@@ -327,8 +337,7 @@ public sealed class Page
     public DevPagemap? ReadPgmap(string function)
     {
         _w.Point(StepKind.Read, Res["pgmap"]);
-        if (State != PageState.InUse)
-            CheckLive(function, "pgmap");
+        CheckAccess(function, "pgmap");
         _w.Record(StepKind.Read, function, Res["pgmap"], _pgmap?.ToString() ?? "null");
         return _pgmap;
     }
@@ -344,12 +353,20 @@ public sealed class Page
         if (State == PageState.InUse)
             _w.Violation(ViolationCategory.BugOn, function, $"allocating page pfn={Pfn} that is already in use");
         if (State == PageState.Offline)
-            _w.Violation(ViolationCategory.UseAfterFree, function, $"allocating page pfn={Pfn} whose memmap was removed");
+            _w.Violation(ViolationCategory.MemmapGone, function, $"allocating page pfn={Pfn} whose memmap was removed");
         State = PageState.InUse;
+        _generation++;
         _mapcount = -1;
-        _mapping = null;
-        _index = 0;
-        _w.Record(StepKind.Write, function, Res["state"], "free -> in use");
+        // A buddy page comes back with mapping NULL (free_pages_prepare cleared it). A ZONE_DEVICE page keeps what
+        // its last free left: no allocator of any era clears page->mapping/index (the 2017 driver helpers, test_hmm's
+        // dmirror_devmem_alloc_page, zone_device_page_init); free_zone_device_page (ef233450898f) clears mapping.
+        if (Zone != Zone.Device)
+        {
+            _mapping = null;
+            _index = 0;
+        }
+        _w.NotePagePointer(this);
+        _w.Record(StepKind.Write, function, Res["state"], new StepDetail(static (_, a, _) => $"free -> in use (allocation {a})", _generation));
     }
 
     /// <summary>Marks the page free (returned to the page allocator or to a driver's free list).</summary>
@@ -359,13 +376,18 @@ public sealed class Page
         if (State == PageState.Free)
             _w.Violation(ViolationCategory.DoubleFree, function, $"page pfn={Pfn} freed twice");
         if (State == PageState.Offline)
-            _w.Violation(ViolationCategory.UseAfterFree, function, $"freeing page pfn={Pfn} whose memmap was removed");
+            _w.Violation(ViolationCategory.MemmapGone, function, $"freeing page pfn={Pfn} whose memmap was removed");
         if (_mapcount != -1)
             _w.Violation(ViolationCategory.BugOn, function, $"freeing page pfn={Pfn} still mapped (_mapcount={_mapcount})");
         if (_locked)
             _w.Violation(ViolationCategory.BugOn, function, $"freeing locked page pfn={Pfn}");
         State = PageState.Free;
-        _mapping = null;
+        // free_pages_prepare clears an anon/file page's mapping before the buddy takes it back. A ZONE_DEVICE page
+        // goes to its driver's free list as the core's free path left it (put_zone_device_page in the 2017 series
+        // and v4.11 clears nothing; free_zone_device_page clears mapping before page_free from ef233450898f): the
+        // driver's page_free callback (this call) clears nothing either.
+        if (Zone != Zone.Device)
+            _mapping = null;
         _contents = PoisonContents;
         _w.Record(StepKind.Write, function, Res["state"], "in use -> free");
     }

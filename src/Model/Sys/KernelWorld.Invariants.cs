@@ -108,7 +108,8 @@ public sealed partial class KernelWorld
 
     private Page LivePage(long pfn, string where, string what)
     {
-        var page = Memmap.Find(pfn) ?? throw Violation(ViolationCategory.NoStructPage, InvFn, $"{what} {where} names pfn={pfn}, which has no struct page");
+        var page = Memmap.Find(pfn) ?? throw Violation(Memmap.WasRemoved(pfn) ? ViolationCategory.MemmapGone : ViolationCategory.NoStructPage,
+            InvFn, $"{what} {where} names pfn={pfn}, which has no struct page");
         if (page.State != PageState.InUse)
             Violation(ViolationCategory.UseAfterFree, InvFn, $"{what} {where} names pfn={pfn}, which is {page.State.ToString().ToLowerInvariant()}");
         return page;
@@ -233,7 +234,7 @@ public sealed partial class KernelWorld
             {
                 var pins = Variant.FreeDevicePagesAtRefcountZero
                     ? (page.State == PageState.InUse ? 1 : 0)
-                    : page.RefcountRaw - 1;
+                    : Variant.PageRefsPinPgmap ? page.RefcountRaw - 1 : 0;
                 pgmapPins[pgmap] = pgmapPins.GetValueOrDefault(pgmap) + pins;
             }
         }
@@ -246,7 +247,7 @@ public sealed partial class KernelWorld
         foreach (var (pfn, list) in HeldRefs)
         {
             if (Memmap.Find(pfn) is null)
-                Violation(ViolationCategory.UseAfterFree, InvFn, $"in-flight reference on pfn={pfn}, which has no struct page: {string.Join(", ", list)}");
+                Violation(ViolationCategory.MemmapGone, InvFn, $"in-flight reference on pfn={pfn}, which has no struct page: {string.Join(", ", list)}");
         }
     }
 

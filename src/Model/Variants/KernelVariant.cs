@@ -35,10 +35,20 @@ public sealed record KernelVariant
     /// </summary>
     public bool HandlePteFaultChecksAddressable { get; init; } = true;
 
-    // ---- Device-memory teardown (kernel/memremap.c devm_memremap_pages_release) ----
+    // ---- Device-memory teardown (mm/hmm.c hmm_devmem_remove, kernel/memremap.c devm_memremap_pages_release) ----
 
-    /// <summary>50f44ee7248a: release waits for the pgmap ref to drain before removing the memory.</summary>
-    public bool TeardownWaitsForPageRefs { get; init; }
+    /// <summary>
+    /// What pins a device page's pgmap and whether release waits for it: the 2017 helper's wait
+    /// (hmm_devmem_ref_kill), 71389703839e's removal under live page references (v4.14 to v5.1), 50f44ee7248a's
+    /// wait before arch_remove_memory.
+    /// </summary>
+    public DeviceTeardown Teardown { get; init; } = DeviceTeardown.HmmDevmemWait;
+
+    /// <summary>The release waits for every in-use device page before it removes the struct pages.</summary>
+    public bool TeardownWaitsForPageRefs => Teardown != DeviceTeardown.RemoveUnderPageRefs;
+
+    /// <summary>Page references to an in-use device page pin pgmap->ref (v4.11 get_zone_device_page; not 71389703839e).</summary>
+    public bool PageRefsPinPgmap => Teardown != DeviceTeardown.RemoveUnderPageRefs;
 
     /// <summary>
     /// ef233450898f + 0dc45ca1ce18: free ZONE_DEVICE pages idle at refcount 0 (page_free at 0, not 1) and each

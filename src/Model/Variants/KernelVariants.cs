@@ -49,12 +49,24 @@ public static class KernelVariants
         HandlePteFaultChecksAddressable = false,
     };
 
-    public static KernelVariant FixTeardownWait { get; } = Seed with
+    /// <summary>
+    /// Not a fix of the seed: the v4.13 change the HMM series was merged on (v4.14) that turned the 2017 helper's
+    /// waiting release into one that removes struct pages under live mappings, until 50f44ee7248a.
+    /// </summary>
+    public static KernelVariant TeardownRemoveUnderRefs { get; } = Seed with
+    {
+        Name = "v4.14-teardown",
+        Description = "seed + get_page no longer pins the pgmap, so device-memory release removes struct pages under live mappings (v4.14 to v5.1)",
+        Commit = "71389703839e",
+        Teardown = DeviceTeardown.RemoveUnderPageRefs,
+    };
+
+    public static KernelVariant FixTeardownWait { get; } = TeardownRemoveUnderRefs with
     {
         Name = "fix-teardown-wait",
-        Description = "seed + device-memory release waits for the pgmap reference to drain",
+        Description = "v4.14-teardown + in-use device pages pin the pgmap and release waits for it to drain before removing the memory",
         Commit = "50f44ee7248a",
-        TeardownWaitsForPageRefs = true,
+        Teardown = DeviceTeardown.WaitBeforeRemove,
     };
 
     public static KernelVariant FixTeardownRefzero { get; } = FixTeardownWait with
@@ -146,8 +158,8 @@ public static class KernelVariants
 
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
-        Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixTeardownWait, FixTeardownRefzero,
-        FixTeardownEvict, FixPagemapHideSwap, FixMirrorSyncStart, FixMirrorIntervalSeq, Upstream, .. Mutants,
+        Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, TeardownRemoveUnderRefs, FixTeardownWait,
+        FixTeardownRefzero, FixTeardownEvict, FixPagemapHideSwap, FixMirrorSyncStart, FixMirrorIntervalSeq, Upstream, .. Mutants,
     ];
 
     public static bool TryGet(string name, out KernelVariant variant)

@@ -27,7 +27,7 @@ public sealed class CatalogCliTests
         var r = CliRunner.Run("catalog", "--entry", "teardown-uaf-50f44ee7248a", "--seeds", "1", "--budget", "5",
             "--strategies", "random", "--stress-runs", "0", "--check-budget", "10");
         r.ExitCode.Should().Be(0, r.Err);
-        var row = r.Out.Split('\n').Single(l => l.StartsWith("| teardown-uaf-50f44ee7248a | `seed` |", StringComparison.Ordinal));
+        var row = r.Out.Split('\n').Single(l => l.StartsWith("| teardown-uaf-50f44ee7248a | `v4.14-teardown` |", StringComparison.Ordinal));
         row.Should().Contain("| clean but for teardown-hang-249881232e14 (10 looked past) | clean |");
     }
 

@@ -67,6 +67,35 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
         w.CheckInvariants();
     };
 
+    /// <summary>
+    /// ABA: A:0 on device pfn 1024, A:1 in RAM. cpu0 reads A:0 (device page → page_fault) while the driver
+    /// migrates A:0 back (freeing pfn 1024) and then A:1 to the device, which hands out the lowest free pfn: 1024
+    /// again. Only the stale access to the reallocated page fails the iteration; the plain free-page window is
+    /// another finding, left to <see cref="Seed_fault_against_driver_migration_is_a_use_after_free"/>. The seed's
+    /// side is found by exploring the built-in scenario fault-vs-device-page-reuse (Actors.Tests StalePageExploreTests).
+    /// </summary>
+    private static Func<Task> FaultVersusReallocation(string variant, List<KernelViolation> found) => async () =>
+    {
+        var w = NewWorld(variant);
+        w.MigrateToSystem("A", 1, 1);
+        var read = Actor(w, "cpu0", found, new AccessOutcome(-1, Sig.None), () => w.UserRead("A", 0));
+        var driver = Actor(w, "driver", found, -1, () => w.MigrateToSystem("A", 0, 1) + w.MigrateToDevice("A", 1, 1));
+        await Task.WhenAll(new Task[] { read, driver });
+        var stale = found.FirstOrDefault(v => v.Detail.Contains("allocated again", StringComparison.Ordinal));
+        if (stale is not null)
+        {
+            Microsoft.Coyote.Specifications.Specification.Assert(false, stale.Message);
+            return;
+        }
+        if (found.Count > 0)
+        {
+            found.Clear();
+            return;
+        }
+        Microsoft.Coyote.Specifications.Specification.Assert(read.Result == new AccessOutcome(42, Sig.None), $"read {read.Result}");
+        w.CheckInvariants();
+    };
+
     /// <summary>Two CPUs read the same device page (A:0): both fault into the driver's page_fault.</summary>
     private static Func<Task> TwoFaults(string variant, List<KernelViolation> found) => async () =>
     {
@@ -134,6 +163,15 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
         found[0].Category.Should().Be(ViolationCategory.UseAfterFree, found[0].Message);
     }
 
+    [Fact]
+    public void Upstream_fault_against_reallocation_is_clean()
+    {
+        var found = new List<KernelViolation>();
+        var report = Run("upstream fault vs migrate back + reallocation", FaultVersusReallocation("upstream", found));
+        found.Should().BeEmpty(found.Count > 0 ? found[0].Message : "");
+        report.NumOfFoundBugs.Should().Be(0);
+    }
+
     [Theory]
     [InlineData("fix-fault-ref")]
     [InlineData("upstream")]
@@ -171,17 +209,17 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Seed_release_against_exit_touches_removed_struct_pages()
+    public void V414_release_against_exit_touches_removed_struct_pages()
     {
         var found = new List<KernelViolation>();
-        var report = Run("seed release vs exit", ReleaseVersusExit("seed", found));
+        var report = Run("v4.14-teardown release vs exit", ReleaseVersusExit("v4.14-teardown", found));
         report.NumOfFoundBugs.Should().BeGreaterThan(0);
         found.Should().NotBeEmpty();
-        found[0].Category.Should().BeOneOf(
-            [ViolationCategory.NoStructPage, ViolationCategory.UseAfterFree, ViolationCategory.PgmapGone], found[0].Message);
+        found[0].Category.Should().BeOneOf([ViolationCategory.MemmapGone, ViolationCategory.PgmapGone], found[0].Message);
     }
 
     [Theory]
+    [InlineData("seed")]
     [InlineData("fix-teardown-wait")]
     [InlineData("fix-teardown-refzero")]
     [InlineData("upstream")]

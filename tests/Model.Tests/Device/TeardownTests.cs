@@ -3,9 +3,10 @@ using Hmm.Spec.Model;
 namespace Hmm.Spec.Model.Tests.Device;
 
 /// <summary>
-/// Release (unbind) of the driver's device memory while a process still maps some of it, per teardown variant:
-/// the seed removes the struct pages under the mappings; 50f44ee7248a / ef233450898f+0dc45ca1ce18 wait for the
-/// references, which nothing drops; 249881232e14 evicts the pages to system memory first.
+/// Release (unbind) of the driver's device memory while a process still maps some of it, per teardown era: the
+/// seed (the 2017 hmm_devmem_remove) waits for the references, which nothing drops; v4.14-teardown (71389703839e)
+/// removes the struct pages under the mappings; 50f44ee7248a / ef233450898f+0dc45ca1ce18 wait again;
+/// 249881232e14 evicts the pages to system memory first.
 /// </summary>
 public sealed class TeardownTests : DeviceTestBase
 {
@@ -18,6 +19,7 @@ public sealed class TeardownTests : DeviceTestBase
 
     [Theory]
     [InlineData("seed")]
+    [InlineData("v4.14-teardown")]
     [InlineData("fix-teardown-wait")]
     [InlineData("fix-teardown-refzero")]
     [InlineData("fix-teardown-evict")]
@@ -40,26 +42,37 @@ public sealed class TeardownTests : DeviceTestBase
     }
 
     [Fact]
-    public void Seed_release_removes_struct_pages_that_are_still_mapped()
+    public void V414_release_removes_struct_pages_that_are_still_mapped()
     {
-        var w = WithMappedDevicePages(NewWorld("seed"));
-        w.DeviceRemove().Should().Be(Errno.OK, "the seed's release does not wait");
+        var w = WithMappedDevicePages(NewWorld("v4.14-teardown"));
+        w.DeviceRemove().Should().Be(Errno.OK, "from 71389703839e the release's wait no longer covers the pages in use");
         w.Memmap.pfn_valid(DeviceStart).Should().BeFalse();
+        w.Memmap.WasRemoved(DeviceStart).Should().BeTrue();
         // The process still holds device entries naming pfns whose struct pages are gone: its exit trips on them.
-        ShouldViolate(w, () => w.Exit("A"),
-            ViolationCategory.NoStructPage, ViolationCategory.UseAfterFree, ViolationCategory.PgmapGone);
+        ShouldViolate(w, () => w.Exit("A"), ViolationCategory.MemmapGone, ViolationCategory.PgmapGone);
     }
 
     [Fact]
-    public void Seed_release_then_cpu_access_to_a_removed_device_page_is_caught()
+    public void V414_release_then_cpu_access_to_a_removed_device_page_is_memmap_gone()
     {
-        var w = WithMappedDevicePages(NewWorld("seed"));
+        var w = WithMappedDevicePages(NewWorld("v4.14-teardown"));
         w.DeviceRemove().Should().Be(Errno.OK);
-        ShouldViolate(w, () => w.UserRead("A", 0),
-            ViolationCategory.NoStructPage, ViolationCategory.UseAfterFree, ViolationCategory.PgmapGone);
+        var v = ShouldViolate(w, () => w.UserRead("A", 0), ViolationCategory.MemmapGone, ViolationCategory.PgmapGone);
+        v.Category.Should().NotBe(ViolationCategory.NoStructPage, "the pfn had struct pages: they were removed");
+    }
+
+    [Fact]
+    public void Seed_pins_the_pgmap_with_every_page_reference_and_v414_does_not()
+    {
+        var seed = WithMappedDevicePages(NewWorld("seed"));
+        // Three pages in use, each pinned once (its mapping's reference), plus the initial reference.
+        seed.Device!.Pgmap.RefCountRaw.Should().Be(4);
+        var v414 = WithMappedDevicePages(NewWorld("v4.14-teardown"));
+        v414.Device!.Pgmap.RefCountRaw.Should().Be(1, "get_page no longer takes a pgmap reference");
     }
 
     [Theory]
+    [InlineData("seed")]
     [InlineData("fix-teardown-wait")]
     [InlineData("fix-teardown-refzero")]
     public void Waiting_release_with_mapped_pages_never_finishes(string variant)
@@ -68,6 +81,18 @@ public sealed class TeardownTests : DeviceTestBase
         var v = ShouldViolate(w, () => w.DeviceRemove(), ViolationCategory.Deadlock);
         v.Detail.Should().Contain("page reference");
         w.Memmap.pfn_valid(DeviceStart).Should().BeTrue("the memory was not removed under the mappings");
+    }
+
+    [Fact]
+    public void Seed_release_after_the_process_unmapped_completes()
+    {
+        var w = WithMappedDevicePages(NewWorld("seed"));
+        w.Munmap("A", 0, 4).Should().Be(Errno.OK);
+        w.DeviceRemove().Should().Be(Errno.OK, "the 2017 helper's wait ends once the last page reference is dropped");
+        w.Device!.Pgmap.RefState.Should().Be(PercpuRefState.Drained);
+        w.Memmap.pfn_valid(DeviceStart).Should().BeFalse();
+        w.Exit("A").Should().Be(Errno.OK);
+        w.CheckLeaks();
     }
 
     [Theory]
