@@ -35,6 +35,23 @@ public sealed record KernelVariant
     /// </summary>
     public bool HandlePteFaultChecksAddressable { get; init; } = true;
 
+    // ---- Fault errors (arch/x86/mm/fault.c mm_fault_error, mm/oom_kill.c, the driver's page_fault callback) ----
+
+    /// <summary>
+    /// v4.11 pagefault_out_of_memory calls out_of_memory (the OOM killer picks and kills a victim) before the
+    /// faulting instruction is retried; 60e2793d440a (v5.16, "mm, oom: do not trigger out_of_memory from the #PF")
+    /// only warns "Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF" and retries.
+    /// </summary>
+    public bool PagefaultOutOfMemoryKills { get; init; } = true;
+
+    /// <summary>
+    /// What the driver's page_fault callback returns when it cannot allocate the system page. The 2017 series'
+    /// dummy driver (hmm_dmirror) goes through hmm_devmem_fault_range: alloc_and_copy marks the slot
+    /// MIGRATE_PFN_ERROR and the helper returns VM_FAULT_SIGBUS. test_hmm (b2ef9f5a5cb3, v5.7) skips the slot
+    /// ("if (!dpage) continue;"), returns 0, and the CPU refaults until a page is free.
+    /// </summary>
+    public bool DeviceFaultAllocFailureIsSigbus { get; init; } = true;
+
     // ---- Device-memory teardown (kernel/memremap.c devm_memremap_pages_release) ----
 
     /// <summary>50f44ee7248a: release waits for the pgmap ref to drain before removing the memory.</summary>

@@ -49,6 +49,22 @@ public static class KernelVariants
         HandlePteFaultChecksAddressable = false,
     };
 
+    public static KernelVariant FixPagefaultOomNoKill { get; } = Seed with
+    {
+        Name = "fix-pf-oom-no-kill",
+        Description = "seed + pagefault_out_of_memory no longer invokes the OOM killer, it warns and the fault is retried",
+        Commit = "60e2793d440a",
+        PagefaultOutOfMemoryKills = false,
+    };
+
+    public static KernelVariant FixDriverFaultRefaults { get; } = Seed with
+    {
+        Name = "fix-driver-fault-refaults",
+        Description = "seed + the driver's page_fault callback (test_hmm) leaves a page it cannot allocate for and the CPU refaults, instead of the 2017 helper's MIGRATE_PFN_ERROR → SIGBUS",
+        Commit = "b2ef9f5a5cb3",
+        DeviceFaultAllocFailureIsSigbus = false,
+    };
+
     public static KernelVariant FixTeardownWait { get; } = Seed with
     {
         Name = "fix-teardown-wait",
@@ -81,6 +97,8 @@ public static class KernelVariants
         MigrationWaitWithoutRef = true,
         Fault = FaultProtocol.TrylockWaitForUnlock,
         HandlePteFaultChecksAddressable = false,
+        PagefaultOutOfMemoryKills = false,
+        DeviceFaultAllocFailureIsSigbus = false,
     };
 
     private static KernelVariant Mutant(string kebab, string description, Func<KernelVariant, KernelVariant> apply) =>
@@ -114,7 +132,8 @@ public static class KernelVariants
 
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
-        Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixTeardownWait, FixTeardownRefzero,
+        Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixPagefaultOomNoKill,
+        FixDriverFaultRefaults, FixTeardownWait, FixTeardownRefzero,
         FixTeardownEvict, Upstream, .. Mutants,
     ];
 
