@@ -111,7 +111,10 @@ public sealed partial class KernelWorld
         if (page.Zone == Zone.Device && page.PgmapRaw is { } pgmap && (pgmap.FlagsRaw & MemoryFlags.MEMORY_DEVICE_UNADDRESSABLE) != 0)
             Violation(ViolationCategory.UnaddressableMapped, fn, $"{res} maps un-addressable device page pfn={pfn}");
         if (write)
+        {
             page.WriteContentsByHardware(value);
+            page.WrittenGhost = true;
+        }
         else
             loaded = page.ContentsRaw;
         Record(write ? StepKind.Write : StepKind.Read, fn, res, write

@@ -26,11 +26,17 @@ public static class ViolationCategory
     public const string WritableInReadOnlyVma = "writable-in-readonly-vma";
     /// <summary>A PTE at a file index at or beyond the i_size of the memfd its VMA maps (left by a truncation).</summary>
     public const string PteBeyondEof = "pte-beyond-eof";
+    /// <summary>
+    /// A page a user mapping wrote that the kernel no longer remembers as written: neither PG_dirty nor a dirty PTE
+    /// (a dirty bit dropped, e.g. by 2017's migrate_vma_collect_pmd). With a backing copy (swap cache, file) reclaim
+    /// would drop it without writeback. Checked only when <see cref="KernelWorld.TrackDirty"/> is on.
+    /// </summary>
+    public const string DirtyLost = "dirty-lost";
 
     public static IReadOnlyList<string> All { get; } =
     [
         UseAfterFree, RefcountUnderflow, MapcountUnderflow, DoubleFree, PteTypeConfusion, NoStructPage, BugOn, Leak,
         RssMismatch, RefcountMismatch, MapcountMismatch, UnaddressableMapped, SwapTypeCollision, PgmapGone, Deadlock,
-        Livelock, NotLinearizable, Expectation, LockDiscipline, WritableInReadOnlyVma, PteBeyondEof,
+        Livelock, NotLinearizable, Expectation, LockDiscipline, WritableInReadOnlyVma, PteBeyondEof, DirtyLost,
     ];
 }

@@ -52,6 +52,14 @@ public sealed record KernelVariant
     /// </summary>
     public bool DeviceFaultAllocFailureIsSigbus { get; init; } = true;
 
+    /// <summary>
+    /// fd35ca3d12cc (v6.0, "mm/migrate_device.c: copy pte dirty bit to page", Fixes: 8c3328f1f36a of the 2017
+    /// series): migrate_vma_collect_pmd calls set_page_dirty when the PTE it replaces by a migration entry was
+    /// dirty. Off (2017 code): the dirty bit is dropped, so a page whose only record of a write was its PTE is
+    /// clean from then on.
+    /// </summary>
+    public bool CollectCopiesPteDirtyToPage { get; init; }
+
     // ---- Device-memory teardown (kernel/memremap.c devm_memremap_pages_release) ----
 
     /// <summary>50f44ee7248a: release waits for the pgmap ref to drain before removing the memory.</summary>

@@ -65,6 +65,14 @@ public static class KernelVariants
         DeviceFaultAllocFailureIsSigbus = false,
     };
 
+    public static KernelVariant FixCollectDirty { get; } = Seed with
+    {
+        Name = "fix-collect-dirty",
+        Description = "seed + migrate_vma_collect_pmd copies a dirty PTE's dirty bit to the page (set_page_dirty) before replacing it",
+        Commit = "fd35ca3d12cc",
+        CollectCopiesPteDirtyToPage = true,
+    };
+
     public static KernelVariant FixTeardownWait { get; } = Seed with
     {
         Name = "fix-teardown-wait",
@@ -99,6 +107,7 @@ public static class KernelVariants
         HandlePteFaultChecksAddressable = false,
         PagefaultOutOfMemoryKills = false,
         DeviceFaultAllocFailureIsSigbus = false,
+        CollectCopiesPteDirtyToPage = true,
     };
 
     private static KernelVariant Mutant(string kebab, string description, Func<KernelVariant, KernelVariant> apply) =>
@@ -133,7 +142,7 @@ public static class KernelVariants
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
         Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixPagefaultOomNoKill,
-        FixDriverFaultRefaults, FixTeardownWait, FixTeardownRefzero,
+        FixDriverFaultRefaults, FixCollectDirty, FixTeardownWait, FixTeardownRefzero,
         FixTeardownEvict, Upstream, .. Mutants,
     ];
 
