@@ -31,6 +31,9 @@ public static class BuiltinScenarioTests
     public static Task CatalogFaultNoRam() => Run("catalog-fault-no-ram");
 
     [Test]
+    public static Task CatalogCollectDirty() => Run("catalog-collect-dirty");
+
+    [Test]
     public static Task CatalogFaultBusyRetry() => Run("catalog-fault-busy-retry");
 
     [Test]
@@ -92,4 +95,10 @@ public static class BuiltinScenarioTests
 
     [Test]
     public static Task TruncateVsCowFault() => Run("truncate-vs-cow-fault");
+
+    [Test]
+    public static Task ForkCopyBreakVsTruncate() => Run("fork-copy-break-vs-truncate");
+
+    [Test]
+    public static Task ZapBreakVsFault() => Run("zap-break-vs-fault");
 }
