@@ -97,6 +97,14 @@ public static class KernelVariants
         ReleaseEvictsMappedPages = true,
     };
 
+    public static KernelVariant FixPagemapHideSwap { get; } = Seed with
+    {
+        Name = "fix-pagemap-hide-swap",
+        Description = "seed + pagemap shows swap and device entries' frames only to privileged readers",
+        Commit = "\"mm: /proc/pid/pagemap: hide swap entries from unprivileged users\" (2018)",
+        PagemapHidesSwapFromUnprivileged = true,
+    };
+
     public static KernelVariant Upstream { get; } = FixTeardownEvict with
     {
         Name = "upstream",
@@ -108,6 +116,7 @@ public static class KernelVariants
         PagefaultOutOfMemoryKills = false,
         DeviceFaultAllocFailureIsSigbus = false,
         CollectCopiesPteDirtyToPage = true,
+        PagemapHidesSwapFromUnprivileged = true,
     };
 
     private static KernelVariant Mutant(string kebab, string description, Func<KernelVariant, KernelVariant> apply) =>
@@ -143,7 +152,7 @@ public static class KernelVariants
     [
         Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixPagefaultOomNoKill,
         FixDriverFaultRefaults, FixCollectDirty, FixTeardownWait, FixTeardownRefzero,
-        FixTeardownEvict, Upstream, .. Mutants,
+        FixTeardownEvict, FixPagemapHideSwap, Upstream, .. Mutants,
     ];
 
     public static bool TryGet(string name, out KernelVariant variant)
