@@ -44,15 +44,6 @@ public sealed class FaultTests : ModelTest
     }
 
     [Fact]
-    public void Out_of_memory_on_an_anonymous_fault_is_sigbus()
-    {
-        var w = NewWorld(ramPages: 1);
-        w.Mmap("A", 0, 2, VmProt.ReadWrite, false);
-        w.UserWrite("A", 0, 1).Should().Be(Sig.None);
-        w.UserWrite("A", 1, 1).Should().Be(Sig.SIGBUS);
-    }
-
-    [Fact]
     public void Cow_after_fork_keeps_parent_and_child_apart_and_frees_nothing_early()
     {
         var w = NewWorld();
@@ -177,17 +168,72 @@ public sealed class FaultTests : ModelTest
         dev.FaultCalls.Should().Be(1);
     }
 
-    [Fact]
-    public void Device_fault_callback_failure_reaches_the_process_as_sigbus()
+    [Theory]
+    [InlineData("seed")]
+    [InlineData("upstream")]
+    public void Device_fault_callback_sigbus_reaches_the_process(string variant)
     {
-        var (w, dev) = NewWorldWithDevice();
+        var (w, dev) = NewWorldWithDevice(variant);
         MapAndFill(w, "A", 1);
         dev.PlaceDeviceEntry("A", 0);
         dev.FailFaultWith = VmFault.VM_FAULT_SIGBUS;
         w.UserRead("A", 0).Signal.Should().Be(Sig.SIGBUS);
-        dev.FailFaultWith = VmFault.VM_FAULT_OOM;
-        w.UserRead("A", 0).Signal.Should().Be(Sig.SIGBUS, "the model has no OOM killer: VM_FAULT_OOM is delivered as SIGBUS");
+        dev.FaultCalls.Should().Be(1);
         EntryOf(w, "A", 0).Should().Match<SwapEntry>(e => w.is_device_entry(e), "nothing is lost: the data stays on the device");
+    }
+
+    [Theory]
+    [InlineData("seed", true)]
+    [InlineData("fix-pf-oom-no-kill", false)]
+    [InlineData("upstream", false)]
+    public void Vm_fault_oom_is_retried_not_sigbus_with_the_oom_killer_as_a_visible_event(string variant, bool kills)
+    {
+        var (w, dev) = NewWorldWithDevice(variant);
+        MapAndFill(w, "A", 1);
+        MapAndFill(w, "B", 2);
+        dev.PlaceDeviceEntry("A", 0);
+        dev.FailFaultWith = VmFault.VM_FAULT_OOM;
+        dev.FailFaultTimes = 2;
+
+        w.UserRead("A", 0).Should().Be(new AccessOutcome(100, Sig.None), "mm_fault_error returns to user space, which retries the fault");
+        dev.FaultCalls.Should().Be(3);
+        if (kills)
+        {
+            w.OomKills.Should().Equal(new OomKillEvent("A", "B", 2), new OomKillEvent("A", "B", 2));
+            w.Steps.Should().Contain(s => s.Function == "out_of_memory" && s.Detail.Contains("Kill process B"));
+        }
+        else
+        {
+            w.OomKills.Should().BeEmpty();
+            w.Steps.Count(s => s.Function == "pagefault_out_of_memory" && s.Detail.Contains("Retrying PF")).Should().Be(2);
+        }
+    }
+
+    [Theory]
+    [InlineData("seed")]
+    [InlineData("upstream")]
+    public void Device_fault_callback_that_keeps_returning_oom_is_a_livelock(string variant)
+    {
+        var (w, dev) = NewWorldWithDevice(variant);
+        MapAndFill(w, "A", 1);
+        dev.PlaceDeviceEntry("A", 0);
+        dev.FailFaultWith = VmFault.VM_FAULT_OOM;
+        w.FaultRetryLimit = 3;
+        ShouldViolate(w, ViolationCategory.Livelock, () => w.UserRead("A", 0));
+        dev.FaultCalls.Should().BeGreaterThan(300, "retries with no other task running are bounded at 100 x the limit");
+        if (variant == "seed")
+            w.OomKills.Should().OnlyContain(k => k.Victim == "A", "the faulting process is the only one with memory: the kernel would kill it");
+    }
+
+    [Fact]
+    public void Anonymous_fault_without_a_free_page_is_retried_not_sigbus()
+    {
+        var w = NewWorld(ramPages: 1);
+        w.Mmap("A", 0, 2, VmProt.ReadWrite, false);
+        w.UserWrite("A", 0, 5).Should().Be(Sig.None);
+        w.FaultRetryLimit = 1;
+        ShouldViolate(w, ViolationCategory.Livelock, () => w.UserWrite("A", 1, 6));
+        w.OomKills.Should().NotBeEmpty().And.OnlyContain(k => k.Faulting == "A" && k.Victim == "A");
     }
 
     [Fact]

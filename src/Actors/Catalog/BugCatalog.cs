@@ -76,6 +76,16 @@ public static class BugCatalog
         },
         new()
         {
+            Id = "collect-dirty-fd35ca3d12cc", Kind = CatalogEntryKind.Bug,
+            Title = "migrate_vma_collect_pmd drops a dirty PTE's dirty bit",
+            Variant = "seed", Scenario = "catalog-collect-dirty", Category = ViolationCategory.DirtyLost,
+            FixedBy = "fix-collect-dirty", Commit = "fd35ca3d12cc", DfsFeasible = true,
+            What = "the 2017 collect replaces a present PTE by a migration entry without set_page_dirty, so a write recorded only in the PTE's dirty bit is forgotten; migrate_page_states then copies a clean PG_dirty to the destination, and remove_migration_pte installs a clean PTE. With a backing copy (a swap-cache page) reclaim drops the page as clean: data loss.",
+            Exposure = "the CPU writes a private page, the driver migrates it to the device and the CPU reads it back; the scenario's track_dirty check (dirty-lost) finds a page written through a user mapping that neither PG_dirty nor any PTE marks dirty. The model has no swap cache, so it shows the forgotten write, not the reclaim that would lose it.",
+            Change = "collect calls set_page_dirty when the PTE it clears is dirty (what try_to_unmap_one has always done).",
+        },
+        new()
+        {
             Id = "teardown-uaf-50f44ee7248a", Kind = CatalogEntryKind.Bug,
             Title = "device-memory release frees the memmap under a faulting CPU (v4.14 to v5.1)",
             Variant = "v4.14-teardown", Scenario = "device-release-vs-fault", Category = ViolationCategory.MemmapGone,

@@ -32,6 +32,7 @@ public static class BuiltinScenarioTests
 
     [Test]
     public static Task FaultVsDevicePageReuse() => Run("fault-vs-device-page-reuse");
+    public static Task CatalogCollectDirty() => Run("catalog-collect-dirty");
 
     [Test]
     public static Task CatalogFaultBusyRetry() => Run("catalog-fault-busy-retry");
@@ -113,4 +114,10 @@ public static class BuiltinScenarioTests
 
     [Test]
     public static Task TruncateVsCowFault() => Run("truncate-vs-cow-fault");
+
+    [Test]
+    public static Task ForkCopyBreakVsTruncate() => Run("fork-copy-break-vs-truncate");
+
+    [Test]
+    public static Task ZapBreakVsFault() => Run("zap-break-vs-fault");
 }

@@ -24,6 +24,7 @@ public static class ScenarioHarness
 
         var world = KernelWorld.Create(plan.Layout, plan.Config, plan.Variant, logger);
         world.FaultRetryLimit = plan.Scenario.FaultRetryLimit;
+        world.TrackDirty = plan.Scenario.TrackDirty;
         var run = new IterationRun(plan, world, CoyoteMonitors.Instance);
         capture.Begin(world, run.History);
 

@@ -24,6 +24,11 @@ public sealed record Scenario
     /// </summary>
     public int FaultRetryLimit { get; init; } = DefaultFaultRetryLimit;
     public const int DefaultFaultRetryLimit = 100;
+    /// <summary>
+    /// The file's <c>track_dirty</c>: also check at quiescent points that no written page lost its dirty state
+    /// (<c>KernelWorld.TrackDirty</c>, category <c>dirty-lost</c>; docs/kernel-model.md, "Dirty and young bits").
+    /// </summary>
+    public bool TrackDirty { get; init; }
     public required IReadOnlyList<ScenarioOp> Setup { get; init; }
     public required IReadOnlyList<ScenarioActor> Actors { get; init; }
     public required IReadOnlyList<ScenarioOp> Final { get; init; }

@@ -20,7 +20,7 @@ public static partial class ScenarioLoader
     public static readonly IReadOnlyList<string> ConfigSymbols = Kconfig.Settable;
 
     private static readonly string[] TopFields =
-        ["format", "version", "name", "description", "variant", "config", "machine", "fault_retry_limit", "setup", "actors", "final"];
+        ["format", "version", "name", "description", "variant", "config", "machine", "fault_retry_limit", "track_dirty", "setup", "actors", "final"];
     private static readonly string[] MachineFields = ["ram_pages", "device_pages", "device_start_pfn"];
     private static readonly string[] ActorFields = ["name", "ops"];
     private static readonly string[] ReservedActorNames = ["setup", "final"];
@@ -101,6 +101,7 @@ public static partial class ScenarioLoader
         var retryLimit = OpCodec.OptInt(root, "fault_retry_limit", "$", MinFaultRetryLimit) ?? Scenario.DefaultFaultRetryLimit;
         if (retryLimit > MaxFaultRetryLimit)
             throw new InputError("$.fault_retry_limit", $"at most {MaxFaultRetryLimit}, found {retryLimit}");
+        var trackDirty = OpCodec.OptBool(root, "track_dirty", "$") ?? false;
         var setup = ReadOps(root, "setup", required: false);
         var actors = ReadActors(Required(root, "actors", "$"));
         var final = ReadOps(root, "final", required: false);
@@ -113,6 +114,7 @@ public static partial class ScenarioLoader
             Config = config,
             Machine = machine,
             FaultRetryLimit = retryLimit,
+            TrackDirty = trackDirty,
             Setup = setup,
             Actors = actors,
             Final = final,

@@ -31,6 +31,7 @@ internal static class VerifyExecution
         var observer = new FirstFailure(scheduler);
         var world = KernelWorld.Create(plan.Layout, plan.Config, plan.Variant, logger: null, scheduler);
         world.FaultRetryLimit = plan.Scenario.FaultRetryLimit;
+        world.TrackDirty = plan.Scenario.TrackDirty;
         var run = new IterationRun(plan, world, observer);
         ExecutionOutcome Outcome(ExecutionEnd end, string? message = null) => new(end, message, world, scheduler.Steps, observer.Results);
         try

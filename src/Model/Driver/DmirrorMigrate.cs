@@ -74,8 +74,11 @@ public sealed partial class Dmirror
     /// <summary>
     /// The pgmap's page_fault callback (hmm_devmem_fault → dmirror_devmem_fault): find the driver through
     /// page->pgmap->data, migrate_vma the faulting address back to system memory. migrate_vma failing is
-    /// VM_FAULT_SIGBUS, no system page is VM_FAULT_OOM; a page that was not moved (another reference) returns 0
-    /// and the CPU retries the fault. From 16ce101db85d the faulting page is passed as fault_page.
+    /// VM_FAULT_SIGBUS. No system page: in the 2017 series' dummy driver alloc_and_copy marks the slot
+    /// MIGRATE_PFN_ERROR and hmm_devmem_fault_range returns VM_FAULT_SIGBUS; in test_hmm (b2ef9f5a5cb3) the slot
+    /// is skipped and the callback returns 0 (variant point DeviceFaultAllocFailureIsSigbus). A page that was
+    /// not moved returns 0 and the CPU retries the fault. No era's driver returns VM_FAULT_OOM here. From
+    /// 16ce101db85d the faulting page is passed as fault_page.
     /// Runs with the faulting thread's mmap_sem held for read.
     /// </summary>
     public int dmirror_devmem_fault(Vma vma, long address, Page page, int flags)
@@ -88,8 +91,8 @@ public sealed partial class Dmirror
         var migrate = new MigrateVma(vma, address, address + 1, MigrateSelect.DevicePrivate, driver.Pgmap, faultPage);
         if (_w.migrate_vma(new ToSystemOps(driver), migrate) != 0)
             return VmFault.VM_FAULT_SIGBUS;
-        if (migrate.Slots.Any(s => s.AllocFailed))
-            return VmFault.VM_FAULT_OOM;
+        if (migrate.Slots.Any(s => s.AllocFailed) && _w.Variant.DeviceFaultAllocFailureIsSigbus)
+            return VmFault.VM_FAULT_SIGBUS; // dst & MIGRATE_PFN_ERROR
         return 0;
     }
 

@@ -176,6 +176,9 @@ public sealed partial class KernelWorld
                 if (softDirty)
                     migPte = pte_swp_mksoft_dirty(migPte, fn);
                 mm.WritePte(addr, migPte, fn);
+                // 2017: the PTE's dirty (and young) bits are dropped here. fd35ca3d12cc: set_page_dirty first.
+                if (pte_present(pte) && Variant.CollectCopiesPteDirtyToPage && pte_dirty(pte, fn))
+                    set_page_dirty(page, fn);
                 page_remove_rmap(page, false, fn);
                 put_page(page, fn);
                 slot.Src = page;
@@ -282,6 +285,9 @@ public sealed partial class KernelWorld
                     if (softDirty)
                         migPte = pte_swp_mksoft_dirty(migPte, fn);
                     mm.WritePte(addr, migPte, fn);
+                    // try_to_unmap_one: "Move the dirty bit to the physical page now the pte is gone."
+                    if (pte_present(pte) && pte_dirty(pte, fn))
+                        set_page_dirty(page, fn);
                     page_remove_rmap(page, false, fn);
                     put_page(page, fn);
                     found++;
@@ -333,7 +339,21 @@ public sealed partial class KernelWorld
             }
             var mapping = page.ReadMapping(fn);
             newpage.WriteMapping(mapping, page.IndexRaw, "migrate_page_move_mapping");
+            migrate_page_states(newpage, page);
         }
+    }
+
+    /// <summary>
+    /// migrate_page_states (mm/migrate.c v4.14, called by migrate_page with MIGRATE_SYNC_NO_COPY): of the flags the
+    /// model has, "move dirty on pages not done by migrate_page_move_mapping()": PageDirty(page) → SetPageDirty(newpage).
+    /// The data itself was copied by the driver's alloc_and_copy, so the ghost "written" mark moves with it.
+    /// </summary>
+    private void migrate_page_states(Page newpage, Page page)
+    {
+        const string fn = nameof(migrate_page_states);
+        if (page.ReadDirty(fn))
+            newpage.SetDirty(fn);
+        newpage.WrittenGhost |= page.WrittenGhost;
     }
 
     /// <summary>

@@ -24,25 +24,57 @@ public sealed partial class KernelWorld
             mmu_notifier_invalidate_range_end(src, vma.Start, vma.End);
     }
 
-    /// <summary>copy_pte_range: dst PTL, then src PTL (nested); rss deltas added to the child after unlocking.</summary>
+    /// <summary>
+    /// copy_pte_range's batch limit (mm/memory.c v4.11): <c>progress</c> grows by 1 per none PTE and by 8 per copied
+    /// entry; at the top of an iteration with <c>progress &gt;= 32</c> it is reset and, if <c>need_resched() ||
+    /// spin_needbreak(src_ptl) || spin_needbreak(dst_ptl)</c>, the loop breaks: both PTLs are dropped,
+    /// cond_resched() runs and the copy restarts (<c>goto again</c>) at the next address.
+    /// </summary>
+    public const int CopyPteBreakProgress = 32;
+
+    /// <summary>
+    /// copy_pte_range (v4.11): again: dst PTL, then src PTL (nested); copy until the end or the batch limit
+    /// (<see cref="CopyPteBreakProgress"/>); unlock src, add_mm_rss_vec(dst) under the dst PTL, unlock dst,
+    /// cond_resched; restart while addresses remain. The model always breaks at the limit and puts a scheduling
+    /// point (cond_resched) where both locks are dropped: a scheduler may run nothing there, which is the
+    /// kernel's "no need_resched" outcome, so both outcomes are covered (docs/kernel-model.md, "Lock breaks").
+    /// </summary>
     private void copy_pte_range(MmStruct dst, MmStruct src, Vma vma, long start, long end)
     {
         const string fn = nameof(copy_pte_range);
-        var rss = new long[4];
-        dst.Ptl.Lock(fn);
-        src.Ptl.Lock(fn);
-        for (var addr = start; addr < end; addr++)
+        var progress = 0;
+        var addr = start;
+        while (true) // again:
         {
-            if (pte_none(src.ReadPte(addr, fn)))
-                continue;
-            copy_one_pte(dst, src, vma, addr, rss);
-        }
-        src.Ptl.Unlock(fn);
-        dst.Ptl.Unlock(fn);
-        for (var i = 0; i < rss.Length; i++)
-        {
-            if (rss[i] != 0)
-                dst.add_mm_counter((MmCounter)i, rss[i], "add_mm_rss_vec");
+            var rss = new long[4];
+            dst.Ptl.Lock(fn);
+            src.Ptl.Lock(fn);
+            for (; addr < end; addr++)
+            {
+                if (progress >= CopyPteBreakProgress)
+                {
+                    progress = 0;
+                    Record(StepKind.Note, fn, $"pte {src.Name}:{addr}", "progress >= 32: break for need_resched / spin_needbreak");
+                    break;
+                }
+                if (pte_none(src.ReadPte(addr, fn)))
+                {
+                    progress++;
+                    continue;
+                }
+                copy_one_pte(dst, src, vma, addr, rss);
+                progress += 8;
+            }
+            src.Ptl.Unlock(fn);
+            for (var i = 0; i < rss.Length; i++)
+            {
+                if (rss[i] != 0)
+                    dst.add_mm_counter((MmCounter)i, rss[i], "add_mm_rss_vec");
+            }
+            dst.Ptl.Unlock(fn);
+            if (addr >= end)
+                return;
+            Interleave("cond_resched", $"copy of {src.Name} -> {dst.Name} resumes at {addr}");
         }
     }
 

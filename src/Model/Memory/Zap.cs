@@ -4,14 +4,29 @@ namespace Hmm.Spec.Model;
 public sealed record ZapDetails(object? CheckMapping, long FirstIndex = 0, long LastIndex = long.MaxValue);
 
 /// <summary>
-/// struct mmu_gather: pages whose PTEs were cleared are freed only after the TLB flush, after the PTL is
-/// dropped (tlb_finish_mmu → free_pages_and_swap_cache → release_pages).
+/// struct mmu_gather (v4.11, include/asm-generic/tlb.h + mm/memory.c): pages whose PTEs were cleared are freed
+/// only after the TLB flush. The first batch is the on-stack <c>__pages[MMU_GATHER_BUNDLE]</c> (8 pages); when
+/// it fills, tlb_next_batch reuses a batch allocated earlier or allocates one page (GFP_NOWAIT) holding
+/// MAX_GATHER_BATCH pointers, at most MAX_GATHER_BATCH_COUNT batches. When none can be had, __tlb_remove_page
+/// returns true and zap_pte_range flushes and frees what it gathered (see <see cref="KernelWorld.zap_pte_range"/>).
+/// Batch pages are freed by tlb_finish_mmu.
 /// </summary>
 public sealed class MmuGather(MmStruct mm, bool fullmm)
 {
+    /// <summary>MMU_GATHER_BUNDLE: the on-stack first batch.</summary>
+    public const int MmuGatherBundle = 8;
+    /// <summary>MAX_GATHER_BATCH = (PAGE_SIZE - sizeof(struct mmu_gather_batch)) / sizeof(void *) on x86-64.</summary>
+    public const int MaxGatherBatch = (4096 - 16) / 8;
+    /// <summary>MAX_GATHER_BATCH_COUNT = 10000UL / MAX_GATHER_BATCH.</summary>
+    public const int MaxGatherBatchCount = 10000 / MaxGatherBatch;
+
     internal readonly List<Page> Pages = [];
+    /// <summary>The pages tlb_next_batch allocated for batches (kept for reuse until tlb_finish_mmu).</summary>
+    internal readonly List<Page> BatchPages = [];
     public MmStruct Mm { get; } = mm;
     public bool FullMm { get; } = fullmm;
+    /// <summary>How many gathered pages the batches hold before the next tlb_next_batch.</summary>
+    internal int Capacity => MmuGatherBundle + BatchPages.Count * MaxGatherBatch;
 }
 
 /// <summary>
@@ -24,94 +39,164 @@ public sealed partial class KernelWorld
     /// <summary>tlb_gather_mmu.</summary>
     public MmuGather tlb_gather_mmu(MmStruct mm, bool fullmm) => new(mm, fullmm);
 
-    /// <summary>tlb_finish_mmu: flush the TLB, then drop the gathered pages' references.</summary>
+    /// <summary>tlb_finish_mmu: flush the TLB, drop the gathered pages' references, free the batch pages.</summary>
     public void tlb_finish_mmu(MmuGather tlb)
     {
         const string fn = nameof(tlb_finish_mmu);
         Step(StepKind.Note, fn, $"tlb {tlb.Mm.Name}", "flush_tlb_mm");
+        tlb_flush_mmu_free(tlb);
+        foreach (var batch in tlb.BatchPages)
+            put_page(batch, "free_pages");
+        tlb.BatchPages.Clear();
+    }
+
+    /// <summary>tlb_flush_mmu_tlbonly: the TLB flush of the range gathered so far (under the PTL in zap_pte_range).</summary>
+    public void tlb_flush_mmu_tlbonly(MmuGather tlb)
+    {
+        const string fn = nameof(tlb_flush_mmu_tlbonly);
+        Step(StepKind.Note, fn, $"tlb {tlb.Mm.Name}", "flush_tlb_mm_range");
+    }
+
+    /// <summary>tlb_flush_mmu_free: free_pages_and_swap_cache on every gathered page; the batches stay for reuse.</summary>
+    public void tlb_flush_mmu_free(MmuGather tlb)
+    {
         foreach (var page in tlb.Pages)
             put_page(page, "release_pages");
         tlb.Pages.Clear();
     }
 
     /// <summary>
-    /// zap_pte_range: present → (check_mapping) clear, rss--, page_remove_rmap, gather the page; [seed: device
-    /// entry → honour check_mapping, clear, rss--, page_remove_rmap, put_page now]; other non-present entries are
-    /// left when details is given; real swap → MM_SWAPENTS--, free_swap_and_cache; migration → rss--.
+    /// __tlb_remove_page (v4.11 __tlb_remove_page_size): add the page to the active batch; when the batch is full,
+    /// tlb_next_batch: reuse a kept batch, else (below MAX_GATHER_BATCH_COUNT) allocate a page for one with
+    /// GFP_NOWAIT. Returns true ("flush now") when no batch could be had. The model's GFP_NOWAIT allocation fails
+    /// only when no system page is free.
+    /// </summary>
+    private bool __tlb_remove_page(MmuGather tlb, Page page)
+    {
+        tlb.Pages.Add(page);
+        if (tlb.Pages.Count < tlb.Capacity)
+            return false;
+        if (tlb.BatchPages.Count == MmuGather.MaxGatherBatchCount)
+            return true;
+        var batch = Buddy.alloc_page("tlb_next_batch");
+        if (batch is null)
+            return true;
+        tlb.BatchPages.Add(batch);
+        return false;
+    }
+
+    /// <summary>
+    /// zap_pte_range (v4.11): again: PTL; present → (check_mapping) clear, [!PageAnon: a dirty PTE sets
+    /// force_flush and set_page_dirty], rss--, page_remove_rmap, __tlb_remove_page — when that says the gather is
+    /// full, force_flush and break after this page; [seed: device entry → honour check_mapping, clear, rss--,
+    /// page_remove_rmap, put_page now]; other non-present entries are left when details is given; real swap →
+    /// MM_SWAPENTS--, free_swap_and_cache; migration → rss--. Then add_mm_rss_vec; with force_flush
+    /// tlb_flush_mmu_tlbonly under the PTL; unlock; with force_flush tlb_flush_mmu_free (the gathered pages are
+    /// freed now) and, if the break left addresses, goto again (docs/kernel-model.md, "Lock breaks").
     /// </summary>
     public void zap_pte_range(MmuGather tlb, Vma vma, long start, long end, ZapDetails? details)
     {
         const string fn = nameof(zap_pte_range);
         var mm = tlb.Mm;
-        var rss = new long[4];
-        mm.Ptl.Lock(fn);
-        for (var addr = start; addr < end; addr++)
+        var addr = start;
+        while (true) // again:
         {
-            var ptent = mm.ReadPte(addr, fn);
-            if (pte_none(ptent))
-                continue;
-
-            if (pte_present(ptent))
+            var rss = new long[4];
+            var forceFlush = false;
+            mm.Ptl.Lock(fn);
+            for (; addr < end; addr++)
             {
-                var page = vm_normal_page(vma, addr, ptent, fn);
-                if (details is not null && page is not null)
-                {
-                    // unmap_shared_mapping_pages() wants to invalidate cache without truncating:
-                    // unmap shared but keep private pages.
-                    if (details.CheckMapping is not null && !ReferenceEquals(details.CheckMapping, page_rmapping(page, fn)))
-                        continue;
-                }
-                mm.WritePte(addr, Pte.None, fn); // ptep_get_and_clear_full
-                if (page is null)
+                var ptent = mm.ReadPte(addr, fn);
+                if (pte_none(ptent))
                     continue;
-                rss[(int)mm_counter(page, fn)]--;
-                page_remove_rmap(page, false, fn);
-                tlb.Pages.Add(page); // __tlb_remove_page
-                continue;
-            }
 
-            // Seed: un-addressable pages must always be checked: they are not like other swap entries.
-            var entry = pte_to_swp_entry(ptent, fn);
-            if (non_swap_entry(entry) && is_device_entry(entry))
-            {
-                var page = device_entry_to_page(entry, fn)!;
-                if (details is not null && Variant.ZapSkipsDeviceEntriesWithDetails)
-                    continue;
-                if (details is not null && details.CheckMapping is not null)
+                if (pte_present(ptent))
                 {
-                    if (!ReferenceEquals(details.CheckMapping, page_rmapping(page, fn)))
+                    var page = vm_normal_page(vma, addr, ptent, fn);
+                    if (details is not null && page is not null)
+                    {
+                        // unmap_shared_mapping_pages() wants to invalidate cache without truncating:
+                        // unmap shared but keep private pages.
+                        if (details.CheckMapping is not null && !ReferenceEquals(details.CheckMapping, page_rmapping(page, fn)))
+                            continue;
+                    }
+                    mm.WritePte(addr, Pte.None, fn); // ptep_get_and_clear_full
+                    if (page is null)
                         continue;
-                }
-                mm.WritePte(addr, Pte.None, fn); // pte_clear_not_present_full
-                if (!Variant.ZapSkipsRssDecrement)
+                    if (!PageAnon(page, fn))
+                    {
+                        if (pte_dirty(ptent, fn))
+                        {
+                            forceFlush = true;
+                            set_page_dirty(page, fn);
+                        }
+                        // pte_young → mark_page_accessed: LRU ageing, not modelled.
+                    }
                     rss[(int)mm_counter(page, fn)]--;
-                page_remove_rmap(page, false, fn);
-                if (!Variant.ZapSkipsPutPage)
-                    put_page(page, fn);
-                continue;
+                    page_remove_rmap(page, false, fn);
+                    if (__tlb_remove_page(tlb, page))
+                    {
+                        forceFlush = true;
+                        addr++;
+                        Record(StepKind.Note, fn, $"tlb {mm.Name}", $"mmu_gather full ({tlb.Pages.Count} pages): break");
+                        break;
+                    }
+                    continue;
+                }
+
+                // Seed: un-addressable pages must always be checked: they are not like other swap entries.
+                var entry = pte_to_swp_entry(ptent, fn);
+                if (non_swap_entry(entry) && is_device_entry(entry))
+                {
+                    var page = device_entry_to_page(entry, fn)!;
+                    if (details is not null && Variant.ZapSkipsDeviceEntriesWithDetails)
+                        continue;
+                    if (details is not null && details.CheckMapping is not null)
+                    {
+                        if (!ReferenceEquals(details.CheckMapping, page_rmapping(page, fn)))
+                            continue;
+                    }
+                    mm.WritePte(addr, Pte.None, fn); // pte_clear_not_present_full
+                    if (!Variant.ZapSkipsRssDecrement)
+                        rss[(int)mm_counter(page, fn)]--;
+                    page_remove_rmap(page, false, fn);
+                    if (!Variant.ZapSkipsPutPage)
+                        put_page(page, fn);
+                    continue;
+                }
+
+                // If details->check_mapping, we leave swap entries.
+                if (details is not null)
+                    continue;
+
+                if (!non_swap_entry(entry))
+                    rss[(int)MmCounter.MM_SWAPENTS]--;
+                else if (is_migration_entry(entry))
+                {
+                    var page = migration_entry_to_page(entry, fn);
+                    rss[(int)mm_counter(page, fn)]--;
+                }
+                if (!SwapArea.free_swap_and_cache(entry, fn))
+                    print_bad_pte(vma, addr, ptent, null, fn);
+                mm.WritePte(addr, Pte.None, fn); // pte_clear_not_present_full
             }
-
-            // If details->check_mapping, we leave swap entries.
-            if (details is not null)
-                continue;
-
-            if (!non_swap_entry(entry))
-                rss[(int)MmCounter.MM_SWAPENTS]--;
-            else if (is_migration_entry(entry))
+            for (var i = 0; i < rss.Length; i++)
             {
-                var page = migration_entry_to_page(entry, fn);
-                rss[(int)mm_counter(page, fn)]--;
+                if (rss[i] != 0)
+                    mm.add_mm_counter((MmCounter)i, rss[i], "add_mm_rss_vec");
             }
-            if (!SwapArea.free_swap_and_cache(entry, fn))
-                print_bad_pte(vma, addr, ptent, null, fn);
-            mm.WritePte(addr, Pte.None, fn); // pte_clear_not_present_full
+            // Do the actual TLB flush before dropping ptl.
+            if (forceFlush)
+                tlb_flush_mmu_tlbonly(tlb);
+            mm.Ptl.Unlock(fn);
+            // A forced flush (gather full, or dirty file pages whose TLB entries must go before the PTL is
+            // dropped) frees the batched pages too, and restarts if the break left addresses.
+            if (!forceFlush)
+                return;
+            tlb_flush_mmu_free(tlb);
+            if (addr >= end)
+                return;
         }
-        for (var i = 0; i < rss.Length; i++)
-        {
-            if (rss[i] != 0)
-                mm.add_mm_counter((MmCounter)i, rss[i], "add_mm_rss_vec");
-        }
-        mm.Ptl.Unlock(fn);
     }
 
     /// <summary>unmap_single_vma / unmap_page_range over [start, end) ∩ vma.</summary>

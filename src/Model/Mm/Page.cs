@@ -356,6 +356,7 @@ public sealed class Page
             _w.Violation(ViolationCategory.MemmapGone, function, $"allocating page pfn={Pfn} whose memmap was removed");
         State = PageState.InUse;
         _generation++;
+        WrittenGhost = false;
         _mapcount = -1;
         // A buddy page comes back with mapping NULL (free_pages_prepare cleared it). A ZONE_DEVICE page keeps what
         // its last free left: no allocator of any era clears page->mapping/index (the 2017 driver helpers, test_hmm's
@@ -406,6 +407,47 @@ public sealed class Page
         _pgmap = pgmap;
         _w.Record(StepKind.Write, function, Res["pgmap"], pgmap?.ToString() ?? "null");
     }
+
+    // ---------------- PG_dirty ----------------
+
+    private bool _dirty;
+
+    /// <summary>
+    /// Ghost (no kernel field): a user mapping wrote the page since it was allocated (the CPU store set a PTE's
+    /// dirty bit), carried to the new page by migration. The dirty-tracking invariant compares it with what the
+    /// kernel remembers (PG_dirty or a dirty PTE): docs/kernel-model.md, "Dirty and young bits".
+    /// </summary>
+    internal bool WrittenGhost { get; set; }
+
+    /// <summary>
+    /// PageDirty. PG_dirty is an atomic flag bit: its accesses are recorded for the reduction (Touch) but are not
+    /// scheduling points of their own — every caller holds the page lock or the PTL of a mapping, so the points
+    /// of those already order it.
+    /// </summary>
+    public bool ReadDirty(string function)
+    {
+        _w.Touch(StepKind.Read, Res["PG_dirty"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "PG_dirty");
+        _w.Record(StepKind.Read, function, Res["PG_dirty"], _dirty ? "1" : "0");
+        return _dirty;
+    }
+
+    /// <summary>SetPageDirty (what set_page_dirty ends in for every mapping the model has).</summary>
+    public void SetDirty(string function)
+    {
+        _w.Touch(StepKind.Write, Res["PG_dirty"]);
+        if (State != PageState.InUse)
+            CheckLive(function, "PG_dirty");
+        var old = _dirty;
+        _dirty = true;
+        _w.Record(StepKind.Write, function, Res["PG_dirty"], old ? "1 (already dirty)" : "0 -> 1");
+    }
+
+    public bool DirtyRaw => _dirty;
+
+    /// <summary>free_pages_prepare clears the flags of a page going back to the page allocator.</summary>
+    internal void ClearFlagsForBuddy() => _dirty = false;
 
     public override string ToString() => $"page {Pfn}";
 }

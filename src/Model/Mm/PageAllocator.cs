@@ -55,6 +55,7 @@ public sealed class PageAllocator(KernelWorld world)
         if (page.RefcountRaw != 0)
             world.Violation(ViolationCategory.BugOn, function, $"freeing page pfn={page.Pfn} with refcount {page.RefcountRaw}");
         page.MarkFree(function);
+        page.ClearFlagsForBuddy();
         world.Step(StepKind.Write, function, "buddy", $"free pfn={page.Pfn}");
         _free.Add(page.Pfn);
     }

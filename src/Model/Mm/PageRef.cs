@@ -72,6 +72,12 @@ public sealed partial class KernelWorld
         page.AddMapcount(1, function);
     }
 
+    /// <summary>
+    /// set_page_dirty (mm/page-writeback.c v4.11): through the mapping's a_ops (shmem: __set_page_dirty_no_writeback;
+    /// anon in no swap cache: SetPageDirty); for every page the model has it sets PG_dirty.
+    /// </summary>
+    public void set_page_dirty(Page page, [CallerMemberName] string function = "") => page.SetDirty(function);
+
     /// <summary>page_remove_rmap(page, false): atomic_add_negative(-1, &amp;page-&gt;_mapcount).</summary>
     public void page_remove_rmap(Page page, bool compound = false, [CallerMemberName] string function = "")
     {

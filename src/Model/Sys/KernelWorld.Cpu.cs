@@ -5,8 +5,9 @@ namespace Hmm.Spec.Model;
 /// (page walk + access: the kernel frees a page only after clearing its PTE and flushing the TLB). Otherwise the
 /// CPU faults: arch do_page_fault takes mmap_sem for read, finds the VMA (none → SIGSEGV), checks access
 /// (access_error → SIGSEGV), calls handle_mm_fault, and the instruction is re-executed.
-/// VM_FAULT_SIGBUS and VM_FAULT_HWPOISON deliver SIGBUS; VM_FAULT_SIGSEGV SIGSEGV; the model has no OOM killer,
-/// so VM_FAULT_OOM is delivered as SIGBUS too (docs/kernel-model.md).
+/// VM_FAULT_SIGBUS and VM_FAULT_HWPOISON deliver SIGBUS; VM_FAULT_SIGSEGV SIGSEGV (mm_fault_error, v4.11). VM_FAULT_OOM
+/// is not a signal: mm_fault_error calls pagefault_out_of_memory and returns to user space, which re-executes the
+/// instruction, so the fault is retried and counts towards the livelock bound (docs/kernel-model.md, "Fault errors").
 /// </summary>
 public sealed partial class KernelWorld
 {
@@ -50,8 +51,10 @@ public sealed partial class KernelWorld
             }
             if ((ret & VmFault.VM_FAULT_SIGSEGV) != 0)
                 return (0, Sig.SIGSEGV);
-            if ((ret & (VmFault.VM_FAULT_SIGBUS | VmFault.VM_FAULT_HWPOISON | VmFault.VM_FAULT_OOM)) != 0)
-                return (0, Sig.SIGBUS);
+            if ((ret & VmFault.VM_FAULT_OOM) != 0)
+                pagefault_out_of_memory(mm); // mm_fault_error: "return the userspace (which will retry the fault ...)"
+            else if ((ret & (VmFault.VM_FAULT_SIGBUS | VmFault.VM_FAULT_HWPOISON)) != 0)
+                return (0, Sig.SIGBUS); // do_sigbus
         }
     }
 
@@ -108,7 +111,10 @@ public sealed partial class KernelWorld
         if (page.Zone == Zone.Device && page.PgmapRaw is { } pgmap && (pgmap.FlagsRaw & MemoryFlags.MEMORY_DEVICE_UNADDRESSABLE) != 0)
             Violation(ViolationCategory.UnaddressableMapped, fn, $"{res} maps un-addressable device page pfn={pfn}");
         if (write)
+        {
             page.WriteContentsByHardware(value);
+            page.WrittenGhost = true;
+        }
         else
             loaded = page.ContentsRaw;
         Record(write ? StepKind.Write : StepKind.Read, fn, res, write

@@ -73,6 +73,8 @@ public sealed partial class KernelWorld
 
         CheckPages(ptes, maps, shmemPages);
         CheckSwapSlots(slots);
+        if (TrackDirty)
+            CheckDirtyTracking();
     }
 
     /// <summary>

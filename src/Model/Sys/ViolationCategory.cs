@@ -45,11 +45,18 @@ public static class ViolationCategory
     /// </summary>
     public const string StaleMirror = "stale-mirror";
 
+    /// <summary>
+    /// A page a user mapping wrote that the kernel no longer remembers as written: neither PG_dirty nor a dirty PTE
+    /// (a dirty bit dropped, e.g. by 2017's migrate_vma_collect_pmd). With a backing copy (swap cache, file) reclaim
+    /// would drop it without writeback. Checked only when <see cref="KernelWorld.TrackDirty"/> is on.
+    /// </summary>
+    public const string DirtyLost = "dirty-lost";
+
     public static IReadOnlyList<string> All { get; } =
     [
         UseAfterFree, RefcountUnderflow, MapcountUnderflow, DoubleFree, PteTypeConfusion, NoStructPage, BugOn, Leak,
         RssMismatch, RefcountMismatch, MapcountMismatch, UnaddressableMapped, SwapTypeCollision, PgmapGone, Deadlock,
         Livelock, NotLinearizable, Expectation, LockDiscipline, WritableInReadOnlyVma, PteBeyondEof, MemmapGone,
-        StaleMirror,
+        StaleMirror, DirtyLost,
     ];
 }

@@ -35,6 +35,31 @@ public sealed record KernelVariant
     /// </summary>
     public bool HandlePteFaultChecksAddressable { get; init; } = true;
 
+    // ---- Fault errors (arch/x86/mm/fault.c mm_fault_error, mm/oom_kill.c, the driver's page_fault callback) ----
+
+    /// <summary>
+    /// v4.11 pagefault_out_of_memory calls out_of_memory (the OOM killer picks and kills a victim) before the
+    /// faulting instruction is retried; 60e2793d440a (v5.16, "mm, oom: do not trigger out_of_memory from the #PF")
+    /// only warns "Huh VM_FAULT_OOM leaked out to the #PF handler. Retrying PF" and retries.
+    /// </summary>
+    public bool PagefaultOutOfMemoryKills { get; init; } = true;
+
+    /// <summary>
+    /// What the driver's page_fault callback returns when it cannot allocate the system page. The 2017 series'
+    /// dummy driver (hmm_dmirror) goes through hmm_devmem_fault_range: alloc_and_copy marks the slot
+    /// MIGRATE_PFN_ERROR and the helper returns VM_FAULT_SIGBUS. test_hmm (b2ef9f5a5cb3, v5.7) skips the slot
+    /// ("if (!dpage) continue;"), returns 0, and the CPU refaults until a page is free.
+    /// </summary>
+    public bool DeviceFaultAllocFailureIsSigbus { get; init; } = true;
+
+    /// <summary>
+    /// fd35ca3d12cc (v6.0, "mm/migrate_device.c: copy pte dirty bit to page", Fixes: 8c3328f1f36a of the 2017
+    /// series): migrate_vma_collect_pmd calls set_page_dirty when the PTE it replaces by a migration entry was
+    /// dirty. Off (2017 code): the dirty bit is dropped, so a page whose only record of a write was its PTE is
+    /// clean from then on.
+    /// </summary>
+    public bool CollectCopiesPteDirtyToPage { get; init; }
+
     // ---- Device-memory teardown (mm/hmm.c hmm_devmem_remove, kernel/memremap.c devm_memremap_pages_release) ----
 
     /// <summary>

@@ -49,6 +49,30 @@ public static class KernelVariants
         HandlePteFaultChecksAddressable = false,
     };
 
+    public static KernelVariant FixPagefaultOomNoKill { get; } = Seed with
+    {
+        Name = "fix-pf-oom-no-kill",
+        Description = "seed + pagefault_out_of_memory no longer invokes the OOM killer, it warns and the fault is retried",
+        Commit = "60e2793d440a",
+        PagefaultOutOfMemoryKills = false,
+    };
+
+    public static KernelVariant FixDriverFaultRefaults { get; } = Seed with
+    {
+        Name = "fix-driver-fault-refaults",
+        Description = "seed + the driver's page_fault callback (test_hmm) leaves a page it cannot allocate for and the CPU refaults, instead of the 2017 helper's MIGRATE_PFN_ERROR → SIGBUS",
+        Commit = "b2ef9f5a5cb3",
+        DeviceFaultAllocFailureIsSigbus = false,
+    };
+
+    public static KernelVariant FixCollectDirty { get; } = Seed with
+    {
+        Name = "fix-collect-dirty",
+        Description = "seed + migrate_vma_collect_pmd copies a dirty PTE's dirty bit to the page (set_page_dirty) before replacing it",
+        Commit = "fd35ca3d12cc",
+        CollectCopiesPteDirtyToPage = true,
+    };
+
     /// <summary>
     /// Not a fix of the seed: the v4.13 change the HMM series was merged on (v4.14) that turned the 2017 helper's
     /// waiting release into one that removes struct pages under live mappings, until 50f44ee7248a.
@@ -118,6 +142,9 @@ public static class KernelVariants
         Fault = FaultProtocol.TrylockWaitForUnlock,
         HandlePteFaultChecksAddressable = false,
         Mirror = MirrorInvalidation.IntervalSequence,
+        PagefaultOutOfMemoryKills = false,
+        DeviceFaultAllocFailureIsSigbus = false,
+        CollectCopiesPteDirtyToPage = true,
         PagemapHidesSwapFromUnprivileged = true,
     };
 
@@ -158,8 +185,9 @@ public static class KernelVariants
 
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
-        Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, TeardownRemoveUnderRefs, FixTeardownWait,
-        FixTeardownRefzero, FixTeardownEvict, FixPagemapHideSwap, FixMirrorSyncStart, FixMirrorIntervalSeq, Upstream, .. Mutants,
+        Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixPagefaultOomNoKill,
+        FixDriverFaultRefaults, FixCollectDirty, TeardownRemoveUnderRefs, FixTeardownWait, FixTeardownRefzero, FixTeardownEvict,
+        FixPagemapHideSwap, FixMirrorSyncStart, FixMirrorIntervalSeq, Upstream, .. Mutants,
     ];
 
     public static bool TryGet(string name, out KernelVariant variant)

@@ -56,14 +56,13 @@ public sealed partial class ReferenceModel
             }
             var v = ShmValue(s, pm.ShmKey);
             c.OfferValue(v, s.With(shm: s.Shm.SetItem(pm.ShmKey, v)));
-            if (LowMemory(s, c)) c.Offer(bus, s);
             return;
         }
         if (pm.Slot == PageMap.SlotNone)
         {
-            // A read fault on an untouched private page maps the zero page.
+            // A read fault on an untouched private page maps the zero page. Out of memory is never a signal
+            // (docs: "Memory"): the fault is retried.
             c.OfferValue(0, SetPage(s, op.Mm!, m, page, pm with { Slot = PageMap.SlotZero }));
-            if (LowMemory(s, c)) c.Offer(bus, s);
             return;
         }
         if (pm.Slot == PageMap.SlotZero)
@@ -79,8 +78,15 @@ public sealed partial class ReferenceModel
         }
         // A CPU access to a device page faults; the driver migrates it back to system memory, contents intact.
         c.OfferValue(f.Value, SetFrame(s, pm.Slot, f with { Residency = Residency.System }));
-        if (LowMemory(s, c)) c.Offer(bus, s);
+        if (DeviceFaultMayFailForMemory(s, f, c)) c.Offer(bus, s);
     }
+
+    /// <summary>
+    /// docs: "Memory". The only out-of-memory signal: the driver's page_fault callback could not allocate the
+    /// system page for a device-resident frame, and the 2017 helper (hmm_devmem_fault_range) turned that into
+    /// SIGBUS. Every other out-of-memory fault is retried by the CPU, never a signal.
+    /// </summary>
+    private bool DeviceFaultMayFailForMemory(RefState s, Frame f, StepContext c) => f.MayBeOnDevice && LowMemory(s, c);
 
     private void Write(RefState s, Op op, StepContext c)
     {
@@ -118,11 +124,10 @@ public sealed partial class ReferenceModel
             }
             var read = s.With(shm: s.Shm.SetItem(pm.ShmKey, ShmValue(s, pm.ShmKey)));
             c.Offer(OpResult.Success, WritePrivate(read, op.Mm!, m, page, pm, value, byDevice: false));
-            if (LowMemory(s, c)) c.Offer(Bus, s);
             return;
         }
         c.Offer(OpResult.Success, WritePrivate(s, op.Mm!, m, page, pm, value, byDevice: false));
-        if (NeedsNewPage(s, pm) && LowMemory(s, c)) c.Offer(Bus, s);
+        if (pm.Slot > 0 && DeviceFaultMayFailForMemory(s, s.Frames[pm.Slot], c)) c.Offer(Bus, s);
     }
 
     /// <summary>Whether writing this private page needs a fresh system page (first touch, COW, or migration back).</summary>

@@ -52,20 +52,38 @@ public sealed class DeviceFaultTests : DeviceTestBase
 
     [Theory]
     [InlineData("seed")]
-    [InlineData("upstream")]
-    public void Fault_without_a_free_system_page_is_sigbus_and_loses_nothing(string variant)
+    [InlineData("fix-pf-oom-no-kill")]
+    public void Seed_driver_without_a_free_system_page_is_sigbus_and_loses_nothing(string variant)
     {
         var w = NewWorld(variant, ramPages: 4);
         MapAndFill(w, pages: 4);
         w.MigrateToDevice("A", 0, 4).Should().Be(4);
         MapAndFill(w, pages: 4, start: 8); // RAM is now full
 
-        w.UserRead("A", 0).Signal.Should().Be(Sig.SIGBUS, "page_fault returned VM_FAULT_OOM");
+        w.UserRead("A", 0).Signal.Should().Be(Sig.SIGBUS, "the 2017 helper turns MIGRATE_PFN_ERROR into VM_FAULT_SIGBUS");
+        w.OomKills.Should().BeEmpty("the callback did not return VM_FAULT_OOM");
         IsDeviceEntry(w, "A", 0).Should().BeTrue("the data stays on the device");
         w.DeviceRead("A", 0).Should().Be(new DeviceOutcome(100, Errno.OK));
 
         w.Munmap("A", 8, 4).Should().Be(Errno.OK);
         w.UserRead("A", 0).Should().Be(new AccessOutcome(100, Sig.None));
+    }
+
+    [Theory]
+    [InlineData("fix-driver-fault-refaults")]
+    [InlineData("upstream")]
+    public void Test_hmm_driver_without_a_free_system_page_refaults_until_the_livelock_bound(string variant)
+    {
+        var w = NewWorld(variant, ramPages: 4);
+        MapAndFill(w, pages: 4);
+        w.MigrateToDevice("A", 0, 4).Should().Be(4);
+        MapAndFill(w, pages: 4, start: 8); // RAM is now full, and nothing else runs to free it
+        w.FaultRetryLimit = 2;
+
+        var v = ShouldViolate(w, () => w.UserRead("A", 0), ViolationCategory.Livelock);
+        v.Message.Should().Contain("no other task running");
+        IsDeviceEntry(w, "A", 0).Should().BeTrue("every attempt restored the device entry");
+        w.OomKills.Should().BeEmpty("test_hmm's callback returns 0, not VM_FAULT_OOM");
     }
 
     [Fact]

@@ -31,6 +31,8 @@ public sealed class TestDevice
     public int FaultCalls { get; private set; }
     /// <summary>When set, page_fault returns this instead of migrating.</summary>
     public int? FailFaultWith { get; set; }
+    /// <summary>With <see cref="FailFaultWith"/>: how many calls fail before page_fault migrates (null: all).</summary>
+    public int? FailFaultTimes { get; set; }
 
     private void PageFree(Page page, object? data)
     {
@@ -70,7 +72,7 @@ public sealed class TestDevice
     private int PageFault(Vma vma, long address, Page page, int flags)
     {
         FaultCalls++;
-        if (FailFaultWith is { } ret)
+        if (FailFaultWith is { } ret && (FailFaultTimes is not { } n || FaultCalls <= n))
             return ret;
         var mm = vma.Mm;
         var dst = _w.Buddy.alloc_page("test_fault");
