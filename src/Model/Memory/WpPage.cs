@@ -74,7 +74,8 @@ public sealed partial class KernelWorld
 
     /// <summary>
     /// wp_page_copy: allocate, copy the old page (or the MMIO pfn's data for a special PTE) without the PTL but
-    /// holding a reference, then under the PTL re-check pte_same and install the copy (rss, rmap); drop the
+    /// holding a reference, then under the PTL re-check pte_same, clear and flush the old PTE
+    /// (ptep_clear_flush_notify) and install the copy (rss, rmap); drop the
     /// reference on the old page (freeing it if that was the last).
     /// </summary>
     private int wp_page_copy(Vmf vmf)
@@ -116,6 +117,9 @@ public sealed partial class KernelWorld
                 mm.add_mm_counter(MmCounter.MM_ANONPAGES, 1, fn);
             }
             var entry = maybe_mkwrite(pte_mkdirty(mk_pte(newPage, vma.PageProt), fn), vma, fn);
+            // Clear the PTE and flush it first, before updating the PTE with the new entry
+            // (ptep_clear_flush_notify, under the PTL).
+            ptep_clear_flush(mm, vmf.Address, vmf.OrigPte, "ptep_clear_flush_notify");
             page_add_new_anon_rmap(newPage, vma, vmf.Address, fn);
             mm.WritePte(vmf.Address, entry, fn);
             if (oldPage is not null)

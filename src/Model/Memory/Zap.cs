@@ -12,6 +12,29 @@ public sealed class MmuGather(MmStruct mm, bool fullmm)
     internal readonly List<Page> Pages = [];
     public MmStruct Mm { get; } = mm;
     public bool FullMm { get; } = fullmm;
+    /// <summary>
+    /// tlb->start/tlb->end (v4.11 __tlb_adjust_range): set when a present PTE was cleared (tlb_remove_tlb_entry);
+    /// tlb_flush_mmu_tlbonly flushes only then, so a zap that cleared only swap, device or migration entries
+    /// flushes nothing. A full-mm gather (exit) always flushes (its range is reset to ~0).
+    /// </summary>
+    public bool NeedFlush => FullMm || End > Start;
+    /// <summary>The range of cleared present PTEs, [Start, End).</summary>
+    public long Start { get; private set; } = long.MaxValue;
+    public long End { get; private set; } = long.MinValue;
+
+    /// <summary>tlb_remove_tlb_entry → __tlb_adjust_range.</summary>
+    internal void AdjustRange(long address)
+    {
+        Start = Math.Min(Start, address);
+        End = Math.Max(End, address + 1);
+    }
+
+    /// <summary>__tlb_reset_range after a flush.</summary>
+    internal void ResetRange()
+    {
+        Start = long.MaxValue;
+        End = long.MinValue;
+    }
 }
 
 /// <summary>
@@ -24,11 +47,32 @@ public sealed partial class KernelWorld
     /// <summary>tlb_gather_mmu.</summary>
     public MmuGather tlb_gather_mmu(MmStruct mm, bool fullmm) => new(mm, fullmm);
 
-    /// <summary>tlb_finish_mmu: flush the TLB, then drop the gathered pages' references.</summary>
+    /// <summary>
+    /// tlb_finish_mmu → tlb_flush_mmu: tlb_flush_mmu_tlbonly (flush the TLBs if a present PTE was cleared), then
+    /// tlb_flush_mmu_free (drop the gathered pages' references). The order is what makes a zap safe: no CPU can
+    /// reach a page through a stale translation once it is freed.
+    /// </summary>
     public void tlb_finish_mmu(MmuGather tlb)
     {
-        const string fn = nameof(tlb_finish_mmu);
-        Step(StepKind.Note, fn, $"tlb {tlb.Mm.Name}", "flush_tlb_mm");
+        tlb_flush_mmu_tlbonly(tlb);
+        tlb_flush_mmu_free(tlb);
+    }
+
+    /// <summary>tlb_flush_mmu_tlbonly (v4.11 mm/memory.c): flush_tlb_mm_range over what was cleared, if anything.</summary>
+    public void tlb_flush_mmu_tlbonly(MmuGather tlb)
+    {
+        if (!tlb.NeedFlush)
+            return;
+        if (tlb.FullMm)
+            flush_tlb_mm(tlb.Mm, nameof(tlb_flush_mmu_tlbonly));
+        else
+            flush_tlb_range(tlb.Mm, tlb.Start, tlb.End, nameof(tlb_flush_mmu_tlbonly));
+        tlb.ResetRange();
+    }
+
+    /// <summary>tlb_flush_mmu_free: free_pages_and_swap_cache → release_pages on the gathered pages.</summary>
+    public void tlb_flush_mmu_free(MmuGather tlb)
+    {
         foreach (var page in tlb.Pages)
             put_page(page, "release_pages");
         tlb.Pages.Clear();
@@ -44,6 +88,7 @@ public sealed partial class KernelWorld
         const string fn = nameof(zap_pte_range);
         var mm = tlb.Mm;
         var rss = new long[4];
+        var forceFlush = false;
         mm.Ptl.Lock(fn);
         for (var addr = start; addr < end; addr++)
         {
@@ -62,8 +107,13 @@ public sealed partial class KernelWorld
                         continue;
                 }
                 mm.WritePte(addr, Pte.None, fn); // ptep_get_and_clear_full
+                tlb.AdjustRange(addr); // tlb_remove_tlb_entry
                 if (page is null)
                     continue;
+                // A dirty PTE of a file (shmem) page: force_flush, so the TLBs are flushed before the PTL is dropped
+                // (1cf35d47712d, v3.17: nobody may dirty the page through a stale TLB after set_page_dirty).
+                if (ptent.Has(Pte._PAGE_DIRTY) && !PageAnon(page, fn))
+                    forceFlush = true;
                 rss[(int)mm_counter(page, fn)]--;
                 page_remove_rmap(page, false, fn);
                 tlb.Pages.Add(page); // __tlb_remove_page
@@ -111,7 +161,12 @@ public sealed partial class KernelWorld
             if (rss[i] != 0)
                 mm.add_mm_counter((MmCounter)i, rss[i], "add_mm_rss_vec");
         }
+        // Do the actual TLB flush before dropping ptl; free the batched pages after.
+        if (forceFlush)
+            tlb_flush_mmu_tlbonly(tlb);
         mm.Ptl.Unlock(fn);
+        if (forceFlush)
+            tlb_flush_mmu_free(tlb);
     }
 
     /// <summary>unmap_single_vma / unmap_page_range over [start, end) ∩ vma.</summary>

@@ -141,7 +141,7 @@ public sealed partial class KernelWorld
             vma.Flags = newFlags;
             vma.PageProt = VmFlags.vm_get_page_prot(newFlags);
             Record(StepKind.Write, fn, $"vmas {mm.Name}", $"{vma}");
-            change_pte_range(vma, vma.Start, vma.End, vma.PageProt);
+            change_protection_range(vma, vma.Start, vma.End, vma.PageProt);
         }
     }
 
@@ -178,7 +178,7 @@ public sealed partial class KernelWorld
                 PageProt = vma.PageProt,
                 File = vma.File,
                 Pgoff = vma.Pgoff,
-                AnonVma = vma.AnonVma is null ? null : new AnonVma($"{child.Name}@{vma.Start}"),
+                AnonVma = vma.AnonVma is null ? null : new AnonVma($"{child.Name}@{vma.Start}") { Parent = vma.AnonVma },
             };
             if (copy.File is not null)
                 shmem_get_file(copy.File, fn);
@@ -189,7 +189,9 @@ public sealed partial class KernelWorld
             lk?.UpWrite(fn);
             copy_page_range(child, parent, vma);
         }
-        Step(StepKind.Note, fn, $"tlb {parent.Name}", "flush_tlb_mm");
+        // v4.11 dup_mmap: flush_tlb_mm(oldmm) after every VMA is copied, before up_write(&oldmm->mmap_sem): until
+        // then another CPU may still store through a writable translation of a page copy_one_pte write-protected.
+        flush_tlb_mm(parent, fn);
     }
 
     /// <summary>exit_mmap: unmap every VMA (fullmm, details NULL), free the pages, remove the VMAs.</summary>
