@@ -101,24 +101,13 @@ public static class BugCatalog
 
         new()
         {
-            Id = "seed-rmap-device-subpage", Kind = CatalogEntryKind.Bug,
-            Title = "try_to_unmap_one computes subpage from the pfn field of a device-private swap PTE",
+            Id = "seed-rmap-device-pte-helpers", Kind = CatalogEntryKind.Bug,
+            Title = "try_to_unmap_one reads present-PTE fields of a device-private swap PTE (subpage, soft-dirty)",
             Variant = "seed", Scenario = "catalog-fork-device-fault-back", Category = ViolationCategory.PteTypeConfusion,
-            FixedBy = "fix-rmap-subpage", Commit = "1de13ee59225", DfsFeasible = true,
-            What = "the 2017 try_to_unmap_one (a5430dda8a3a) sets subpage = page - page_to_pfn(page) + pte_pfn(*pvmw.pte) before its device branch; for a device-private entry pte_pfn reads a swap PTE, and page_remove_rmap(subpage) writes through an invalid struct page (the kernel oops of Ralph Campbell's report).",
+            FixedBy = "fix-rmap-soft-dirty", Commit = "1de13ee59225+ad7df764b7e1", DfsFeasible = true,
+            What = "the 2017 try_to_unmap_one (a5430dda8a3a) sets subpage = page - page_to_pfn(page) + pte_pfn(*pvmw.pte) before its device branch, so for a device-private entry page_remove_rmap(subpage) writes through an invalid struct page (Ralph Campbell's oops, fixed by 1de13ee59225: subpage = page); the branch then tests pte_soft_dirty on that swap PTE, a bit of the swap type field (fixed by ad7df764b7e1: pte_swp_soft_dirty). fix-rmap-subpage alone still reports the second (RmapWalkTests).",
             Exposure = "fork shares two device pages; parent and child each fault one back; each migrate_vma finds the page still mapped by the other mm and try_to_unmap walks the anon_vma chain to the other mm's device entry.",
-            Change = "subpage = page in the device branch (only single pages migrate to device memory).",
-            FixStillHas = "rmap-device-soft-dirty-ad7df764b7e1",
-        },
-        new()
-        {
-            Id = "rmap-device-soft-dirty-ad7df764b7e1", Kind = CatalogEntryKind.Bug,
-            Title = "try_to_unmap_one tests soft-dirty of a device-private entry with the present-PTE helper",
-            Variant = "fix-rmap-subpage", Scenario = "catalog-fork-device-fault-back", Category = ViolationCategory.PteTypeConfusion,
-            FixedBy = "fix-rmap-soft-dirty", Commit = "ad7df764b7e1", DfsFeasible = true,
-            What = "the device branch of try_to_unmap_one tests pte_soft_dirty(pteval) on the device-private swap PTE it just cleared, a bit of the swap type field on x86-64, so the migration entry's soft-dirty bit is garbage.",
-            Exposure = "as for seed-rmap-device-subpage: the walk reaches the other mm's device entry; with the subpage fixed, the soft-dirty test is the next read of a present-PTE field from a swap PTE.",
-            Change = "pte_swp_soft_dirty (and pte_swp_uffd_wp) for the swap PTE.",
+            Change = "subpage = page in the device branch (only single pages migrate to device memory); pte_swp_soft_dirty for the swap PTE.",
         },
         Mutant("finalize-skips-pte-same", "fault-vs-madvise-dontneed", ViolationCategory.Expectation,
             "the driver's migrate_vma_finalize installs the new entry without re-checking that the PTE is still the migration entry it wrote",
