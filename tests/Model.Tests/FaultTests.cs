@@ -9,12 +9,14 @@ public sealed class FaultTests : ModelTest
     public static TheoryData<string> CoreVariants() => new() { "seed", "fix-fault-ref", "fix-fault-trylock", "fix-fault-trylock-wait", "upstream" };
 
     [Fact]
-    public void None_pte_read_fault_allocates_a_zeroed_page()
+    public void None_pte_read_fault_maps_the_zero_page_and_a_write_fault_allocates()
     {
         var w = NewWorld();
-        w.Mmap("A", 0, 2, VmProt.Read, false).Should().Be(Errno.OK);
+        w.Mmap("A", 0, 2, VmProt.ReadWrite, false).Should().Be(Errno.OK);
         w.UserRead("A", 1).Should().Be(new AccessOutcome(0, Sig.None));
         PteOf(w, "A", 1).IsPresent.Should().BeTrue();
+        w.Mms["A"].RssRaw(MmCounter.MM_ANONPAGES).Should().Be(0, "the zero page (ZeroPageTests)");
+        w.UserWrite("A", 0, 1).Should().Be(Sig.None);
         w.Mms["A"].RssRaw(MmCounter.MM_ANONPAGES).Should().Be(1);
     }
 

@@ -22,6 +22,28 @@ public class HistoryFormatTests
     }
 
     [Fact]
+    public void Pagemap_reader_privilege_and_frame_round_trip()
+    {
+        var text = """
+            {"format": "hmm-history", "version": 1}
+            {"type": "invoke", "process": 0, "id": 0, "op": {"op": "pagemap", "mm": "A", "page": 0, "privileged": true}}
+            {"type": "ok", "process": 0, "id": 0, "result": {"present": false, "swap": true, "swap_type": 30, "exclusive": true, "file": false, "frame": 32798}}
+            {"type": "invoke", "process": 0, "id": 1, "op": {"op": "pagemap", "mm": "A", "page": 0}}
+            {"type": "ok", "process": 0, "id": 1, "result": {"present": false, "swap": true, "swap_type": 0, "exclusive": true, "file": false, "frame": 0}}
+            """;
+        var h = HistoryReader.Read(new StringReader(text), "t.jsonl");
+        h.Events[0].Op!.Privileged.Should().BeTrue();
+        h.Events[1].Result!.Frame.Should().Be(32798);
+        h.Events[2].Op!.Privileged.Should().BeNull("an unprivileged reader by default");
+        h.Events[3].Result!.Frame.Should().Be(0);
+        HistoryReader.Read(new StringReader(HistoryWriter.ToText(h)), "back.jsonl").Events.Should().Equal(h.Events);
+        var tooWide = () => HistoryReader.Read(new StringReader(text.Replace("32798", "36028797018963968")), "t.jsonl");
+        tooWide.Should().Throw<InputError>().Which.Message.Should().Contain("result.frame: at most");
+        var notAllowed = () => HistoryReader.Read(new StringReader(text.Replace("\"smaps\"", "x").Replace("\"page\": 0}}", "\"page\": 0, \"privileged\": 1}}")), "t.jsonl");
+        notAllowed.Should().Throw<InputError>().Which.Message.Should().Contain("privileged");
+    }
+
+    [Fact]
     public void Pagemap_and_smaps_results_share_the_swap_field_by_type()
     {
         var text = """
@@ -46,6 +68,8 @@ public class HistoryFormatTests
     [InlineData("{\"format\": \"hmm-history\", \"version\": 1}\n{\"type\": \"ok\", \"process\": -1, \"id\": 0, \"result\": {}}", "line 2: process: must be at least 0")]
     [InlineData("{\"format\": \"hmm-history\", \"version\": 1}\n[1, 2]", "line 2: expected an event object")]
     [InlineData("{\"format\": \"hmm-history\", \"version\": 1}\n{\"type\": \"invoke\", \"process\": 0, \"id\": 0, \"op\": {\"op\": \"read\", \"mm\": \"A\", \"page\": 0}, \"result\": {}}", "line 2: result: an invocation must not carry a result")]
+    [InlineData("{\"format\": \"hmm-history\", \"version\": 1, \"config\": {\"CONFIG_MIGRATION\": false}}", "line 1: config: cannot be built: CONFIG_DEVICE_UNADDRESSABLE=y (not named, so on) depends on CONFIG_ZONE_DEVICE, which depends on CONFIG_MEMORY_HOTREMOVE, which depends on CONFIG_MIGRATION=n")]
+    [InlineData("{\"format\": \"hmm-history\", \"version\": 1, \"config\": {\"device_private\": true, \"CONFIG_ZONE_DEVICE\": false}}", "line 1: config: cannot be built: CONFIG_DEVICE_UNADDRESSABLE=y depends on CONFIG_ZONE_DEVICE=n")]
     public void Malformed_input_names_file_line_and_problem(string text, string expected)
     {
         var act = () => HistoryReader.Read(new StringReader(text), "h.jsonl");

@@ -24,8 +24,11 @@ public class ReferenceModelTests
     {
         var s = ModelSetting.Default;
         (s.MaxSwapfiles, s.SwpMigrationRead, s.SwpMigrationWrite, s.SwpDeviceWrite, s.SwpDevice).Should().Be((27, 28, 29, 30, 31));
-        var noMigration = ModelSetting.From(HistoryHeader.Empty with { Config = new Dictionary<string, bool> { ["CONFIG_MIGRATION"] = false } }, 1);
-        (noMigration.MaxSwapfiles, noMigration.SwpDeviceWrite, noMigration.SwpDevice).Should().Be((29, 30, 31));
+        // Without MIGRATION there is no DEVICE_UNADDRESSABLE (Kconfig): only SWP_HWPOISON is taken.
+        var noMigration = ModelSetting.From(HistoryHeader.Empty with { Config = new Dictionary<string, bool> { ["CONFIG_MIGRATION"] = false, ["CONFIG_DEVICE_UNADDRESSABLE"] = false } }, 1);
+        (noMigration.MaxSwapfiles, noMigration.HasDevice).Should().Be((31, false));
+        var unbuildable = () => ModelSetting.From(HistoryHeader.Empty with { Config = new Dictionary<string, bool> { ["CONFIG_MIGRATION"] = false } }, 1);
+        unbuildable.Should().Throw<InputError>().Which.Problem.Should().Contain("CONFIG_MIGRATION=n");
         var noDevice = ModelSetting.From(HistoryHeader.Empty with { Config = new Dictionary<string, bool> { ["device_unaddressable"] = false } }, 1);
         noDevice.HasDevice.Should().BeFalse();
         noDevice.MaxSwapfiles.Should().Be(29);

@@ -28,7 +28,7 @@ public static class OpExecutor
         OpKind.DeviceRemove => Status(world.DeviceRemove()),
         OpKind.HotplugAdd => Status(world.HotplugAdd(op.StartPfn!.Value, op.Pages!.Value)),
         OpKind.Smaps => Smaps(world.Smaps(op.Mm!)),
-        OpKind.Pagemap => Pagemap(world.Pagemap(op.Mm!, op.Page!.Value)),
+        OpKind.Pagemap => Pagemap(world.Pagemap(op.Mm!, op.Page!.Value, op.Privileged ?? false)),
         OpKind.Ftruncate => Status(world.Ftruncate(op.File!, op.Pages!.Value)),
         _ => throw new ArgumentOutOfRangeException(nameof(op), op.Kind, "op kind without a facade call"),
     };
@@ -53,7 +53,7 @@ public static class OpExecutor
 
     private static OpResult Smaps(SmapsOutcome s) => new() { Rss = s.Rss, Anon = s.Anon, Swap = s.Swap };
 
-    /// <summary>swap_type is reported only for swap entries, as PM_SWAP's type bits mean nothing otherwise.</summary>
+    /// <summary>swap_type is reported only for swap entries, as PM_SWAP's type bits mean nothing otherwise; frame always.</summary>
     private static OpResult Pagemap(PagemapOutcome p) => new()
     {
         Present = p.Present,
@@ -61,5 +61,6 @@ public static class OpExecutor
         SwapType = p.Swap ? p.SwapType : null,
         Exclusive = p.Exclusive,
         File = p.File,
+        Frame = p.Frame,
     };
 }

@@ -17,13 +17,9 @@ public sealed record ScenarioPlan(Scenario Scenario, KernelVariant Variant, Kern
         var name = variantOverride ?? scenario.Variant ?? DefaultVariant;
         if (!KernelVariants.TryGet(name, out var variant))
             throw new InputError("variant", $"unknown variant \"{name}\" (known: {string.Join(", ", KernelVariants.All.Select(v => v.Name))})");
-        var c = scenario.Config;
-        bool Symbol(string s) => !c.TryGetValue(s, out var on) || on;
-        var config = new KernelConfig(
-            Migration: Symbol("CONFIG_MIGRATION"),
-            MemoryFailure: Symbol("CONFIG_MEMORY_FAILURE"),
-            DeviceUnaddressable: Symbol("CONFIG_DEVICE_UNADDRESSABLE"),
-            Swap: Symbol("CONFIG_SWAP"));
+        var (config, problem) = KernelConfig.FromSymbols(scenario.Config);
+        if (config is null)
+            throw new InputError("config", $"cannot be built: {problem}");
         var m = scenario.Machine;
         return new ScenarioPlan(scenario, variant, config, new MachineLayout(m.RamPages, m.DevicePages, m.DeviceStartPfn));
     }

@@ -13,9 +13,11 @@ namespace Hmm.Spec.Actors.Scenarios;
 /// </summary>
 public static partial class ScenarioLoader
 {
-    /// <summary>Kconfig symbols a scenario may set, mapped onto <see cref="KernelConfig"/>.</summary>
-    public static readonly IReadOnlyList<string> ConfigSymbols =
-        ["CONFIG_MIGRATION", "CONFIG_MEMORY_FAILURE", "CONFIG_DEVICE_UNADDRESSABLE", "CONFIG_SWAP"];
+    /// <summary>
+    /// Kconfig symbols a scenario may set: the four seed symbols and the symbols of the <see cref="Kconfig"/> graph
+    /// between them (ZONE_DEVICE, MEMORY_HOTREMOVE, MEMORY_HOTPLUG, SPARSEMEM_VMEMMAP).
+    /// </summary>
+    public static readonly IReadOnlyList<string> ConfigSymbols = Kconfig.Settable;
 
     private static readonly string[] TopFields =
         ["format", "version", "name", "description", "variant", "config", "machine", "fault_retry_limit", "setup", "actors", "final"];
@@ -152,6 +154,9 @@ public static partial class ScenarioLoader
                 throw new InputError($"config.{p.Name}", $"unknown Kconfig symbol (known: {string.Join(", ", ConfigSymbols)})");
             config[p.Name] = OpCodec.OptBool(c, p.Name, "config")!.Value;
         }
+        // A configuration Kconfig cannot produce is not a kernel anyone ran: name the symbol and its missing dependency.
+        if (KernelConfig.FromSymbols(config).Problem is { } problem)
+            throw new InputError("config", $"cannot be built: {problem}");
         return config;
     }
 

@@ -80,12 +80,12 @@ internal static class CatalogCommand
 
     /// <summary>
     /// <c>hmm-spec catalog swap-types</c>: the model's swap-type arithmetic (<c>SwapTypes</c>) for every CONFIG
-    /// combination: usable swap files (MAX_SWAPFILES) with and without the seed, the special types and any collision
+    /// combination that can be built (Kconfig: DEVICE_UNADDRESSABLE needs MIGRATION): usable swap files (MAX_SWAPFILES) with and without the seed, the special types and any collision
     /// (docs/review-answers.md).
     /// </summary>
     private static Command SwapTypesCommand(CliContext ctx)
     {
-        var command = new Command("swap-types", "Usable swap files and special swap types for every CONFIG combination (the model's SwapTypes)");
+        var command = new Command("swap-types", "Usable swap files and special swap types for every CONFIG combination that can be built (the model's SwapTypes)");
         command.SetAction(_ =>
         {
             var w = ctx.Out;
@@ -93,10 +93,10 @@ internal static class CatalogCommand
             var unreduced = Hmm.Spec.Model.KernelVariants.Get("mutant-max-swapfiles-not-reduced");
             w.WriteLine("| MIGRATION | MEMORY_FAILURE | DEVICE_UNADDRESSABLE | SWAP | MAX_SWAPFILES (seed) | without DEVICE_UNADDRESSABLE | cost | special types (seed) | collisions (seed) | collisions if not reduced |");
             w.WriteLine("|---|---|---|---|---:|---:|---:|---|---|---|");
-            foreach (var c in Hmm.Spec.Model.KernelConfig.AllCombinations())
+            foreach (var c in Hmm.Spec.Model.KernelConfig.AllBuildable())
             {
                 var t = new Hmm.Spec.Model.SwapTypes(c, seed);
-                var off = new Hmm.Spec.Model.SwapTypes(c with { DeviceUnaddressable = false }, seed);
+                var off = new Hmm.Spec.Model.SwapTypes(c with { DeviceUnaddressable = false }, seed);   // always buildable
                 var bad = new Hmm.Spec.Model.SwapTypes(c, unreduced);
                 static string Yn(bool b) => b ? "y" : "n";
                 w.WriteLine($"| {Yn(c.Migration)} | {Yn(c.MemoryFailure)} | {Yn(c.DeviceUnaddressable)} | {Yn(c.Swap)} | {t.MAX_SWAPFILES} | " +

@@ -66,6 +66,10 @@ public sealed partial class Dmirror
                 if (write && !_w.pte_write(pte, fn))
                     return false;
                 page = _w.vm_normal_page(vma, address, pte, fn);
+                // hmm_vma_handle_pte: "each architecture defines a struct page for the zero page, just fall through
+                // and treat it like a normal page" (read-only: a write needs the fault that copies it).
+                if (page is null && KernelWorld.is_zero_pfn(_w.pte_pfn(pte, fn)))
+                    page = _w.pfn_to_page(_w.pte_pfn(pte, fn), fn);
             }
             else if (pte.IsSwap)
             {

@@ -4,9 +4,9 @@ namespace Hmm.Spec.Model;
 
 /// <summary>
 /// mm/memory.c page-fault entry (v4.11): handle_mm_fault, handle_pte_fault (with the seed's
-/// is_addressable_page check), do_anonymous_page and do_fault for shmem (shared anonymous and memfd; a write
-/// fault in a private memfd mapping is do_cow_fault). Runs under mmap_sem held for read.
-/// The model has no zero page (as with mm_forbids_zeropage): a read fault on anonymous memory allocates.
+/// is_addressable_page check), do_anonymous_page (a read fault maps the shared zero page) and do_fault for shmem
+/// (shared anonymous and memfd; a write fault in a private memfd mapping is do_cow_fault). Runs under mmap_sem
+/// held for read.
 /// </summary>
 public sealed partial class KernelWorld
 {
@@ -96,9 +96,23 @@ public sealed partial class KernelWorld
     /// <summary>mk_pte(page, vma->vm_page_prot).</summary>
     private static Pte mk_pte(Page page, ulong prot) => Pte.pfn_pte(page.Pfn, prot);
 
+    /// <summary>is_zero_pfn: is this the shared zero page's pfn (<see cref="Memmap.ZeroPfn"/>)?</summary>
+    public static bool is_zero_pfn(long pfn) => pfn == Memmap.ZeroPfn;
+
+    /// <summary>my_zero_pfn(addr): x86-64 has one zero page for every address.</summary>
+    public static long my_zero_pfn(long address)
+    {
+        _ = address;
+        return Memmap.ZeroPfn;
+    }
+
     /// <summary>
-    /// do_anonymous_page (mm/memory.c v4.11, without the zero page): allocate a zeroed page, PTL, if the PTE is
-    /// still none install it (MM_ANONPAGES++, page_add_new_anon_rmap), else release the page.
+    /// do_anonymous_page (mm/memory.c v4.11). A read fault ("Use the zero-page for reads": no FAULT_FLAG_WRITE and
+    /// no mm_forbids_zeropage, which only s390 KVM guests set) maps the shared zero page:
+    /// pte_mkspecial(pfn_pte(my_zero_pfn(addr), vma->vm_page_prot)) under the PTL if the PTE is still none — no
+    /// anon_vma_prepare, no rss, no rmap, no reference (vm_page_prot of a private mapping is read-only, so a later
+    /// write faults into do_wp_page and copies). A write fault allocates a zeroed page and installs it (MM_ANONPAGES++,
+    /// page_add_new_anon_rmap), or releases it if the PTE is no longer none.
     /// </summary>
     public int do_anonymous_page(Vmf vmf)
     {
@@ -106,6 +120,16 @@ public sealed partial class KernelWorld
         var vma = vmf.Vma;
         if ((vma.Flags & VmFlags.VM_SHARED) != 0)
             return VmFault.VM_FAULT_SIGBUS;
+        var mm = vmf.Mm;
+        if (!vmf.IsWrite)
+        {
+            var zero = Pte.pfn_pte(my_zero_pfn(vmf.Address), vma.PageProt).Set(Pte._PAGE_SPECIAL); // pte_mkspecial
+            mm.Ptl.Lock(fn);
+            if (pte_none(mm.ReadPte(vmf.Address, fn)))
+                mm.WritePte(vmf.Address, zero, fn); // setpte
+            mm.Ptl.Unlock(fn);
+            return 0;
+        }
         anon_vma_prepare(vma, fn);
         var page = Buddy.alloc_page(fn);
         if (page is null)
@@ -113,7 +137,6 @@ public sealed partial class KernelWorld
         var entry = mk_pte(page, vma.PageProt);
         if ((vma.Flags & VmFlags.VM_WRITE) != 0)
             entry = pte_mkwrite(pte_mkdirty(entry, fn), fn);
-        var mm = vmf.Mm;
         mm.Ptl.Lock(fn);
         if (!pte_none(mm.ReadPte(vmf.Address, fn)))
         {
@@ -209,15 +232,18 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// vm_normal_page: NULL for pte_special (VM_PFNMAP/VM_MIXEDMAP pfns installed by remap_pfn_range), else
+    /// vm_normal_page (v4.11, HAVE_PTE_SPECIAL): NULL for pte_special — VM_PFNMAP/VM_MIXEDMAP pfns installed by
+    /// remap_pfn_range, and the zero page (any other special pfn would be print_bad_pte) — else
     /// pfn_to_page(pte_pfn(pte)).
     /// </summary>
     public Page? vm_normal_page(Vma vma, long address, Pte pte, [CallerMemberName] string function = "")
     {
-        _ = vma;
-        _ = address;
         if (pte_special(pte, function))
+        {
+            if (!vma.IsPfnMap && !is_zero_pfn(pte.RawPfn))
+                print_bad_pte(vma, address, pte, null, function);
             return null;
+        }
         return pfn_to_page(pte_pfn(pte, function), function);
     }
 }

@@ -73,7 +73,8 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// wp_page_copy: allocate, copy the old page (or the MMIO pfn's data for a special PTE) without the PTL but
+    /// wp_page_copy: allocate, copy the old page (or the MMIO pfn's data for a special PTE; a zeroed page for the
+    /// zero page: is_zero_pfn → alloc_zeroed_user_highpage_movable) without the PTL but
     /// holding a reference, then under the PTL re-check pte_same, clear and flush the old PTE
     /// (ptep_clear_flush_notify) and install the copy (rss, rmap); drop the
     /// reference on the old page (freeing it if that was the last).
@@ -97,6 +98,8 @@ public sealed partial class KernelWorld
         }
         if (oldPage is not null)
             copy_user_highpage(newPage, oldPage, fn);
+        else if (is_zero_pfn(vmf.OrigPte.RawPfn))
+            Record(StepKind.Note, fn, $"pte {mm.Name}:{vmf.Address}", "is_zero_pfn: alloc_zeroed_user_highpage_movable, nothing to copy");
         else
             newPage.WriteContents(MmioRead(vmf.OrigPte.RawPfn, fn), fn);
 

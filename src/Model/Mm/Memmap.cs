@@ -8,13 +8,38 @@ namespace Hmm.Spec.Model;
 public sealed class Memmap(KernelWorld world)
 {
     private readonly SortedDictionary<long, Page> _pages = [];
+    private Page? _zeroPage;
+
+    /// <summary>
+    /// The pfn of the shared zero page (<c>my_zero_pfn</c>). The kernel's is a page of the kernel image, which a
+    /// scenario's <c>ram_pages</c> does not count either; the model puts it at 2^34, the first pfn beyond any
+    /// pfn a scenario or history can name (46 physical address bits), so it takes nothing from the RAM, device,
+    /// hotplug or MMIO ranges a scenario declares.
+    /// </summary>
+    public const long ZeroPfn = 1L << 34;
+
+    /// <summary>
+    /// The zero page's struct page (empty_zero_page: reserved, never freed, contents 0). Not in <see cref="Pages"/>:
+    /// no PTE that maps it holds a reference or a mapcount (vm_normal_page returns NULL for it), so the refcount
+    /// invariants do not apply. Created by <see cref="AddZeroPage"/> at boot.
+    /// </summary>
+    public Page ZeroPage => _zeroPage ?? throw new InvalidOperationException("the zero page is created at boot");
+
+    /// <summary>Boot: the zero page's struct page (reserved: refcount 1, in use, contents 0).</summary>
+    internal void AddZeroPage()
+    {
+        _zeroPage = new Page(world, ZeroPfn, Zone.Normal, pgmap: null, initialRefcount: 1, PageState.InUse);
+        world.Record(StepKind.Write, "paging_init", "memmap", $"zero page at pfn {ZeroPfn}");
+    }
 
     /// <summary>pfn_valid.</summary>
-    public bool pfn_valid(long pfn) => _pages.ContainsKey(pfn);
+    public bool pfn_valid(long pfn) => _pages.ContainsKey(pfn) || (pfn == ZeroPfn && _zeroPage is not null);
 
     /// <summary>pfn_to_page.</summary>
     public Page pfn_to_page(long pfn, string function)
     {
+        if (pfn == ZeroPfn && _zeroPage is not null)
+            return _zeroPage;
         if (!_pages.TryGetValue(pfn, out var page))
             throw world.Violation(ViolationCategory.NoStructPage, function, $"pfn_to_page({pfn}): no struct page for this pfn");
         return page;
@@ -24,10 +49,12 @@ public sealed class Memmap(KernelWorld world)
     public Page? Find(long pfn)
     {
         world.Touch(StepKind.Read, "memmap");
+        if (pfn == ZeroPfn && _zeroPage is not null)
+            return _zeroPage;
         return _pages.GetValueOrDefault(pfn);
     }
 
-    /// <summary>Every live struct page, in pfn order.</summary>
+    /// <summary>Every live struct page, in pfn order (the zero page apart).</summary>
     public IEnumerable<Page> Pages => _pages.Values;
 
     /// <summary>Creates struct pages for [start, start+count) (memmap_init_zone / memory hotplug).</summary>

@@ -126,18 +126,23 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// pte_to_pagemap_entry: PM_PRESENT (+pfn) for present PTEs; PM_SWAP with frame = type | offset &lt;&lt; 5 for swap
-    /// PTEs, the page from migration or [seed] device entries; PM_FILE if the page is not anonymous,
-    /// PM_MMAP_EXCLUSIVE if mapped once; PM_SOFT_DIRTY.
+    /// pte_to_pagemap_entry (v4.11 + seed hunk): PM_PRESENT for present PTEs, with the pfn as frame only when the
+    /// reader may see physical addresses (<paramref name="showPfn"/>: pm->show_pfn, CAP_SYS_ADMIN at open, from
+    /// 1c90308e7a77 "pagemap: hide physical addresses from non-privileged users", v4.2); PM_SWAP with frame = type |
+    /// offset &lt;&lt; MAX_SWAPFILES_SHIFT for swap PTEs — for every reader in v4.11 (for a device entry the offset is the
+    /// device pfn), for privileged readers only with <see cref="KernelVariant.PagemapHidesSwapFromUnprivileged"/>;
+    /// the page from migration or [seed] device entries; PM_FILE if the page is not anonymous, PM_MMAP_EXCLUSIVE if
+    /// mapped once (never for the zero page: vm_normal_page is NULL); PM_SOFT_DIRTY.
     /// </summary>
-    public (ulong Flags, ulong Frame) pte_to_pagemap_entry(Vma vma, long addr, Pte pte)
+    public (ulong Flags, ulong Frame) pte_to_pagemap_entry(Vma vma, long addr, Pte pte, bool showPfn = true)
     {
         const string fn = nameof(pte_to_pagemap_entry);
         ulong frame = 0, flags = 0;
         Page? page = null;
         if (pte_present(pte))
         {
-            frame = (ulong)pte_pfn(pte, fn);
+            if (showPfn)
+                frame = (ulong)pte_pfn(pte, fn);
             flags |= PagemapFlags.PM_PRESENT;
             page = vm_normal_page(vma, addr, pte, fn);
             if (pte_soft_dirty(pte, fn))
@@ -148,7 +153,8 @@ public sealed partial class KernelWorld
             if (pte_swp_soft_dirty(pte, fn))
                 flags |= PagemapFlags.PM_SOFT_DIRTY;
             var entry = pte_to_swp_entry(pte, fn);
-            frame = (uint)entry.Type | ((ulong)entry.Offset << SwapEntry.MAX_SWAPFILES_SHIFT);
+            if (showPfn || !Variant.PagemapHidesSwapFromUnprivileged)
+                frame = (uint)entry.Type | ((ulong)entry.Offset << SwapEntry.MAX_SWAPFILES_SHIFT);
             flags |= PagemapFlags.PM_SWAP;
             if (is_migration_entry(entry))
                 page = migration_entry_to_page(entry, fn);

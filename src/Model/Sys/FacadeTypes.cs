@@ -38,4 +38,4 @@ public readonly record struct DeviceOutcome(long Value, Errno Error);
 public readonly record struct SmapsOutcome(int Rss, int Anon, int Swap);
 
 /// <summary>One /proc/PID/pagemap entry.</summary>
-public readonly record struct PagemapOutcome(bool Present, bool Swap, int SwapType, bool Exclusive, bool File);
+public readonly record struct PagemapOutcome(bool Present, bool Swap, int SwapType, bool Exclusive, bool File, long Frame = 0);

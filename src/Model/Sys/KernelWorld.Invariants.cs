@@ -145,6 +145,13 @@ public sealed partial class KernelWorld
     {
         if (pte.Has(Pte._PAGE_SPECIAL))
         {
+            // The shared zero page (do_anonymous_page's read fault): no reference, no mapcount, no rss; never writable.
+            if (is_zero_pfn(pte.RawPfn) && vma.IsAnonymous && !vma.IsShared)
+            {
+                if (pte.Has(Pte._PAGE_RW))
+                    Violation(ViolationCategory.BugOn, InvFn, $"writable zero-page PTE {where} in {vma}: a write would reach the shared zero page");
+                return;
+            }
             if (!vma.IsPfnMap)
                 Violation(ViolationCategory.BugOn, InvFn, $"special PTE {where} in {vma}");
             return;

@@ -243,8 +243,12 @@ public sealed partial class KernelWorld
         return new SmapsOutcome(mss.Resident, mss.Anonymous, mss.Swap);
     }
 
-    /// <summary>One /proc/PID/pagemap entry; SwapType is -1 unless Swap. A hole reads as all false.</summary>
-    public PagemapOutcome Pagemap(string mm, int page)
+    /// <summary>
+    /// One /proc/PID/pagemap entry; SwapType is -1 unless Swap; Frame is the entry's bits 0-54 as
+    /// pte_to_pagemap_entry shows them to this reader (<paramref name="privileged"/>: pm->show_pfn, CAP_SYS_ADMIN).
+    /// A hole reads as all false.
+    /// </summary>
+    public PagemapOutcome Pagemap(string mm, int page, bool privileged = false)
     {
         var empty = new PagemapOutcome(false, false, -1, false, false);
         var m = FindMm(mm);
@@ -262,14 +266,15 @@ public sealed partial class KernelWorld
             try
             {
                 var pte = m.ReadPte(page, "pagemap_pmd_range");
-                var (flags, frame) = pte_to_pagemap_entry(vma, page, pte);
+                var (flags, frame) = pte_to_pagemap_entry(vma, page, pte, showPfn: privileged);
                 var swap = (flags & PagemapFlags.PM_SWAP) != 0;
                 return new PagemapOutcome(
                     Present: (flags & PagemapFlags.PM_PRESENT) != 0,
                     Swap: swap,
                     SwapType: swap ? (int)(frame & ((1UL << SwapEntry.MAX_SWAPFILES_SHIFT) - 1)) : -1,
                     Exclusive: (flags & PagemapFlags.PM_MMAP_EXCLUSIVE) != 0,
-                    File: (flags & PagemapFlags.PM_FILE) != 0);
+                    File: (flags & PagemapFlags.PM_FILE) != 0,
+                    Frame: (long)frame);
             }
             finally
             {

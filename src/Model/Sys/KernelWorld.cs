@@ -83,7 +83,10 @@ public sealed partial class KernelWorld
             throw new ArgumentOutOfRangeException(nameof(layout), "page counts must not be negative");
         if (layout.DevicePages > 0 && layout.DeviceStartPfn < layout.RamPages)
             throw new ArgumentOutOfRangeException(nameof(layout), "the device range overlaps system RAM");
+        if (config.Problem is { } unbuildable)
+            throw new ArgumentException($"this config cannot be built: {unbuildable}", nameof(config));
         var w = new KernelWorld(layout, config, variant, logger, scheduler);
+        w.Memmap.AddZeroPage();
         w.Memmap.AddRange(0, layout.RamPages, Zone.Normal, pgmap: null, initialRefcount: 0, PageState.Free);
         w.Buddy.AddFreeRange(0, layout.RamPages);
         if (layout.DevicePages > 0)

@@ -106,6 +106,13 @@ public sealed record KernelVariant
     public bool DoSwapPageIgnoresDeviceEntries { get; init; }
 
     /// <summary>True for the named single-fault mutants.</summary>
+    /// <summary>
+    /// pte_to_pagemap_entry shows a swap PTE's frame (type | offset &lt;&lt; 5; for a device entry, the device pfn) only to
+    /// readers with <c>show_pfn</c> (CAP_SYS_ADMIN), as it already did for present PTEs since 1c90308e7a77 (v4.2):
+    /// "mm: /proc/pid/pagemap: hide swap entries from unprivileged users" (2018). Off: v4.11, where any reader sees it.
+    /// </summary>
+    public bool PagemapHidesSwapFromUnprivileged { get; init; }
+
     public bool IsMutant => Name.StartsWith("mutant-", StringComparison.Ordinal);
 
     public override string ToString() => Name;

@@ -105,10 +105,18 @@ public static class KernelVariants
         RmapDeviceKeepsWrite = true,
     };
 
+    public static KernelVariant FixPagemapHideSwap { get; } = Seed with
+    {
+        Name = "fix-pagemap-hide-swap",
+        Description = "seed + pagemap shows swap and device entries' frames only to privileged readers",
+        Commit = "\"mm: /proc/pid/pagemap: hide swap entries from unprivileged users\" (2018)",
+        PagemapHidesSwapFromUnprivileged = true,
+    };
+
     public static KernelVariant Upstream { get; } = FixTeardownEvict with
     {
         Name = "upstream",
-        Description = "seed + every upstream fix (fault path, teardown, TLB flush and rmap walker)",
+        Description = "seed + every upstream fix (fault path, teardown, pagemap, TLB flush and rmap walker)",
         Commit = null,
         MigrationWaitWithoutRef = true,
         Fault = FaultProtocol.TrylockWaitForUnlock,
@@ -117,6 +125,7 @@ public static class KernelVariants
         RmapDeviceSubpageIsPage = true,
         RmapDeviceSwpSoftDirty = true,
         RmapDeviceKeepsWrite = true,
+        PagemapHidesSwapFromUnprivileged = true,
     };
 
     private static KernelVariant Mutant(string kebab, string description, Func<KernelVariant, KernelVariant> apply) =>
@@ -151,7 +160,8 @@ public static class KernelVariants
     public static IReadOnlyList<KernelVariant> All { get; } =
     [
         Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixTeardownWait, FixTeardownRefzero,
-        FixTeardownEvict, FixCollectFlush, FixRmapSubpage, FixRmapSoftDirty, FixRmapKeepWrite, Upstream, .. Mutants,
+        FixTeardownEvict, FixPagemapHideSwap, FixCollectFlush, FixRmapSubpage, FixRmapSoftDirty, FixRmapKeepWrite, Upstream,
+        .. Mutants,
     ];
 
     public static bool TryGet(string name, out KernelVariant variant)

@@ -76,9 +76,9 @@ internal static class FastEventParser
     private static byte[][] Utf8(string[] names) => names.Select(Encoding.UTF8.GetBytes).ToArray();
 
     // Op fields, by bit position; "op" itself is bit 0.
-    private static readonly string[] OpFieldNames = ["op", "mm", "child", "page", "pages", "pfn", "value", "start_pfn", "shared", "prot", "file"];
+    private static readonly string[] OpFieldNames = ["op", "mm", "child", "page", "pages", "pfn", "value", "start_pfn", "shared", "prot", "file", "privileged"];
     private static readonly byte[][] OpFieldBytes = Utf8(OpFieldNames);
-    private const int FOp = 0, FMm = 1, FChild = 2, FPage = 3, FPages = 4, FPfn = 5, FValue = 6, FStartPfn = 7, FShared = 8, FProt = 9, FFile = 10;
+    private const int FOp = 0, FMm = 1, FChild = 2, FPage = 3, FPages = 4, FPfn = 5, FValue = 6, FStartPfn = 7, FShared = 8, FProt = 9, FFile = 10, FPrivileged = 11;
 
     private static readonly OpKind[] Kinds = Enum.GetValues<OpKind>();
     private static readonly byte[][] KindBytes = Kinds.Select(k => Encoding.UTF8.GetBytes(k.WireName())).ToArray();
@@ -136,7 +136,7 @@ internal static class FastEventParser
         int? page = null, pages = null;
         long? pfn = null, value = null, startPfn = null;
         Prot? prot = null;
-        bool? shared = null;
+        bool? shared = null, privileged = null;
         var seen = 0;
         bool closed;
         for (var first = true; r.NextProperty(first, out var name, out closed); first = false)
@@ -161,6 +161,7 @@ internal static class FastEventParser
                 case FValue: if (!ReadLong(ref r, long.MinValue, out l)) return null; value = l; break;
                 case FStartPfn: if (!ReadLong(ref r, 0, out l)) return null; startPfn = l; break;
                 case FShared: if (!r.Boolean(out var b)) return null; shared = b; break;
+                case FPrivileged: if (!r.Boolean(out var pb)) return null; privileged = pb; break;
                 case FProt:
                     if (!r.String(out var p)) return null;
                     if (p.SequenceEqual("rw"u8)) prot = Prot.ReadWrite;
@@ -176,11 +177,11 @@ internal static class FastEventParser
         if (pages == 0 && kind != OpKind.Ftruncate) return null;
         var (required, allowed) = Shapes[(int)kind];
         if ((seen & required) != required || (seen & ~allowed) != 0) return null;
-        return new Op { Kind = kind, Mm = mm, Page = page, Pages = pages, Prot = prot, Shared = shared, Pfn = pfn, Value = value, Child = child, StartPfn = startPfn, File = file };
+        return new Op { Kind = kind, Mm = mm, Page = page, Pages = pages, Prot = prot, Shared = shared, Pfn = pfn, Value = value, Child = child, StartPfn = startPfn, File = file, Privileged = privileged };
     }
 
     private static readonly byte[][] ResultFieldBytes =
-        Utf8(["value", "signal", "error", "ok", "migrated", "rss", "anon", "swap", "present", "swap_type", "exclusive", "file"]);
+        Utf8(["value", "signal", "error", "ok", "migrated", "rss", "anon", "swap", "present", "swap_type", "exclusive", "file", "frame"]);
 
     /// <summary>The results that fill most lines, shared (results are immutable).</summary>
     private static readonly OpResult OkTrue = OpResult.Success, OkFalse = new() { Ok = false };
@@ -188,7 +189,7 @@ internal static class FastEventParser
     private static OpResult? ReadResult(ref LineScanner r)
     {
         if (!r.StartObject()) return null;
-        long? value = null;
+        long? value = null, frame = null;
         string? signal = null, error = null;
         bool? ok = null, present = null, swapEntry = null, exclusive = null, file = null;
         int? migrated = null, rss = null, anon = null, swap = null, swapType = null;
@@ -220,6 +221,7 @@ internal static class FastEventParser
                 case 9: if (!ReadInt(ref r, 0, out i)) return null; swapType = i; break;
                 case 10: if (!r.Boolean(out b)) return null; exclusive = b; break;
                 case 11: if (!r.Boolean(out b)) return null; file = b; break;
+                case 12: if (!ReadLong(ref r, 0, out var fr)) return null; frame = fr; break;
                 default: return null;
             }
         }
@@ -228,7 +230,7 @@ internal static class FastEventParser
         return new OpResult
         {
             Value = value, Signal = signal, Error = error, Ok = ok, Migrated = migrated, Rss = rss, Anon = anon, Swap = swap,
-            Present = present, SwapEntry = swapEntry, SwapType = swapType, Exclusive = exclusive, File = file,
+            Present = present, SwapEntry = swapEntry, SwapType = swapType, Exclusive = exclusive, File = file, Frame = frame,
         };
     }
 }

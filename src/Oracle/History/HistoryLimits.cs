@@ -20,6 +20,8 @@ public static class HistoryLimits
 
     /// <summary>pagemap's swap type is a 5-bit field (MAX_SWAPFILES_SHIFT).</summary>
     public const int MaxSwapType = (1 << 5) - 1;
+    /// <summary>pagemap's frame field: bits 0-54 of the 64-bit entry.</summary>
+    public const long MaxFrame = (1L << 55) - 1;
 
     /// <summary>The problem with an op's numbers, as "FIELD: PROBLEM", or null.</summary>
     public static string? Problem(Op op)

@@ -153,6 +153,9 @@ public static class HistoryReader
                     throw new InputError($"config.{p.Name}", $"expected true or false, found {OpCodec.Describe(p.Value)}");
                 config[p.Name] = p.Value.GetBoolean();
             }
+            // A kernel Kconfig cannot build did not produce this history (KconfigRules).
+            if (KconfigRules.Resolve(config).Problem is { } problem)
+                throw new InputError("config", $"cannot be built: {problem}");
         }
 
         MachineSpec? machine = null;

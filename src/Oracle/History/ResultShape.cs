@@ -21,7 +21,7 @@ public static class ResultShape
     private enum F
     {
         None = 0, Value = 1, Signal = 2, Error = 4, Ok = 8, Migrated = 16, Rss = 32, Anon = 64, Swap = 128,
-        Present = 256, SwapEntry = 512, SwapType = 1024, Exclusive = 2048, File = 4096,
+        Present = 256, SwapEntry = 512, SwapType = 1024, Exclusive = 2048, File = 4096, Frame = 8192,
     }
 
     private const F Smaps = F.Rss | F.Anon | F.Swap;
@@ -39,7 +39,7 @@ public static class ResultShape
         OpKind.DeviceRead => [(F.Value, "{\"value\": n}"), (F.Error, "{\"error\": ...}")],
         OpKind.MigrateToDevice or OpKind.MigrateToSystem => [(F.Migrated, "{\"migrated\": k}"), (F.Error, "{\"error\": ...}")],
         OpKind.Smaps => [(Smaps, "{\"rss\", \"anon\", \"swap\"}"), (F.Error, "{\"error\": ...}")],
-        OpKind.Pagemap => [(Pagemap, "{\"present\", \"swap\", \"exclusive\", \"file\"} (+ \"swap_type\")"), (F.Error, "{\"error\": ...}")],
+        OpKind.Pagemap => [(Pagemap, "{\"present\", \"swap\", \"exclusive\", \"file\"} (+ \"swap_type\", \"frame\")"), (F.Error, "{\"error\": ...}")],
         _ => [(F.Ok, "{\"ok\": true}"), (F.Error, "{\"error\": ...}")],
     };
 
@@ -48,7 +48,7 @@ public static class ResultShape
         | (r.Ok is not null ? F.Ok : 0) | (r.Migrated is not null ? F.Migrated : 0) | (r.Rss is not null ? F.Rss : 0)
         | (r.Anon is not null ? F.Anon : 0) | (r.Swap is not null ? F.Swap : 0) | (r.Present is not null ? F.Present : 0)
         | (r.SwapEntry is not null ? F.SwapEntry : 0) | (r.SwapType is not null ? F.SwapType : 0)
-        | (r.Exclusive is not null ? F.Exclusive : 0) | (r.File is not null ? F.File : 0);
+        | (r.Exclusive is not null ? F.Exclusive : 0) | (r.File is not null ? F.File : 0) | (r.Frame is not null ? F.Frame : 0);
 
     /// <summary>The problem with <paramref name="r"/> as a result of <paramref name="kind"/>, as "FIELD: PROBLEM", or null.</summary>
     public static string? Problem(OpKind kind, OpResult r)
@@ -61,15 +61,15 @@ public static class ResultShape
             return $"result.swap: pagemap's \"swap\" is a boolean (PM_SWAP), found the number {r.Swap}";
         if (kind == OpKind.Smaps && r.SwapEntry is not null)
             return "result.swap: smaps's \"swap\" is a page count, found a boolean";
-        // pagemap's swap_type rides along with its four flags.
-        var core = kind == OpKind.Pagemap ? fields & ~F.SwapType : fields;
+        // pagemap's swap_type and frame ride along with its four flags.
+        var core = kind == OpKind.Pagemap ? fields & ~(F.SwapType | F.Frame) : fields;
         if (!Fits(shapes, core))
         {
             // Name a field that no shape containing the others allows, or the first missing one.
             var best = shapes.OrderByDescending(s => BitCount(s.Fields & core)).First();
             var extra = core & ~best.Fields;
             var missing = best.Fields & ~core;
-            if (kind == OpKind.Pagemap && (fields & F.SwapType) != 0 && core == F.None) missing = Pagemap;
+            if (kind == OpKind.Pagemap && (fields & (F.SwapType | F.Frame)) != 0 && core == F.None) missing = Pagemap;
             return extra != 0
                 ? $"result.{Wire(Lowest(extra))}: \"{kind.WireName()}\" returns {Alternatives(shapes)}, not this field{(BitCount(best.Fields & core) > 0 ? $" with \"{Wire(Lowest(best.Fields & core))}\"" : "")}"
                 : $"result: \"{kind.WireName()}\" result needs field \"{Wire(Lowest(missing))}\" ({Alternatives(shapes)})";
@@ -84,6 +84,9 @@ public static class ResultShape
         {
             if (r.SwapEntry == true && r.SwapType is null) return "result: a pagemap swap entry needs \"swap_type\"";
             if (r.SwapType > HistoryLimits.MaxSwapType) return $"result.swap_type: at most {HistoryLimits.MaxSwapType} (a 5-bit field), found {r.SwapType}";
+            if (r.Frame > HistoryLimits.MaxFrame) return $"result.frame: at most {HistoryLimits.MaxFrame} (bits 0-54 of the entry), found {r.Frame}";
+            if (r.Frame is { } frame && r.SwapEntry == true && r.SwapType is { } type && frame != 0 && (frame & HistoryLimits.MaxSwapType) != type)
+                return $"result.frame: a swap entry's frame carries its type in bits 0-4 ({frame & HistoryLimits.MaxSwapType}), which differs from swap_type {type}";
         }
         // Counts are of pages of one address space, which has at most MaxPages.
         return Count(r.Migrated, "migrated") ?? Count(r.Rss, "rss") ?? Count(r.Anon, "anon") ?? Count(r.Swap, "swap");
@@ -109,6 +112,6 @@ public static class ResultShape
     {
         F.Value => "value", F.Signal => "signal", F.Error => "error", F.Ok => "ok", F.Migrated => "migrated",
         F.Rss => "rss", F.Anon => "anon", F.Swap => "swap", F.Present => "present",
-        F.SwapEntry => "swap", F.SwapType => "swap_type", F.Exclusive => "exclusive", _ => "file",
+        F.SwapEntry => "swap", F.SwapType => "swap_type", F.Exclusive => "exclusive", F.Frame => "frame", _ => "file",
     };
 }

@@ -22,6 +22,11 @@ public sealed record Op
     public long? StartPfn { get; init; }
     /// <summary>Name of a memfd file: mmap maps it (created on first use), ftruncate resizes it.</summary>
     public string? File { get; init; }
+    /// <summary>
+    /// pagemap: the reader may see physical frames (CAP_SYS_ADMIN when it opened the file: pm->show_pfn). Absent or
+    /// false: an unprivileged reader.
+    /// </summary>
+    public bool? Privileged { get; init; }
 
     public override string ToString() => OpCodec.Format(this);
 }

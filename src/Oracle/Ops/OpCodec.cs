@@ -11,7 +11,7 @@ namespace Hmm.Spec.Oracle.Ops;
 public static class OpCodec
 {
     private const string FMm = "mm", FPage = "page", FPages = "pages", FProt = "prot", FShared = "shared",
-        FPfn = "pfn", FValue = "value", FChild = "child", FStartPfn = "start_pfn", FFile = "file";
+        FPfn = "pfn", FValue = "value", FChild = "child", FStartPfn = "start_pfn", FFile = "file", FPrivileged = "privileged";
 
     /// <summary>Required and optional fields of each op kind (besides "op").</summary>
     private static (string[] Required, string[] Optional) Shape(OpKind kind) => kind switch
@@ -20,7 +20,8 @@ public static class OpCodec
         OpKind.MmapPfn => ([FMm, FPage, FPages, FPfn], [FProt, FShared]),
         OpKind.Munmap or OpKind.MadviseDontneed => ([FMm, FPage, FPages], []),
         OpKind.Mprotect => ([FMm, FPage, FPages, FProt], []),
-        OpKind.Read or OpKind.DeviceRead or OpKind.Pagemap => ([FMm, FPage], []),
+        OpKind.Read or OpKind.DeviceRead => ([FMm, FPage], []),
+        OpKind.Pagemap => ([FMm, FPage], [FPrivileged]),
         OpKind.Write or OpKind.DeviceWrite => ([FMm, FPage, FValue], []),
         OpKind.Fork => ([FMm, FChild], []),
         OpKind.Exit or OpKind.Smaps => ([FMm], []),
@@ -77,11 +78,12 @@ public static class OpCodec
             Child = OptString(e, FChild, path),
             StartPfn = OptLong(e, FStartPfn, path, min: 0),
             File = OptString(e, FFile, path),
+            Privileged = OptBool(e, FPrivileged, path),
         };
     }
 
     private static readonly string[] ResultFields =
-        ["value", "signal", "error", "ok", "migrated", "rss", "anon", "swap", "present", "swap_type", "exclusive", "file"];
+        ["value", "signal", "error", "ok", "migrated", "rss", "anon", "swap", "present", "swap_type", "exclusive", "file", "frame"];
 
     /// <summary>Reads a result (or an expectation) object.</summary>
     public static OpResult ReadResult(JsonElement e, string path)
@@ -109,6 +111,7 @@ public static class OpCodec
             SwapType = OptInt(e, "swap_type", path, 0),
             Exclusive = OptBool(e, "exclusive", path),
             File = OptBool(e, "file", path),
+            Frame = OptLong(e, "frame", path, 0),
         };
     }
 
@@ -126,6 +129,7 @@ public static class OpCodec
         if (op.Child is not null) w.WriteString(FChild, op.Child);
         if (op.StartPfn is { } start) w.WriteNumber(FStartPfn, start);
         if (op.File is not null) w.WriteString(FFile, op.File);
+        if (op.Privileged is { } privileged) w.WriteBoolean(FPrivileged, privileged);
         w.WriteEndObject();
     }
 
@@ -145,6 +149,7 @@ public static class OpCodec
         if (r.SwapType is { } st) w.WriteNumber("swap_type", st);
         if (r.Exclusive is { } ex) w.WriteBoolean("exclusive", ex);
         if (r.File is { } f) w.WriteBoolean("file", f);
+        if (r.Frame is { } frame) w.WriteNumber("frame", frame);
         w.WriteEndObject();
     }
 

@@ -4,7 +4,7 @@ namespace Hmm.Spec.Oracle.Ops;
 /// The result of an operation, in the scenario/history vocabulary. Only the fields that apply are set:
 /// <c>{"value": n}</c>, <c>{"signal": "SIGSEGV"}</c>, <c>{"error": "EFAULT"}</c>, <c>{"ok": true}</c>,
 /// <c>{"migrated": k}</c>, <c>{"rss","anon","swap"}</c> for smaps,
-/// <c>{"present","swap","swap_type","exclusive","file"}</c> for pagemap.
+/// <c>{"present","swap","swap_type","exclusive","file"}</c> (+ <c>"frame"</c>) for pagemap.
 /// An expectation is an <see cref="OpResult"/> too: it matches when each field it sets equals the result's.
 /// </summary>
 public sealed record OpResult
@@ -24,6 +24,11 @@ public sealed record OpResult
     public int? SwapType { get; init; }
     public bool? Exclusive { get; init; }
     public bool? File { get; init; }
+    /// <summary>
+    /// pagemap: the frame field, bits 0-54 of the entry — the pfn of a present page (0 for an unprivileged reader), or
+    /// swap type | offset &lt;&lt; 5 of a swap entry (for a device entry the offset is the device pfn). Optional in results.
+    /// </summary>
+    public long? Frame { get; init; }
 
     public static readonly OpResult Success = new() { Ok = true };
     public static OpResult OfValue(long value) => new() { Value = value };
@@ -34,7 +39,7 @@ public sealed record OpResult
     /// <summary>Whether this equals <c>OfValue(value)</c>: that value and no other field (without building it).</summary>
     public bool IsValue(long value) =>
         Value == value && Signal is null && Error is null && Ok is null && Migrated is null && Rss is null && Anon is null
-        && Swap is null && Present is null && SwapEntry is null && SwapType is null && Exclusive is null && File is null;
+        && Swap is null && Present is null && SwapEntry is null && SwapType is null && Exclusive is null && File is null && Frame is null;
 
     /// <summary>True when every field set in <paramref name="expect"/> equals the same field here.</summary>
     public bool Satisfies(OpResult expect) =>
@@ -42,7 +47,7 @@ public sealed record OpResult
         && Match(expect.Ok, Ok) && Match(expect.Migrated, Migrated) && Match(expect.Rss, Rss)
         && Match(expect.Anon, Anon) && Match(expect.Swap, Swap) && Match(expect.Present, Present)
         && Match(expect.SwapEntry, SwapEntry) && Match(expect.SwapType, SwapType)
-        && Match(expect.Exclusive, Exclusive) && Match(expect.File, File);
+        && Match(expect.Exclusive, Exclusive) && Match(expect.File, File) && Match(expect.Frame, Frame);
 
     private static bool Match<T>(T? expected, T? actual) => expected is null || Equals(expected, actual);
 

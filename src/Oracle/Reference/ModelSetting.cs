@@ -34,26 +34,16 @@ public sealed record ModelSetting(MachineSpec? Machine, bool Migration, bool Mem
 
     public static ModelSetting Default { get; } = new(null, true, true, true, true, 1);
 
-    /// <summary>Reads the Kconfig symbols of a history header (names with or without "CONFIG_", any case).</summary>
+    /// <summary>
+    /// Reads the Kconfig symbols of a history header (names with or without "CONFIG_", any case), resolved by
+    /// <see cref="KconfigRules"/>; the reader has already refused a config that cannot be built.
+    /// </summary>
     public static ModelSetting From(HistoryHeader header, int oomSlack)
     {
-        bool Flag(bool fallback, params string[] names)
-        {
-            if (header.Config is null) return fallback;
-            foreach (var (k, v) in header.Config)
-            {
-                var name = k.StartsWith("CONFIG_", StringComparison.OrdinalIgnoreCase) ? k[7..] : k;
-                if (names.Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase))) return v;
-            }
-            return fallback;
-        }
-        return new ModelSetting(
-            header.Machine,
-            Flag(true, "MIGRATION"),
-            Flag(true, "MEMORY_FAILURE", "MemoryFailure"),
-            Flag(true, "DEVICE_UNADDRESSABLE", "DeviceUnaddressable", "DEVICE_PRIVATE"),
-            Flag(true, "SWAP"),
-            Math.Max(1, oomSlack));
+        var (v, problem) = KconfigRules.Resolve(header.Config);
+        if (problem is not null)
+            throw new InputError("config", $"cannot be built: {problem}");
+        return new ModelSetting(header.Machine, v["MIGRATION"], v["MEMORY_FAILURE"], v["DEVICE_UNADDRESSABLE"], v["SWAP"], Math.Max(1, oomSlack));
     }
 
     /// <summary>include/linux/swap.h: SWP_DEVICE_NUM, SWP_MIGRATION_NUM, SWP_HWPOISON_NUM.</summary>

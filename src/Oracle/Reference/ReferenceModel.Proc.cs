@@ -15,8 +15,9 @@ public sealed partial class ReferenceModel
             c.Offer(ZeroSmaps, s);
             return;
         }
-        // Private frames (system or device: a device entry counts in rss and Anonymous) are certain; zero-page
-        // slots count only if the implementation allocated a real page; shmem pages only if this process faulted them in.
+        // Private frames (system or device: a device entry counts in rss and Anonymous) are certain; zero-page slots
+        // never count (a special PTE: vm_normal_page is NULL, so smaps_pte_entry skips it); a tentative frame counts
+        // only if a migration populated it; shmem pages only if this process faulted them in.
         int frames = 0, zero = 0, shm = 0, doomed = 0;
         foreach (var pm in m.Pages.Values)
         {
@@ -26,7 +27,6 @@ public sealed partial class ReferenceModel
             {
                 case MapKind.Private when pm.Slot > 0 && s.Frames[pm.Slot].Tentative: zero++; break;
                 case MapKind.Private when pm.Slot > 0: frames++; break;
-                case MapKind.Private when pm.Slot == PageMap.SlotZero: zero++; break;
                 case MapKind.Private when ReadsFile(pm) && s.Shm.ContainsKey(pm.ShmKey): shm++; break;
                 case MapKind.Shared when s.Shm.ContainsKey(pm.ShmKey): shm++; break;
             }
@@ -40,22 +40,59 @@ public sealed partial class ReferenceModel
             s);
     }
 
-    /// <summary>One allowed pagemap entry; a null field admits either value.</summary>
-    private readonly record struct PagemapShape(bool Present, bool Swap, int SwapTypeA, int SwapTypeB, bool? Exclusive, bool File)
+    /// <summary>What the frame field (bits 0-54) of an allowed pagemap entry may be.</summary>
+    private enum FrameRule : byte
+    {
+        /// <summary>0: nothing mapped, or a present page read without show_pfn.</summary>
+        Zero,
+        /// <summary>A present page read with show_pfn: its pfn, which the reference does not track.</summary>
+        AnyPfn,
+        /// <summary>A swap PTE: its type in bits 0-4 and a pfn in [OffsetLo, OffsetHi) above them — or, for a reader
+        /// without show_pfn, 0 with swap_type 0 (hidden since "mm: /proc/pid/pagemap: hide swap entries from
+        /// unprivileged users", 2018).</summary>
+        Swap,
+    }
+
+    /// <summary>One allowed pagemap entry; a null field admits either value (a result may omit "frame").</summary>
+    private readonly record struct PagemapShape(bool Present, bool Swap, int SwapTypeA, int SwapTypeB, bool? Exclusive, bool File,
+        FrameRule Frame = FrameRule.Zero, bool Privileged = false, long OffsetLo = 0, long OffsetHi = long.MaxValue)
     {
         public bool Matches(OpResult r) =>
             r.Present == Present && r.SwapEntry == Swap
-            && (r.SwapType is null || r.SwapType == SwapTypeA || r.SwapType == SwapTypeB)
+            && (TypeAndFrameShown(r) || Hidden(r))
             && (r.Exclusive is null || Exclusive is null || r.Exclusive == Exclusive)
             && (r.File is null || r.File == File)
             && r.Value is null && r.Signal is null && r.Error is null && r.Ok is null && r.Migrated is null
             && r.Rss is null && r.Anon is null && r.Swap is null;
 
+        private bool TypeAndFrameShown(OpResult r)
+        {
+            if (r.SwapType is { } t && t != SwapTypeA && t != SwapTypeB) return false;
+            if (r.Frame is not { } f) return true;
+            return Frame switch
+            {
+                FrameRule.Zero => f == 0,
+                FrameRule.AnyPfn => true,
+                _ => ((f & 31) == SwapTypeA || (f & 31) == SwapTypeB) && (r.SwapType is null || (f & 31) == r.SwapType)
+                     && (f >> 5) >= OffsetLo && (f >> 5) < OffsetHi,
+            };
+        }
+
+        /// <summary>A swap PTE's frame hidden from a reader without show_pfn: frame 0, so swap_type 0.</summary>
+        private bool Hidden(OpResult r) =>
+            Frame == FrameRule.Swap && !Privileged && (r.SwapType ?? 0) == 0 && (r.Frame ?? 0) == 0;
+
         public override string ToString()
         {
             var type = SwapTypeA == SwapTypeB ? $"{SwapTypeA}" : $"{SwapTypeA}|{SwapTypeB}";
             var ex = Exclusive is { } e ? (e ? "true" : "false") : "any";
-            return $"{{\"present\": {Lower(Present)}, \"swap\": {Lower(Swap)}, \"swap_type\": {type}, \"exclusive\": {ex}, \"file\": {Lower(File)}}}";
+            var frame = Frame switch
+            {
+                FrameRule.Zero => "0",
+                FrameRule.AnyPfn => "a pfn",
+                _ => $"swap_type | pfn << 5 with pfn in {(OffsetHi == long.MaxValue ? "any range" : $"[{OffsetLo}, {OffsetHi})")}{(Privileged ? "" : ", or 0 with swap_type 0 (hidden)")}",
+            };
+            return $"{{\"present\": {Lower(Present)}, \"swap\": {Lower(Swap)}, \"swap_type\": {type}, \"exclusive\": {ex}, \"file\": {Lower(File)}, \"frame\": {frame}}}";
         }
 
         private static string Lower(bool b) => b ? "true" : "false";
@@ -63,9 +100,14 @@ public sealed partial class ReferenceModel
 
     private static readonly PagemapShape NotMapped = new(false, false, 0, 0, false, false);
 
+    /// <summary>A present entry as this reader sees its frame.</summary>
+    private static PagemapShape PresentShape(bool? exclusive, bool file, bool privileged) =>
+        new(true, false, 0, 0, exclusive, file, privileged ? FrameRule.AnyPfn : FrameRule.Zero, privileged);
+
     private void Pagemap(RefState s, Op op, StepContext c)
     {
         void Allow(PagemapShape shape) => c.OfferIf(shape.Matches, shape.ToString(), s);
+        var privileged = op.Privileged == true;
 
         if (!s.TryGetLive(op.Mm, out var m))
         {
@@ -84,19 +126,19 @@ public sealed partial class ReferenceModel
         {
             case MapKind.Pfn:
                 // A special pte: present once populated (remap_pfn_range populates at mmap time), no struct page.
-                Allow(new PagemapShape(true, false, 0, 0, false, false));
+                Allow(PresentShape(false, false, privileged));
                 Allow(NotMapped);
                 return;
             case MapKind.Shared:
                 // shmem pages are not PageAnon (PM_FILE); a process maps them only once it faulted them in.
-                if (s.Shm.ContainsKey(pm.ShmKey)) Allow(new PagemapShape(true, false, 0, 0, null, true));
+                if (s.Shm.ContainsKey(pm.ShmKey)) Allow(PresentShape(null, true, privileged));
                 Allow(NotMapped);
                 return;
         }
         if (ReadsFile(pm))
         {
             // The file's page-cache page, mapped once this process faulted it in (PM_FILE).
-            if (s.Shm.ContainsKey(pm.ShmKey)) Allow(new PagemapShape(true, false, 0, 0, null, true));
+            if (s.Shm.ContainsKey(pm.ShmKey)) Allow(PresentShape(null, true, privileged));
             Allow(NotMapped);
             return;
         }
@@ -107,8 +149,8 @@ public sealed partial class ReferenceModel
         }
         if (pm.Slot == PageMap.SlotZero)
         {
-            // The zero page (no struct page counted: not exclusive) or a freshly allocated zeroed page.
-            Allow(new PagemapShape(true, false, 0, 0, null, false));
+            // The zero page: a special PTE, vm_normal_page is NULL, so never PM_MMAP_EXCLUSIVE (and never PM_FILE).
+            Allow(PresentShape(false, false, privileged));
             return;
         }
         var f = s.Frames[pm.Slot];
@@ -119,7 +161,7 @@ public sealed partial class ReferenceModel
         // so it admits this shape for any populated private page when pages can migrate at all.
         if (Setting.HasDevice && Setting.Migration)
         {
-            var migrating = new PagemapShape(false, true, Setting.SwpMigrationRead, Setting.SwpMigrationWrite, null, false);
+            var migrating = new PagemapShape(false, true, Setting.SwpMigrationRead, Setting.SwpMigrationWrite, null, false, FrameRule.Swap, privileged);
             c.OfferIf(migrating.Matches, migrating.ToString(), s);
         }
         // A device page: a swap entry of type SWP_DEVICE_WRITE or SWP_DEVICE (the reference does not track
@@ -128,13 +170,16 @@ public sealed partial class ReferenceModel
         if (f.MayBeOnDevice)
         {
             var onDevice = f.Residency == Residency.Device ? s : SetFrame(s, pm.Slot, f with { Residency = Residency.Device, Tentative = false });
-            c.OfferIf(new PagemapShape(false, true, Setting.SwpDeviceWrite, Setting.SwpDevice, exclusive, false).Matches,
-                new PagemapShape(false, true, Setting.SwpDeviceWrite, Setting.SwpDevice, exclusive, false).ToString(), onDevice);
+            // The frame names the device pfn (swap offset), inside the device range when the machine is known.
+            var (lo, hi) = Setting.Machine is { DevicePages: > 0 } mach
+                ? (mach.DeviceStartPfn, mach.DeviceStartPfn + mach.DevicePages) : (0L, long.MaxValue);
+            var device = new PagemapShape(false, true, Setting.SwpDeviceWrite, Setting.SwpDevice, exclusive, false, FrameRule.Swap, privileged, lo, hi);
+            c.OfferIf(device.Matches, device.ToString(), onDevice);
         }
         if (f.MayBeOnSystem)
         {
             var onSystem = f.Residency == Residency.System ? s : SetFrame(s, pm.Slot, f with { Residency = Residency.System });
-            var shape = new PagemapShape(true, false, 0, 0, f.Tentative ? null : exclusive, false);
+            var shape = PresentShape(f.Tentative ? null : exclusive, false, privileged);
             c.OfferIf(shape.Matches, shape.ToString(), onSystem);
             // A tentative frame may still be an untouched page.
             if (f.Tentative) c.OfferIf(NotMapped.Matches, NotMapped.ToString(), onSystem);

@@ -59,6 +59,18 @@ public sealed class CliArgumentTests : IDisposable
     }
 
     [Fact]
+    public void A_scenario_or_a_history_whose_config_cannot_be_built_is_bad_input_naming_the_missing_dependency()
+    {
+        var scenario = Path.Combine(dir, "nomig.json");
+        File.WriteAllText(scenario, """{"format":"hmm-scenario","version":1,"name":"nomig","config":{"CONFIG_MIGRATION":false},"machine":{"ram_pages":4},"actors":[{"name":"a","ops":[{"op":"exit","mm":"A"}]}]}""");
+        CliRunner.Run("explore", "--scenario", scenario, "--iterations", "1", "--out", dir)
+            .ShouldBeBadInput("nomig.json: config: cannot be built", "CONFIG_DEVICE_UNADDRESSABLE=y", "CONFIG_MIGRATION=n");
+        var history = Path.Combine(dir, "nomig.jsonl");
+        File.WriteAllText(history, """{"format": "hmm-history", "version": 1, "config": {"CONFIG_MIGRATION": false}}""" + "\n");
+        CliRunner.Run("check", history).ShouldBeBadInput("line 1: config: cannot be built", "CONFIG_ZONE_DEVICE", "CONFIG_MIGRATION=n");
+    }
+
+    [Fact]
     public void A_scenario_name_too_long_for_a_bundle_file_name_is_refused_before_exploring()
     {
         var path = Path.Combine(dir, "long.json");

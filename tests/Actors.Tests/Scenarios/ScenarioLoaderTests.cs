@@ -1,5 +1,6 @@
 using Hmm.Spec.Actors.CoyoteTests;
 using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Model;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Coyote.SystematicTesting;
 
@@ -78,6 +79,9 @@ public sealed class ScenarioLoaderTests
     [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","actors":[]}""", "t.json: $", "missing field \"machine\"")]
     [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":4,"device_pages":2,"device_start_pfn":2},"actors":[]}""", "t.json: machine.device_start_pfn", "after system RAM")]
     [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","config":{"CONFIG_FOO":true},"machine":{"ram_pages":1},"actors":[]}""", "t.json: config.CONFIG_FOO", "unknown Kconfig symbol")]
+    [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","config":{"CONFIG_MIGRATION":false},"machine":{"ram_pages":1},"actors":[]}""", "t.json: config", "cannot be built: CONFIG_DEVICE_UNADDRESSABLE=y (not named, so on) depends on CONFIG_ZONE_DEVICE, which depends on CONFIG_MEMORY_HOTREMOVE, which depends on CONFIG_MIGRATION=n")]
+    [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","config":{"CONFIG_DEVICE_UNADDRESSABLE":true,"CONFIG_ZONE_DEVICE":false},"machine":{"ram_pages":1},"actors":[]}""", "t.json: config", "cannot be built: CONFIG_DEVICE_UNADDRESSABLE=y depends on CONFIG_ZONE_DEVICE=n")]
+    [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","config":{"CONFIG_SPARSEMEM_VMEMMAP":false},"machine":{"ram_pages":1},"actors":[]}""", "t.json: config", "depends on CONFIG_ZONE_DEVICE, which depends on CONFIG_SPARSEMEM_VMEMMAP=n")]
     [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":1},"actors":[{"name":"a","ops":[{"op":"jump","mm":"A"}]}]}""", "t.json: actors[0].ops[0].op", "unknown op \"jump\"")]
     [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":1},"actors":[{"name":"a","ops":[{"op":"read","mm":"A"}]}]}""", "t.json: actors[0].ops[0]", "needs field \"page\"")]
     [InlineData("""{"format":"hmm-scenario","version":1,"name":"t","machine":{"ram_pages":1},"actors":[{"name":"a","ops":[{"op":"read","mm":"A","page":-1}]}]}""", "t.json: actors[0].ops[0].page", "at least 0")]
@@ -120,5 +124,18 @@ public sealed class ScenarioLoaderTests
     {
         var act = () => BuiltinScenarios.Resolve("no-such-scenario");
         act.Should().Throw<InputError>().Which.Problem.Should().Contain("fault-vs-fault");
+    }
+
+    [Fact]
+    public void A_buildable_config_without_migration_turns_the_symbols_between_off()
+    {
+        var s = ScenarioLoader.Parse("""{"format":"hmm-scenario","version":1,"name":"t","config":{"CONFIG_MIGRATION":false,"CONFIG_DEVICE_UNADDRESSABLE":false},"machine":{"ram_pages":1},"actors":[{"name":"a","ops":[{"op":"exit","mm":"A"}]}]}""", "t.json");
+        var plan = Hmm.Spec.Actors.Harness.ScenarioPlan.Create(s);
+        plan.Config.Should().Be(new KernelConfig(Migration: false, MemoryFailure: true, DeviceUnaddressable: false, Swap: true));
+        var (values, problem) = Kconfig.Resolve(new Dictionary<string, bool> { ["MIGRATION"] = false, ["DEVICE_UNADDRESSABLE"] = false });
+        problem.Should().BeNull();
+        values["MEMORY_HOTREMOVE"].Should().BeFalse("it depends on MIGRATION");
+        values["ZONE_DEVICE"].Should().BeFalse("it depends on MEMORY_HOTREMOVE");
+        values["MEMORY_ISOLATION"].Should().BeTrue("MEMORY_FAILURE selects it");
     }
 }

@@ -24,7 +24,7 @@ public sealed class SchemaTests
     {
         "mm" or "child" => JsonValue.Create(field == "mm" ? "A" : "B"),
         "prot" => JsonValue.Create("r"),
-        "shared" => JsonValue.Create(false),
+        "shared" or "privileged" => JsonValue.Create(false),
         "file" => JsonValue.Create("F"),
         _ => JsonValue.Create(1),
     };
