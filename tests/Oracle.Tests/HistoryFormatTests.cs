@@ -22,6 +22,37 @@ public class HistoryFormatTests
     }
 
     [Fact]
+    public async Task A_file_is_read_where_it_is_mapped_and_a_pipe_as_a_stream_with_the_same_events()
+    {
+        var h = HistoryGenerator.Generate(WorkloadKind.Mixed, 300, 4, seed: 9);
+        var text = HistoryWriter.ToText(h);
+        var path = Path.Combine(Path.GetTempPath(), $"hmm-read-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllText(path, text);
+        try
+        {
+            HistoryReader.Read(path).Events.Should().Equal(h.Events);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        // A pipe has no length and cannot be mapped (`check /dev/stdin`, `check <(...)`): read to its end instead.
+        if (!OperatingSystem.IsLinux()) return;
+        var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        // Held open until the end (the server does not close a client handle it has handed out), so the path stays valid.
+        using var client = pipe.ClientSafePipeHandle;
+        var readEnd = $"/proc/self/fd/{client.DangerousGetHandle()}";
+        var writer = Task.Run(() =>
+        {
+            using (pipe) pipe.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        });
+        var fromPipe = HistoryReader.Read(readEnd);
+        await writer;
+        fromPipe.Events.Should().Equal(h.Events);
+    }
+
+    [Fact]
     public void Pagemap_reader_privilege_and_frame_round_trip()
     {
         var text = """

@@ -1,5 +1,6 @@
 using Hmm.Spec.Oracle.History;
 using Hmm.Spec.Oracle.Ops;
+using Hmm.Spec.Oracle.Reference;
 
 namespace Hmm.Spec.Oracle.Checking;
 
@@ -52,7 +53,15 @@ public sealed record OpRecord(int Id, int Process, Op Op, OpResult? Result, Even
 /// the first op that cannot be linearized; for an exhausted budget, where the search stood deepest), with the
 /// reference model's reason for refusing that op in the state reached (null when there is none to give).
 /// </summary>
-public sealed record PartialLinearization(IReadOnlyList<OpRecord> Ops, OpRecord? StuckOn, string? Reason);
+public sealed record PartialLinearization(IReadOnlyList<OpRecord> Ops, OpRecord? StuckOn, string? Reason)
+{
+    /// <summary>
+    /// The reference states the search reached after <see cref="Ops"/> (of its partition's part of the state) and the
+    /// model that stepped them, when it kept them; the evidence (<see cref="Evidence.WrongValue"/>) then need not
+    /// replay the history to get there.
+    /// </summary>
+    internal (ReferenceModel Model, IReadOnlyList<RefState> States)? After { get; init; }
+}
 
 /// <summary>
 /// The verdict with its evidence. For <see cref="Verdict.NotLinearizable"/>: the operation that could not be

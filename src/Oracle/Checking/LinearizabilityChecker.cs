@@ -73,14 +73,23 @@ public static class LinearizabilityChecker
                 }
                 stop.Cancel();
                 // The search's evidence reads best (the op a sequential run first refuses); it is affordable
-                // when the violation is found quickly, and the zones' own evidence stands in otherwise.
-                search = new WglSearch(model, table, part.Ops);
-                var evidenceBudget = new SearchBudget(options with { MaxStates = EvidenceStates }, clock);
-                var found = search.Run(visible, evidenceBudget, CancellationToken.None);
-                budget.AddStates(evidenceBudget.States);
-                outcomes[p] = found == WglSearch.Outcome.NotLinearizable
-                    ? (found, search.Evidence)
-                    : (WglSearch.Outcome.NotLinearizable, () => decided.Evidence!);
+                // when the violation is found quickly, and the zones' own evidence stands in otherwise. The search
+                // cannot conclude before it has gone as deep as the zones' partial linearization (a valid path for
+                // it, each op of it one memo entry more), and it looks at its budget every BudgetCheckInterval
+                // steps: past that depth it would run out for certain, so it is not started.
+                if (decided.Evidence!.Ops.Count <= EvidenceStates + WglSearch.BudgetCheckInterval)
+                {
+                    search = new WglSearch(model, table, part.Ops);
+                    var evidenceBudget = new SearchBudget(options with { MaxStates = EvidenceStates }, clock);
+                    var found = search.Run(visible, evidenceBudget, CancellationToken.None);
+                    budget.AddStates(evidenceBudget.States);
+                    if (found == WglSearch.Outcome.NotLinearizable)
+                    {
+                        outcomes[p] = (found, search.Evidence);
+                        return;
+                    }
+                }
+                outcomes[p] = (WglSearch.Outcome.NotLinearizable, () => decided.Evidence!);
                 return;
             }
             search = new WglSearch(model, table, part.Ops);

@@ -22,47 +22,66 @@ internal sealed class OpTable
     public static OpTable From(IReadOnlyList<HistoryEvent> events)
     {
         // Each invocation gets the next slot, so slots are in call order without sorting; a fail completion
-        // empties its slot, and the empty slots are squeezed out at the end.
-        var open = new Dictionary<int, int>();   // id -> slot (at most one per process at a time)
-        var invokes = new List<(int Pos, HistoryEvent Invoke)>(events.Count / 2 + 1);
-        var results = new List<(OpResult? Result, EventType Completion, long Ret)>(events.Count / 2 + 1);
+        // empties its slot, and the empty slots are squeezed out at the end. A completion belongs to the pending
+        // invocation of its process with its id (a process has at most one pending op: HistoryValidator).
+        var n = 0;
+        for (var pos = 0; pos < events.Count; pos++)
+        {
+            if (events[pos].Type == EventType.Invoke) n++;
+        }
+        var invokedAt = new int[n];
+        var results = new OpResult?[n];
+        var completions = new EventType[n];
+        var call = new long[n];
+        var ret = new long[n];
+        var open = new Dictionary<int, int>();   // process -> slot of its pending invocation
         var processes = new HashSet<int>();
+        var slot = 0;
+        var failed = 0;
         for (var pos = 0; pos < events.Count; pos++)
         {
             var e = events[pos];
             processes.Add(e.Process);
             if (e.Type == EventType.Invoke)
             {
-                open[e.Id] = invokes.Count;
-                invokes.Add((pos, e));
-                results.Add((null, EventType.Info, Forever));
+                open[e.Process] = slot;
+                invokedAt[slot] = pos;
+                call[slot] = pos;
+                completions[slot] = EventType.Info;
+                ret[slot] = Forever;
+                slot++;
                 continue;
             }
-            if (!open.Remove(e.Id, out var slot)) continue;
-            results[slot] = e.Type switch
+            if (!open.TryGetValue(e.Process, out var k) || events[invokedAt[k]].Id != e.Id) continue;
+            open.Remove(e.Process);
+            completions[k] = e.Type;
+            switch (e.Type)
             {
-                EventType.Ok => (e.Result, EventType.Ok, pos),
-                EventType.Info => (null, EventType.Info, Forever),
-                _ => (null, EventType.Fail, -1),
-            };
+                case EventType.Ok:
+                    results[k] = e.Result;
+                    ret[k] = pos;
+                    break;
+                case EventType.Fail:
+                    failed++;
+                    break;
+            }
         }
-        var ops = new List<OpRecord>(invokes.Count);
-        var call = new List<long>(invokes.Count);
-        var ret = new List<long>(invokes.Count);
-        for (var k = 0; k < invokes.Count; k++)
+        var ops = new OpRecord[n - failed];
+        var kept = 0;
+        for (var k = 0; k < n; k++)
         {
-            var (result, completion, r) = results[k];
-            if (completion == EventType.Fail) continue;
-            var inv = invokes[k].Invoke;
-            ops.Add(new OpRecord(inv.Id, inv.Process, inv.Op!, result, completion));
-            call.Add(invokes[k].Pos);
-            ret.Add(r);
+            if (completions[k] == EventType.Fail) continue;
+            var inv = events[invokedAt[k]];
+            ops[kept] = new OpRecord(inv.Id, inv.Process, inv.Op!, results[k], completions[k]);
+            call[kept] = call[k];
+            ret[kept] = ret[k];
+            kept++;
         }
         return new OpTable
         {
-            Ops = ops.ToArray(),
-            Call = call.ToArray(),
-            Return = ret.ToArray(),
+            Ops = ops,
+            Call = failed == 0 ? call : call[..kept],
+            Return = failed == 0 ? ret : ret[..kept],
             Processes = processes.Count,
         };
     }

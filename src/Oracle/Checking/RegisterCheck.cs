@@ -122,7 +122,7 @@ internal static class RegisterCheck
         var blocked = table.Ops[violation.Stuck];
         var reason = violation.Reason;
         return new Decision(false, new PartialLinearization((order ?? []).Take(length).Select(i => table.Ops[i]).ToArray(), blocked,
-            $"{model.Explain(states, blocked.Op, blocked.Result)}; {reason}"));
+            $"{model.Explain(states, blocked.Op, blocked.Result)}; {reason}") { After = (model, states) });
     }
 
     /// <summary>The zone condition over <paramref name="ops"/> (all reads and writes of the page): a witness order, or why there is none.</summary>

@@ -21,6 +21,8 @@ internal sealed class SearchBudget(CheckOptions options, Stopwatch clock)
         Interlocked.Add(ref _bytes, bytes);
     }
 
+    public long MaxStates => options.MaxStates;
+
     public void AddStates(long states) => Interlocked.Add(ref _states, states);
 
     public bool Exhausted(CancellationToken cancel) =>

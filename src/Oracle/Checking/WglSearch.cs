@@ -43,6 +43,9 @@ internal sealed class WglSearch
 
     public enum Outcome { Linearizable, NotLinearizable, OutOfBudget }
 
+    /// <summary>The search looks at its budget once every this many steps (a power of two).</summary>
+    public const int BudgetCheckInterval = 1024;
+
     private readonly ReferenceModel _model;
     private readonly OpRecord[] _ops;       // determinate ops first (by call), then indeterminate ones
     private readonly int _determinate;
@@ -110,7 +113,8 @@ internal sealed class WglSearch
 
     public Outcome Run(IReadOnlyList<RefState> initial, SearchBudget budget, CancellationToken cancel)
     {
-        var cache = new HashSet<MemoKey>();
+        // About one memo entry per op when ops overlap little (the common case); the table grows past it when they do.
+        var cache = new HashSet<MemoKey>((int)Math.Min(_ops.Length, budget.MaxStates));
         var stack = new Stack<(int Call, StateSet State, Cons? Path)>();
         var state = new StateSet(initial);
         Cons? path = null;
@@ -121,7 +125,7 @@ internal sealed class WglSearch
 
         while (entry != End)
         {
-            if ((++iterations & 0x3FF) == 0 && budget.Exhausted(cancel))
+            if ((++iterations & (BudgetCheckInterval - 1)) == 0 && budget.Exhausted(cancel))
             {
                 NoteDepth(stack.Count, path, state, FirstReturn());
                 return Outcome.OutOfBudget;
@@ -202,7 +206,10 @@ internal sealed class WglSearch
         longest.Reverse();
         if (_bestBlocked < 0 || _bestState is null) return new PartialLinearization(longest, null, null);
         var blocked = _ops[_bestBlocked];
-        return new PartialLinearization(longest, blocked, _model.Explain(_bestState.States, blocked.Op, blocked.Result));
+        return new PartialLinearization(longest, blocked, _model.Explain(_bestState.States, blocked.Op, blocked.Result))
+        {
+            After = (_model, _bestState.States),
+        };
     }
 
     private void Set(int op, bool on)

@@ -66,13 +66,23 @@ public static class Operations
 {
     public static Dictionary<int, TimedOp> Of(History.History history)
     {
-        var ops = new Dictionary<int, TimedOp>();
-        for (var i = 0; i < history.Events.Count; i++)
+        // The completion of each invocation first (by id; the last one counts), then one TimedOp per op, in invocation order.
+        var events = history.Events;
+        var completion = new Dictionary<int, int>(events.Count / 2);   // id -> position of its completion
+        var invocations = 0;
+        for (var i = 0; i < events.Count; i++)
         {
-            var e = history.Events[i];
-            if (e.Type == EventType.Invoke) ops[e.Id] = new TimedOp(e.Id, e.Process, e.Op!, null, EventType.Info, i, int.MaxValue);
-            else if (ops.TryGetValue(e.Id, out var o))
-                ops[e.Id] = o with { Result = e.Type == EventType.Ok ? e.Result : null, Completion = e.Type, Return = e.Type == EventType.Info ? int.MaxValue : i };
+            if (events[i].Type == EventType.Invoke) invocations++;
+            else completion[events[i].Id] = i;
+        }
+        var ops = new Dictionary<int, TimedOp>(invocations);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (e.Type != EventType.Invoke) continue;
+            ops[e.Id] = completion.TryGetValue(e.Id, out var at) && at > i && events[at] is var c
+                ? new TimedOp(e.Id, e.Process, e.Op!, c.Type == EventType.Ok ? c.Result : null, c.Type, i, c.Type == EventType.Info ? int.MaxValue : at)
+                : new TimedOp(e.Id, e.Process, e.Op!, null, EventType.Info, i, int.MaxValue);
         }
         return ops;
     }

@@ -42,8 +42,8 @@ public static partial class WrongValue
         var ops = Operations.Of(history);
         if (!ops.TryGetValue(failing.Id, out var read)) return null;
 
-        var model = SearchEvidence.ModelFor(history);
-        var states = SearchEvidence.StatesAfter(history, model, SearchEvidence.Of(result));
+        // The states the search stood in after its deepest partial linearization; replayed only when it did not keep them.
+        var (model, states) = result.Deepest?.After ?? Replayed(history, result);
         var expected = ExpectedValues(model, states, read.Op);
         if (expected.Count == 0) return null;
 
@@ -53,6 +53,12 @@ public static partial class WrongValue
         var producer = expected.Count == 1 ? writes.FirstOrDefault(w => w.Op.Value == expected[0] && w.Id != read.Id) : null;
         return new Report(read, expected, sources, SourceOf(history, writes, read, observed),
             Overlapping(ops, read), producer is null ? [] : Overlapping(ops, producer).Where(o => o.Id != read.Id).ToList());
+    }
+
+    private static (ReferenceModel, IReadOnlyList<RefState>) Replayed(History.History history, CheckResult result)
+    {
+        var model = SearchEvidence.ModelFor(history);
+        return (model, SearchEvidence.StatesAfter(history, model, SearchEvidence.Of(result)));
     }
 
     /// <summary>The values the reference allows the read to return from any of the states (its offers, parsed).</summary>

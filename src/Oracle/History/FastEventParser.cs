@@ -128,6 +128,22 @@ internal static class FastEventParser
         return true;
     }
 
+    private const int PageOpFields = 1 << FOp | 1 << FMm | 1 << FPage;
+
+    /// <summary>
+    /// Ops of only a kind, an address space and a page (reads: half of a typical history) repeat line after line:
+    /// one shared instance each per thread (ops are immutable), instead of a new object per line.
+    /// </summary>
+    [ThreadStatic] private static Dictionary<(OpKind, string, int), Op>? _pageOps;
+
+    private static Op PageOp(OpKind kind, string mm, int page)
+    {
+        _pageOps ??= new Dictionary<(OpKind, string, int), Op>();
+        if (_pageOps.TryGetValue((kind, mm, page), out var op)) return op;
+        if (_pageOps.Count >= 1 << 16) _pageOps.Clear();   // a bound on what a thread keeps
+        return _pageOps[(kind, mm, page)] = new Op { Kind = kind, Mm = mm, Page = page };
+    }
+
     private static Op? ReadOp(ref LineScanner r)
     {
         if (!r.StartObject()) return null;
@@ -177,6 +193,7 @@ internal static class FastEventParser
         if (pages == 0 && kind != OpKind.Ftruncate) return null;
         var (required, allowed) = Shapes[(int)kind];
         if ((seen & required) != required || (seen & ~allowed) != 0) return null;
+        if (seen == PageOpFields) return PageOp(kind, mm!, page!.Value);
         return new Op { Kind = kind, Mm = mm, Page = page, Pages = pages, Prot = prot, Shared = shared, Pfn = pfn, Value = value, Child = child, StartPfn = startPfn, File = file, Privileged = privileged };
     }
 

@@ -1,7 +1,10 @@
+using System.Buffers;
+using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Hmm.Spec.Oracle.Ops;
+using Microsoft.Win32.SafeHandles;
 
 namespace Hmm.Spec.Oracle.History;
 
@@ -17,16 +20,83 @@ public static class HistoryReader
 
     public static History Read(string path)
     {
-        byte[] bytes;
+        SafeFileHandle file;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            file = File.OpenHandle(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new InputError(path, $"cannot read: {ex.Message}");
         }
-        return Parse(bytes, path);
+        using (file)
+        {
+            long length;
+            try
+            {
+                length = RandomAccess.GetLength(file);
+            }
+            catch (Exception ex) when (ex is IOException or NotSupportedException)
+            {
+                length = 0;   // a pipe has no length: it is read below
+            }
+            // A regular file is parsed where it lies, mapped read-only: no copy of it on the heap (a copy is
+            // fresh memory the process must fault in page by page, a large part of reading a long history).
+            // Anything else (a pipe, a device, an empty file) is read into an array.
+            if (length is > 0 and <= int.MaxValue)
+            {
+                MemoryMappedFile? map = null;
+                try
+                {
+                    map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Not mappable after all: read it.
+                }
+                if (map is not null)
+                {
+                    using (map) return ParseMapped(map, (int)length, path);
+                }
+            }
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new InputError(path, $"cannot read: {ex.Message}");
+            }
+            return Parse(bytes, path);
+        }
+    }
+
+    private static unsafe History ParseMapped(MemoryMappedFile map, int length, string path)
+    {
+        using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        var handle = view.SafeMemoryMappedViewHandle;
+        byte* start = null;
+        handle.AcquirePointer(ref start);
+        try
+        {
+            // Everything the parse returns is copied out of the bytes (strings, numbers), so nothing refers to the
+            // mapping once it is released.
+            return Parse(new MappedBytes(start + view.PointerOffset, length).Memory, path);
+        }
+        finally
+        {
+            handle.ReleasePointer();
+        }
+    }
+
+    /// <summary>Mapped bytes as <see cref="Memory{T}"/> (the parser slices lines out of it); valid while the view is held.</summary>
+    private sealed unsafe class MappedBytes(byte* start, int length) : MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => new(start, length);
+        public override MemoryHandle Pin(int elementIndex = 0) => new(start + elementIndex);
+        public override void Unpin() { }
+        protected override void Dispose(bool disposing) { }
     }
 
     public static History Read(TextReader reader, string fileName) =>
@@ -60,22 +130,21 @@ public static class HistoryReader
         // (a few per core, so that a core taken by another process does not hold up the rest); lines it
         // declines (and all errors) go through the strict reader in file order, so the first problem reported
         // is the first in the file.
-        var fast = new HistoryEvent?[count];
+        // events[i - 1] is line i's event, null where the fast parser declined it (filled in below).
+        var events = new HistoryEvent[count - 1];
         var chunks = count > 20_000 ? Environment.ProcessorCount * 4 : 1;
-        if (chunks == 1) ParseRange(utf8.Span, lines, fast, 1, count);
+        if (chunks == 1) ParseRange(utf8.Span, lines, events, 1, count);
         else
         {
-            Parallel.For(0, chunks, c => ParseRange(utf8.Span, lines, fast,
+            Parallel.For(0, chunks, c => ParseRange(utf8.Span, lines, events,
                 1 + (int)((long)(count - 1) * c / chunks), 1 + (int)((long)(count - 1) * (c + 1) / chunks)));
         }
-        var events = new List<HistoryEvent>(count - 1);
         var validator = new HistoryValidator(count);
         for (var i = 1; i < count; i++)
         {
-            var e = fast[i] ?? ParseLine(utf8, lines[i], fileName, ReadEvent);
+            var e = events[i - 1] ??= ParseLine(utf8, lines[i], fileName, ReadEvent);
             var problem = validator.Accept(e);
             if (problem is not null) throw Clean(new InputError($"line {lines[i].No}", problem)).Within(fileName);
-            events.Add(e);
         }
         var warnings = validator.IgnoredResultsWarning is { } w ? new[] { $"{fileName}: {w}" } : [];
         return new History(header, events) { Validated = true, Warnings = warnings };
@@ -86,7 +155,7 @@ public static class HistoryReader
 
     private static void ParseRange(ReadOnlySpan<byte> utf8, Line[] lines, HistoryEvent?[] into, int from, int to)
     {
-        for (var i = from; i < to; i++) into[i] = FastEventParser.TryParse(utf8[lines[i].Start..lines[i].End]);
+        for (var i = from; i < to; i++) into[i - 1] = FastEventParser.TryParse(utf8[lines[i].Start..lines[i].End]);
     }
 
     private static T ParseLine<T>(ReadOnlyMemory<byte> utf8, Line line, string fileName, Func<JsonElement, T> read)

@@ -11,15 +11,14 @@ namespace Hmm.Spec.Oracle.History;
 public sealed class HistoryValidator
 {
     private readonly Dictionary<int, (int Id, OpKind Kind)> _pendingByProcess = new();   // process -> pending id and its op
-    private readonly Dictionary<int, int> _processById;                // id -> process, for every invocation seen
-    private readonly HashSet<int> _completed;
+    // id -> process, for every invocation seen; the process's complement (negative) once the id has completed.
+    private readonly Dictionary<int, int> _processById;
     private readonly HashSet<int> _crashed = new();
 
     /// <param name="expectedEvents">About how many events will come (the tables are sized once, not regrown).</param>
     public HistoryValidator(int expectedEvents = 0)
     {
         _processById = new Dictionary<int, int>(expectedEvents / 2);
-        _completed = new HashSet<int>(expectedEvents / 2);
     }
 
     /// <summary>Checks one event in order; returns the problem, or null when the event is acceptable.</summary>
@@ -44,7 +43,7 @@ public sealed class HistoryValidator
         if (e.Type == EventType.Ok && e.Result is null) return "an \"ok\" completion needs \"result\"";
         if (!_processById.TryGetValue(e.Id, out var process))
             return $"completion of id {e.Id}, which was never invoked";
-        if (_completed.Contains(e.Id)) return $"second completion of id {e.Id}";
+        if (process < 0) return $"second completion of id {e.Id}";
         if (process != e.Process)
             return $"completion of id {e.Id} on process {e.Process}, but it was invoked on process {process}";
         // The id is invoked, not completed and on this process: it is the process's pending op.
@@ -54,7 +53,7 @@ public sealed class HistoryValidator
             if (ResultShape.Problem(kind, result) is { } shape) return shape;
             if (e.Type != EventType.Ok) NoteIgnoredResult(e);
         }
-        _completed.Add(e.Id);
+        _processById[e.Id] = ~process;
         _pendingByProcess.Remove(e.Process);
         if (e.Type == EventType.Info) _crashed.Add(e.Process);
         return null;
