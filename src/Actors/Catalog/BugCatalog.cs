@@ -140,6 +140,16 @@ public static class BugCatalog
             Change = "the interval notifier (mmu_interval_read_begin waits while an invalidation of the range is in progress; the invalidate callback bumps the sequence under the driver lock; mmu_interval_read_retry under that lock refuses the snapshot).",
         },
 
+        new()
+        {
+            Id = "seed-rmap-device-pte-helpers", Kind = CatalogEntryKind.Bug,
+            Title = "try_to_unmap_one reads present-PTE fields of a device-private swap PTE (subpage, soft-dirty)",
+            Variant = "seed", Scenario = "catalog-fork-device-fault-back", Category = ViolationCategory.PteTypeConfusion,
+            FixedBy = "fix-rmap-soft-dirty", Commit = "1de13ee59225+ad7df764b7e1", DfsFeasible = true,
+            What = "the 2017 try_to_unmap_one (a5430dda8a3a) sets subpage = page - page_to_pfn(page) + pte_pfn(*pvmw.pte) before its device branch, so for a device-private entry page_remove_rmap(subpage) writes through an invalid struct page (Ralph Campbell's oops, fixed by 1de13ee59225: subpage = page); the branch then tests pte_soft_dirty on that swap PTE, a bit of the swap type field (fixed by ad7df764b7e1: pte_swp_soft_dirty). fix-rmap-subpage alone still reports the second (RmapWalkTests).",
+            Exposure = "fork shares two device pages; parent and child each fault one back; each migrate_vma finds the page still mapped by the other mm and try_to_unmap walks the anon_vma chain to the other mm's device entry.",
+            Change = "subpage = page in the device branch (only single pages migrate to device memory); pte_swp_soft_dirty for the swap PTE.",
+        },
         Mutant("finalize-skips-pte-same", "fault-vs-madvise-dontneed", ViolationCategory.Expectation,
             "the driver's migrate_vma_finalize installs the new entry without re-checking that the PTE is still the migration entry it wrote",
             "the zap clears the migration entry while cpu0's migration back is in flight; finalize then re-installs the page over the hole, so the final read returns the old value instead of 0"),

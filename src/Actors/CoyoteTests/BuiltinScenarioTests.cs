@@ -44,6 +44,9 @@ public static class BuiltinScenarioTests
     public static Task CatalogForkCowDevice() => Run("catalog-fork-cow-device");
 
     [Test]
+    public static Task CatalogForkDeviceFaultBack() => Run("catalog-fork-device-fault-back");
+
+    [Test]
     public static Task CatalogHotplugOverlap() => Run("catalog-hotplug-overlap");
 
     [Test]

@@ -31,7 +31,7 @@ public sealed partial class Dmirror
     /// <summary>
     /// dmirror_device_evict_chunk (249881232e14): migrate_device_range over the whole chunk. For each device page
     /// in use: pin it (get_page_unless_zero) and lock it (trylock_page; a page locked by a migration in flight is
-    /// left to it); try_to_migrate (try_to_unmap here): every device entry naming it, in every address space,
+    /// left to it); try_to_migrate (v6.1 mm/rmap.c, every rmap fix in): every device entry naming it, in every address space,
     /// becomes a migration entry under that mm's PTL; if nothing else holds it, allocate a system page (the kernel's __GFP_NOFAIL; the
     /// model gives up on the page when RAM is exhausted), copy, and map the system page where the entries were.
     /// </summary>
@@ -62,7 +62,7 @@ public sealed partial class Dmirror
     private void EvictOne(Page page)
     {
         const string fn = "migrate_device_range";
-        _w.try_to_unmap(page);
+        _w.try_to_migrate(page);
         var ok = _w.page_mapcount(page, fn) == 0 && _w.migrate_vma_check_page(page, faultPage: null);
         Page? dpage = null;
         if (ok)

@@ -103,7 +103,9 @@ public sealed partial class KernelWorld
     /// migrate_vma_collect → migrate_vma_collect_pmd: under the PTL, for each selected page take a reference;
     /// if the page can be locked (trylock_page; the fault page is already locked by its caller from 1afaeb8293c9)
     /// replace the PTE by a migration entry (soft-dirty kept), page_remove_rmap and put_page (the collect
-    /// reference keeps the page). A page that cannot be locked is released and skipped. The walk is bracketed by
+    /// reference keeps the page). A page that cannot be locked is released and skipped. If a present PTE was
+    /// replaced, flush_tlb_range over the range: after dropping the PTL in the 2017 code (8c3328f1f36a), before
+    /// it from 60bae7370896 (<see cref="KernelVariant.MigrateCollectFlushesUnderPtl"/>). The walk is bracketed by
     /// mmu_notifier_invalidate_range_start/end over the range (v4.14 migrate_vma_collect).
     /// </summary>
     public void migrate_vma_collect(MigrateVma migrate)
@@ -126,6 +128,7 @@ public sealed partial class KernelWorld
     {
         var vma = migrate.Vma;
         var mm = vma.Mm;
+        var unmapped = 0;
         mm.Ptl.Lock(fn);
         try
         {
@@ -187,12 +190,20 @@ public sealed partial class KernelWorld
                 slot.Migrate = true;
                 slot.MigrationPte = migPte;
                 migrate.Cpages++;
+                if (pte_present(pte))
+                    unmapped++;
             }
+            // 60bae7370896: flush while still holding the PTL.
+            if (unmapped != 0 && Variant.MigrateCollectFlushesUnderPtl)
+                flush_tlb_range(mm, migrate.Start, migrate.End, fn);
         }
         finally
         {
             mm.Ptl.Unlock(fn);
         }
+        // 8c3328f1f36a (v4.14): "Only flush the TLB if we actually modified any entries", after pte_unmap_unlock.
+        if (unmapped != 0 && !Variant.MigrateCollectFlushesUnderPtl)
+            flush_tlb_range(mm, migrate.Start, migrate.End, fn);
     }
 
     /// <summary>
@@ -243,74 +254,145 @@ public sealed partial class KernelWorld
     private static MigrationMapping Collected(MigrateVma migrate, MigratePfn slot) => new(migrate.Vma, slot.Address, slot.Write);
 
     /// <summary>
-    /// try_to_unmap(page, TTU_MIGRATION) for an anonymous page (mm/rmap.c): walk the page's mappings (the model
-    /// finds them by the page tables of the live address spaces, which is what the anon_vma chain leads to) and,
-    /// under each mm's PTL, replace a present PTE or device entry naming the page with a migration entry
-    /// (write as the mapping was, soft-dirty kept); page_remove_rmap and put_page for each. The page is locked.
+    /// try_to_unmap(page, TTU_MIGRATION|TTU_IGNORE_MLOCK|TTU_IGNORE_ACCESS) → rmap_walk_anon (mm/rmap.c, v4.14):
+    /// for every VMA on the chain of the page's anon_vma (the VMA it was first mapped in and every VMA forked from
+    /// it, in any live mm), at vma_address(page, vma), <see cref="try_to_unmap_one"/>. The page is locked.
+    /// Returns the number of mappings replaced by migration entries.
     /// </summary>
-    public int try_to_unmap(Page page)
+    public int try_to_unmap(Page page) => RmapWalkUnmap(page, v61: false);
+
+    /// <summary>
+    /// try_to_migrate (v5.14+ mm/rmap.c, as migrate_device_range of 249881232e14 calls it): the same walk with the
+    /// code of that era, which has every try_to_unmap_one fix of <see cref="try_to_unmap"/> whatever the variant.
+    /// </summary>
+    public int try_to_migrate(Page page) => RmapWalkUnmap(page, v61: true);
+
+    private int RmapWalkUnmap(Page page, bool v61)
     {
         const string fn = nameof(try_to_unmap);
+        if (page.ReadMapping(fn) is not AnonVma anonVma)
+            return 0;
         var found = 0;
         foreach (var mm in Mms.Values.ToList())
         {
-            Touch(StepKind.Read, mm.PteTableRes);
-            var candidates = mm.PageTableRaw.Where(kv => NamesPage(kv.Value, page.Pfn)).Select(kv => kv.Key).ToList();
-            if (candidates.Count == 0)
+            if (mm.Exited)
                 continue;
-            // try_to_unmap_one (v4.13+, 369ea8242c0f): mmu_notifier_invalidate_range_start/end around the walk.
-            var nStart = candidates.Min();
-            var nEnd = candidates.Max() + 1;
-            mmu_notifier_invalidate_range_start(mm, nStart, nEnd);
-            mm.Ptl.Lock(fn);
-            try
+            // anon_vma_interval_tree_foreach: the VMAs linked to the anon_vma (the model reads the mm's VMA list).
+            Touch(StepKind.Read, mm.VmasRes);
+            foreach (var vma in mm.Vmas.ToList())
             {
-                foreach (var addr in candidates)
-                {
-                    var pte = mm.ReadPte(addr, fn);
-                    if (!NamesPage(pte, page.Pfn))
-                        continue;
-                    bool write, softDirty;
-                    if (pte_present(pte))
-                    {
-                        write = pte_write(pte, fn);
-                        softDirty = pte_soft_dirty(pte, fn);
-                    }
-                    else
-                    {
-                        write = is_write_device_entry(pte_to_swp_entry(pte, fn));
-                        softDirty = pte_swp_soft_dirty(pte, fn);
-                    }
-                    var migPte = swp_entry_to_pte(make_migration_entry(page, write), fn);
-                    if (softDirty)
-                        migPte = pte_swp_mksoft_dirty(migPte, fn);
-                    mm.WritePte(addr, migPte, fn);
-                    // try_to_unmap_one: "Move the dirty bit to the physical page now the pte is gone."
-                    if (pte_present(pte) && pte_dirty(pte, fn))
-                        set_page_dirty(page, fn);
-                    page_remove_rmap(page, false, fn);
-                    put_page(page, fn);
-                    found++;
-                }
-            }
-            finally
-            {
-                mm.Ptl.Unlock(fn);
-                mmu_notifier_invalidate_range_end(mm, nStart, nEnd);
+                if (vma.AnonVma is null || !vma.AnonVma.ChainContains(anonVma))
+                    continue;
+                var address = vma_address(page, vma);
+                if (!vma.Contains(address))
+                    continue;
+                found += try_to_unmap_one(page, vma, address, v61);
             }
         }
         return found;
     }
 
-    /// <summary>Does the PTE map <paramref name="pfn"/> (present PTE, or device entry)? Raw decoding, no step.</summary>
-    private bool NamesPage(Pte pte, long pfn)
+    /// <summary>vma_address(page, vma): where the page's index falls in the VMA (vm_start + index - vm_pgoff).</summary>
+    private static long vma_address(Page page, Vma vma) => vma.Start + page.IndexRaw - vma.Pgoff;
+
+    /// <summary>
+    /// page_vma_mapped_walk for one small page (mm/page_vma_mapped.c, v4.14). map_pte: without PVMW_SYNC a
+    /// lockless look first — a swap PTE must be a device-private entry ("handle this special case as if it was a
+    /// normal page mapping"), anything else must be present; then the PTL is taken and check_pte decides: a
+    /// device-private entry whose page is <paramref name="page"/>, or a present PTE whose pfn is the page's. On
+    /// true the PTL is held and <paramref name="pte"/> is the PTE read under it.
+    /// </summary>
+    public bool page_vma_mapped_walk(Page page, Vma vma, long address, out Pte pte)
     {
-        if (pte.IsPresent)
-            return !pte.Has(Pte._PAGE_SPECIAL) && pte.RawPfn == pfn;
-        if (!pte.IsSwap)
+        const string fn = nameof(page_vma_mapped_walk);
+        var mm = vma.Mm;
+        pte = Pte.None;
+        var res = mm.PteRes(address);
+        Touch(StepKind.Read, res);
+        var peek = mm.PageTableRaw.GetValueOrDefault(address);
+        if (peek.IsSwap ? !Swp.is_device_entry(SwapEntry.swp_entry(peek.ArchSwapType, peek.ArchSwapOffset)) : !peek.IsPresent)
             return false;
-        var e = SwapEntry.swp_entry(pte.ArchSwapType, pte.ArchSwapOffset);
-        return Swp.is_device_entry(e) && e.Offset == pfn;
+        mm.Ptl.Lock(fn);
+        pte = mm.ReadPte(address, fn);
+        bool mapped;
+        if (pte.IsSwap)
+        {
+            var entry = pte_to_swp_entry(pte, fn);
+            mapped = is_device_entry(entry) && entry.Offset == page.Pfn;
+        }
+        else
+        {
+            mapped = pte_present(pte) && !pte.Has(Pte._PAGE_SPECIAL) && pte.RawPfn == page.Pfn;
+        }
+        if (!mapped)
+            mm.Ptl.Unlock(fn);
+        return mapped;
+    }
+
+    /// <summary>
+    /// try_to_unmap_one(page, vma, address, TTU_MIGRATION) as the 2017 series (a5430dda8a3a, v4.14) has it. With
+    /// the PTL from page_vma_mapped_walk: subpage = page - page_to_pfn(page) + pte_pfn(*pvmw.pte), which for a
+    /// device-private swap PTE reads the pfn field of a non-present PTE (fixed by 1de13ee59225: subpage = page).
+    /// A device page (un-addressable, mapped only by device entries): ptep_get_and_clear, then a read migration
+    /// entry (make_migration_entry(page, 0); the write bit kept from the v5.16 fix), soft-dirty tested with
+    /// pte_soft_dirty on the swap PTE (pte_swp_soft_dirty from ad7df764b7e1). A present PTE: ptep_clear_flush
+    /// (the flush under the PTL) and a migration entry with the PTE's write and soft-dirty bits. Then
+    /// page_remove_rmap(subpage) and put_page(page). <paramref name="v61"/>: the v6.1 code (try_to_migrate_one).
+    /// </summary>
+    public int try_to_unmap_one(Page page, Vma vma, long address, bool v61 = false)
+    {
+        const string fn = nameof(try_to_unmap_one);
+        var mm = vma.Mm;
+        // 369ea8242c0f (v4.13): mmu_notifier_invalidate_range_start/end around the page_vma_mapped_walk loop.
+        mmu_notifier_invalidate_range_start(mm, address, address + 1);
+        try
+        {
+            return try_to_unmap_one_mapped(page, vma, address, v61);
+        }
+        finally
+        {
+            mmu_notifier_invalidate_range_end(mm, address, address + 1);
+        }
+    }
+
+    private int try_to_unmap_one_mapped(Page page, Vma vma, long address, bool v61)
+    {
+        const string fn = nameof(try_to_unmap_one);
+        var mm = vma.Mm;
+        if (!page_vma_mapped_walk(page, vma, address, out var pte))
+            return 0;
+        try
+        {
+            var device = Config.Migration && is_zone_device_page(page);
+            var subpage = device && (v61 || Variant.RmapDeviceSubpageIsPage) ? page : pfn_to_page(pte_pfn(pte, fn), fn);
+            Pte migPte;
+            if (device)
+            {
+                mm.WritePte(address, Pte.None, "ptep_get_and_clear");
+                var write = (v61 || Variant.RmapDeviceKeepsWrite) && is_write_device_entry(pte_to_swp_entry(pte, fn));
+                migPte = swp_entry_to_pte(make_migration_entry(page, write), fn);
+                if ((v61 || Variant.RmapDeviceSwpSoftDirty) ? pte_swp_soft_dirty(pte, fn) : pte_soft_dirty(pte, fn))
+                    migPte = pte_swp_mksoft_dirty(migPte, fn);
+            }
+            else
+            {
+                ptep_clear_flush(mm, address, pte, "ptep_clear_flush");
+                migPte = swp_entry_to_pte(make_migration_entry(subpage, pte_write(pte, fn)), fn);
+                if (pte_soft_dirty(pte, fn))
+                    migPte = pte_swp_mksoft_dirty(migPte, fn);
+                // "Move the dirty bit to the physical page now the pte is gone."
+                if (pte_dirty(pte, fn))
+                    set_page_dirty(page, fn);
+            }
+            mm.WritePte(address, migPte, fn);
+            page_remove_rmap(subpage, false, fn);
+            put_page(page, fn);
+            return 1;
+        }
+        finally
+        {
+            mm.Ptl.Unlock(fn);
+        }
     }
 
     /// <summary>

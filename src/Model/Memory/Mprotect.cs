@@ -4,6 +4,27 @@ namespace Hmm.Spec.Model;
 public sealed partial class KernelWorld
 {
     /// <summary>
+    /// change_protection_range (v4.11 mm/mprotect.c): walk the range (change_pte_range takes and drops the PTL),
+    /// then, only if an entry was changed, flush_tlb_range — after the PTL is dropped. Until the flush another CPU
+    /// may still use the old, more permissive translation.
+    /// </summary>
+    public long change_protection_range(Vma vma, long start, long end, ulong newProt)
+    {
+        // change_pmd_range brackets the PTE walk with mmu_notifier_invalidate_range_start/end; the TLB flush comes
+        // after range_end (mutant mprotect-skips-mmu-notifier leaves the notifier calls out).
+        var notify = !Variant.MprotectSkipsMmuNotifier;
+        if (notify)
+            mmu_notifier_invalidate_range_start(vma.Mm, start, end);
+        var pages = change_pte_range(vma, start, end, newProt);
+        if (notify)
+            mmu_notifier_invalidate_range_end(vma.Mm, start, end);
+        // Only flush the TLB if we actually modified any entries.
+        if (pages != 0)
+            flush_tlb_range(vma.Mm, start, end, nameof(change_protection_range));
+        return pages;
+    }
+
+    /// <summary>
     /// change_pte_range: present PTEs get the new protection (pte_modify); non-present entries are decoded only
     /// inside <c>if (IS_ENABLED(CONFIG_MIGRATION))</c>: write migration entries become read, [seed: write device
     /// entries become read, keeping soft-dirty]. The seed's device hunk sits inside that migration block, so

@@ -75,8 +75,9 @@ public sealed partial class KernelWorld
     /// <summary>
     /// wp_page_copy: allocate, copy the old page (or the MMIO pfn's data for a special PTE; a zeroed page for the
     /// zero page: is_zero_pfn → alloc_zeroed_user_highpage_movable) without the PTL but holding a reference, then
-    /// (between mmu_notifier_invalidate_range_start and _end, as v4.11) under the PTL re-check pte_same and install
-    /// the copy (rss, rmap); drop the reference on the old page (freeing it if that was the last).
+    /// (between mmu_notifier_invalidate_range_start and _end, as v4.11) under the PTL re-check pte_same, clear and
+    /// flush the old PTE (ptep_clear_flush_notify) and install the copy (rss, rmap); drop the reference on the old
+    /// page (freeing it if that was the last).
     /// </summary>
     private int wp_page_copy(Vmf vmf)
     {
@@ -120,6 +121,9 @@ public sealed partial class KernelWorld
                 mm.add_mm_counter(MmCounter.MM_ANONPAGES, 1, fn);
             }
             var entry = maybe_mkwrite(pte_mkdirty(mk_pte(newPage, vma.PageProt), fn), vma, fn);
+            // Clear the PTE and flush it first, before updating the PTE with the new entry
+            // (ptep_clear_flush_notify, under the PTL).
+            ptep_clear_flush(mm, vmf.Address, vmf.OrigPte, "ptep_clear_flush_notify");
             page_add_new_anon_rmap(newPage, vma, vmf.Address, fn);
             mm.WritePte(vmf.Address, entry, fn);
             if (oldPage is not null)

@@ -27,6 +27,30 @@ public sealed class MmuGather(MmStruct mm, bool fullmm)
     public bool FullMm { get; } = fullmm;
     /// <summary>How many gathered pages the batches hold before the next tlb_next_batch.</summary>
     internal int Capacity => MmuGatherBundle + BatchPages.Count * MaxGatherBatch;
+
+    /// <summary>
+    /// tlb->start/tlb->end (v4.11 __tlb_adjust_range): set when a present PTE was cleared (tlb_remove_tlb_entry);
+    /// tlb_flush_mmu_tlbonly flushes only then, so a zap that cleared only swap, device or migration entries
+    /// flushes nothing. A full-mm gather (exit) always flushes (its range is reset to ~0).
+    /// </summary>
+    public bool NeedFlush => FullMm || End > Start;
+    /// <summary>The range of cleared present PTEs, [Start, End).</summary>
+    public long Start { get; private set; } = long.MaxValue;
+    public long End { get; private set; } = long.MinValue;
+
+    /// <summary>tlb_remove_tlb_entry → __tlb_adjust_range.</summary>
+    internal void AdjustRange(long address)
+    {
+        Start = Math.Min(Start, address);
+        End = Math.Max(End, address + 1);
+    }
+
+    /// <summary>__tlb_reset_range after a flush.</summary>
+    internal void ResetRange()
+    {
+        Start = long.MaxValue;
+        End = long.MinValue;
+    }
 }
 
 /// <summary>
@@ -39,22 +63,33 @@ public sealed partial class KernelWorld
     /// <summary>tlb_gather_mmu.</summary>
     public MmuGather tlb_gather_mmu(MmStruct mm, bool fullmm) => new(mm, fullmm);
 
-    /// <summary>tlb_finish_mmu: flush the TLB, drop the gathered pages' references, free the batch pages.</summary>
+    /// <summary>
+    /// tlb_finish_mmu → tlb_flush_mmu: tlb_flush_mmu_tlbonly (flush the TLBs if a present PTE was cleared), then
+    /// tlb_flush_mmu_free (drop the gathered pages' references), then free the batch pages. The order is what
+    /// makes a zap safe: no CPU can reach a page through a stale translation once it is freed.
+    /// </summary>
     public void tlb_finish_mmu(MmuGather tlb)
     {
-        const string fn = nameof(tlb_finish_mmu);
-        Step(StepKind.Note, fn, $"tlb {tlb.Mm.Name}", "flush_tlb_mm");
+        tlb_flush_mmu_tlbonly(tlb);
         tlb_flush_mmu_free(tlb);
         foreach (var batch in tlb.BatchPages)
             put_page(batch, "free_pages");
         tlb.BatchPages.Clear();
     }
 
-    /// <summary>tlb_flush_mmu_tlbonly: the TLB flush of the range gathered so far (under the PTL in zap_pte_range).</summary>
+    /// <summary>
+    /// tlb_flush_mmu_tlbonly (v4.11 mm/memory.c): flush_tlb_mm_range over what was cleared, if anything (under the
+    /// PTL when zap_pte_range forces it).
+    /// </summary>
     public void tlb_flush_mmu_tlbonly(MmuGather tlb)
     {
-        const string fn = nameof(tlb_flush_mmu_tlbonly);
-        Step(StepKind.Note, fn, $"tlb {tlb.Mm.Name}", "flush_tlb_mm_range");
+        if (!tlb.NeedFlush)
+            return;
+        if (tlb.FullMm)
+            flush_tlb_mm(tlb.Mm, nameof(tlb_flush_mmu_tlbonly));
+        else
+            flush_tlb_range(tlb.Mm, tlb.Start, tlb.End, nameof(tlb_flush_mmu_tlbonly));
+        tlb.ResetRange();
     }
 
     /// <summary>tlb_flush_mmu_free: free_pages_and_swap_cache on every gathered page; the batches stay for reuse.</summary>
@@ -121,6 +156,7 @@ public sealed partial class KernelWorld
                             continue;
                     }
                     mm.WritePte(addr, Pte.None, fn); // ptep_get_and_clear_full
+                    tlb.AdjustRange(addr); // tlb_remove_tlb_entry
                     if (page is null)
                         continue;
                     if (!PageAnon(page, fn))

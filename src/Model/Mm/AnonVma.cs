@@ -7,6 +7,25 @@ namespace Hmm.Spec.Model;
 public sealed class AnonVma(string name)
 {
     public string Name { get; } = name;
+
+    /// <summary>
+    /// anon_vma->parent: the anon_vma of the VMA this one's VMA was forked from (anon_vma_fork). A fork child's VMA
+    /// is linked (anon_vma_chain) into its parent's anon_vmas too, so an rmap walk from a page whose anon_vma is an
+    /// ancestor finds the child's VMA.
+    /// </summary>
+    public AnonVma? Parent { get; init; }
+
+    /// <summary>Whether a VMA with this anon_vma is on <paramref name="other"/>'s chain (it or an ancestor).</summary>
+    public bool ChainContains(AnonVma other)
+    {
+        for (var a = this; a is not null; a = a.Parent)
+        {
+            if (ReferenceEquals(a, other))
+                return true;
+        }
+        return false;
+    }
+
     public override string ToString() => $"anon_vma {Name}";
 }
 

@@ -60,6 +60,10 @@ public sealed class MmStruct
     /// <summary>PTE resource names by address, built once per iteration (see <see cref="ResourceNames"/>).</summary>
     private readonly Dictionary<long, string> _pteNames = [];
 
+    /// <summary>The VMA list (<c>vmas {mm}</c>), as the syscalls that change it record it.</summary>
+    internal string VmasRes => _vmasName ??= $"vmas {Name}";
+    private string? _vmasName;
+
     /// <summary>Every PTE of this mm (a page-table walk's footprint, see <see cref="KernelWorld.Touch"/>).</summary>
     internal string PteTableRes => _pteTableName ??= $"pte {Name}:*";
     private string? _pteTableName;

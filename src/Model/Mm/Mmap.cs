@@ -144,14 +144,7 @@ public sealed partial class KernelWorld
             vma.Flags = newFlags;
             vma.PageProt = VmFlags.vm_get_page_prot(newFlags);
             Record(StepKind.Write, fn, $"vmas {mm.Name}", $"{vma}");
-            // change_protection → change_pmd_range brackets the PTE walk with mmu_notifier_invalidate_range_start/end
-            // (mutant mprotect-skips-mmu-notifier leaves them out).
-            var notify = !Variant.MprotectSkipsMmuNotifier;
-            if (notify)
-                mmu_notifier_invalidate_range_start(mm, vma.Start, vma.End);
-            change_pte_range(vma, vma.Start, vma.End, vma.PageProt);
-            if (notify)
-                mmu_notifier_invalidate_range_end(mm, vma.Start, vma.End);
+            change_protection_range(vma, vma.Start, vma.End, vma.PageProt);
         }
     }
 
@@ -188,7 +181,7 @@ public sealed partial class KernelWorld
                 PageProt = vma.PageProt,
                 File = vma.File,
                 Pgoff = vma.Pgoff,
-                AnonVma = vma.AnonVma is null ? null : new AnonVma($"{child.Name}@{vma.Start}"),
+                AnonVma = vma.AnonVma is null ? null : new AnonVma($"{child.Name}@{vma.Start}") { Parent = vma.AnonVma },
             };
             if (copy.File is not null)
                 shmem_get_file(copy.File, fn);
@@ -199,7 +192,9 @@ public sealed partial class KernelWorld
             lk?.UpWrite(fn);
             copy_page_range(child, parent, vma);
         }
-        Step(StepKind.Note, fn, $"tlb {parent.Name}", "flush_tlb_mm");
+        // v4.11 dup_mmap: flush_tlb_mm(oldmm) after every VMA is copied, before up_write(&oldmm->mmap_sem): until
+        // then another CPU may still store through a writable translation of a page copy_one_pte write-protected.
+        flush_tlb_mm(parent, fn);
     }
 
     /// <summary>

@@ -32,6 +32,8 @@ public sealed partial class KernelWorld
             if (page.Zone != Zone.Normal || !PageAnon(page, function) || page_mapcount(page, function) != 1
                 || page_ref_count(page, function) != 1)
                 return false;
+            // "Nuke the page table entry" first: the data is taken only once no CPU can store to the page.
+            ptep_clear_flush(mm, address, pte, function);
             var entry = SwapArea.get_swap_page(page.ReadContents(function), function);
             var swpPte = swp_entry_to_pte(entry, function);
             if (pte_soft_dirty(pte, function))

@@ -1,8 +1,9 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>
-/// CPU accesses (UserRead/UserWrite). A load/store through a present, permitted PTE is one atomic hardware step
-/// (page walk + access: the kernel frees a page only after clearing its PTE and flushing the TLB). Otherwise the
+/// CPU accesses (UserRead/UserWrite). A load/store through the CPU's TLB, or through a present, permitted PTE
+/// that the walk then caches, is one atomic hardware step (KernelWorld.Tlb.cs; the kernel frees a page only after
+/// clearing its PTE and flushing the TLBs). Otherwise the
 /// CPU faults: arch do_page_fault takes mmap_sem for read, finds the VMA (none → SIGSEGV), checks access
 /// (access_error → SIGSEGV), calls handle_mm_fault, and the instruction is re-executed.
 /// VM_FAULT_SIGBUS and VM_FAULT_HWPOISON deliver SIGBUS; VM_FAULT_SIGSEGV SIGSEGV (mm_fault_error, v4.11). VM_FAULT_OOM
@@ -67,30 +68,56 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// The MMU: walk the PTE and access the page in one step. Not present, or a store through a read-only PTE,
-    /// faults (false). The hardware sets the accessed (and dirty) bit. A present PTE that maps a free page is
-    /// use-after-free; one that maps un-addressable device memory is unaddressable-mapped.
+    /// The MMU. The CPU first looks in its own TLB (a step reading <c>tlb {mm}:{cpu}</c>): a load through any cached
+    /// translation, or a store through a writable one whose dirty bit is set, uses the cached pfn without walking
+    /// the page table — even if the PTE has changed since, until a flush reaches this CPU. Otherwise the CPU walks
+    /// the PTE in the same step: not present, or a store through a read-only PTE, faults (false) and drops this
+    /// CPU's entry; else the hardware sets the accessed (and dirty) bit, fills the TLB from the present PTE and
+    /// accesses the page. A translation that reaches a free page is use-after-free; one that reaches
+    /// un-addressable device memory is unaddressable-mapped.
     /// </summary>
     private bool TryHardwareAccess(MmStruct mm, long address, bool write, long value, out long loaded)
     {
         var fn = write ? "cpu_store" : "cpu_load";
-        var res = mm.PteRes(address);
-        Point(write ? StepKind.Write : StepKind.Read, res);
+        var cpu = CurrentActor;
+        var tlbRes = TlbRes(mm, cpu);
+        Point(StepKind.Read, tlbRes);
         loaded = 0;
-        var pte = mm.PageTableRaw.GetValueOrDefault(address);
-        if (!pte.HardwarePresent || (write && !pte.Has(Pte._PAGE_RW)))
+        long pfn;
+        string res;
+        var hit = TlbLookupRaw(mm, cpu, address) is { } cached && (!write || (cached.Write && cached.Dirty));
+        if (hit)
         {
-            Record(StepKind.Read, fn, res, new StepDetail(static (mm, a, _) => $"{((MmStruct)mm!).Describe(new Pte((ulong)a))}: page fault", (long)pte.Raw, state: mm));
-            return false;
+            pfn = TlbLookupRaw(mm, cpu, address)!.Value.Pfn;
+            res = tlbRes;
         }
-        var pfn = pte.RawPfn;
+        else
+        {
+            res = mm.PteRes(address);
+            Touch(StepKind.Read, res);
+            var pte = mm.PageTableRaw.GetValueOrDefault(address);
+            if (!pte.HardwarePresent || (write && !pte.Has(Pte._PAGE_RW)))
+            {
+                if (TlbLookupRaw(mm, cpu, address) is not null)
+                {
+                    Touch(StepKind.Write, tlbRes);
+                    TlbDropOwn(mm, cpu, address);
+                }
+                Record(StepKind.Read, fn, res, new StepDetail(static (mm, a, _) => $"{((MmStruct)mm!).Describe(new Pte((ulong)a))}: page fault", (long)pte.Raw, state: mm));
+                return false;
+            }
+            pfn = pte.RawPfn;
+            var updated = pte.Set(Pte._PAGE_ACCESSED | (write ? Pte._PAGE_DIRTY : 0));
+            if (updated.Raw != pte.Raw)
+            {
+                Touch(StepKind.Write, res);
+                mm.HardwareSetPte(address, updated);
+            }
+            Touch(StepKind.Write, tlbRes);
+            TlbFill(mm, cpu, address, new TlbEntry(pfn, updated.Has(Pte._PAGE_RW), updated.Has(Pte._PAGE_DIRTY)));
+        }
         var page = Memmap.Find(pfn);
-        var updated = pte.Set(Pte._PAGE_ACCESSED | (write ? Pte._PAGE_DIRTY : 0));
-        if (updated.Raw != pte.Raw)
-        {
-            Touch(StepKind.Write, res);
-            mm.HardwareSetPte(address, updated);
-        }
+        var via = hit ? " (tlb hit)" : "";
         if (page is null)
         {
             if (write)
@@ -107,9 +134,9 @@ public sealed partial class KernelWorld
         if (page.PgmapRaw is { } devPgmap)
             Touch(StepKind.Read, devPgmap.ResourceOf("flags"));
         if (page.State != PageState.InUse)
-            Violation(ViolationCategory.UseAfterFree, fn, $"{res} maps pfn={pfn}, which is {page.State.ToString().ToLowerInvariant()}");
+            Violation(ViolationCategory.UseAfterFree, fn, $"{res} maps pfn={pfn}{via}, which is {page.State.ToString().ToLowerInvariant()}");
         if (page.Zone == Zone.Device && page.PgmapRaw is { } pgmap && (pgmap.FlagsRaw & MemoryFlags.MEMORY_DEVICE_UNADDRESSABLE) != 0)
-            Violation(ViolationCategory.UnaddressableMapped, fn, $"{res} maps un-addressable device page pfn={pfn}");
+            Violation(ViolationCategory.UnaddressableMapped, fn, $"{res} maps un-addressable device page pfn={pfn}{via}");
         if (write)
         {
             page.WriteContentsByHardware(value);

@@ -89,6 +89,37 @@ public sealed record KernelVariant
     /// <summary>When the mirror drops cached entries and when a snapshot in flight is invalid (ec131b2d7fa6, 99cb252f5e68).</summary>
     public MirrorInvalidation Mirror { get; init; } = MirrorInvalidation.AtRangeEnd;
 
+    // ---- CPU TLBs (KernelWorld.Tlb.cs) ----
+
+    /// <summary>
+    /// 60bae7370896 (v6.1, "mm/migrate_device.c: flush TLB while holding PTL"): migrate_vma_collect_pmd flushes the
+    /// TLBs before dropping the PTL. Off (8c3328f1f36a, v4.14): flush_tlb_range after pte_unmap_unlock, so a zap
+    /// that finds only the migration entry flushes nothing and returns while a CPU can still reach the page.
+    /// </summary>
+    public bool MigrateCollectFlushesUnderPtl { get; init; }
+
+    // ---- Reverse map: try_to_unmap_one on device-private entries (mm/rmap.c, a5430dda8a3a, v4.14) ----
+
+    /// <summary>
+    /// 1de13ee59225 (v5.3, Ralph Campbell, "mm/hmm: fix bad subpage pointer in try_to_unmap_one"): subpage is the
+    /// page itself for a device page. Off: subpage = page - page_to_pfn(page) + pte_pfn(*pvmw.pte), the pfn field of
+    /// a device-private swap PTE (pte-type-confusion; the kernel panics in page_remove_rmap(subpage)).
+    /// </summary>
+    public bool RmapDeviceSubpageIsPage { get; init; }
+
+    /// <summary>
+    /// ad7df764b7e1 (v5.9, "mm/rmap: fixup copying of soft dirty and uffd ptes"): the device branch tests
+    /// pte_swp_soft_dirty of the device-private swap PTE. Off: pte_soft_dirty of a swap PTE (pte-type-confusion).
+    /// </summary>
+    public bool RmapDeviceSwpSoftDirty { get; init; }
+
+    /// <summary>
+    /// "mm/rmap.c: avoid double faults migrating device private pages" (Alistair Popple, v5.16, lore
+    /// 20211018045247.3128058-1-apopple@nvidia.com): a write device entry becomes a write migration entry. Off
+    /// (2017): make_migration_entry(page, 0), always read; the page comes back read-only and a store faults again.
+    /// </summary>
+    public bool RmapDeviceKeepsWrite { get; init; }
+
     // ---- Mutants: exactly one seed hunk broken on top of upstream ----
 
     /// <summary>Mutant: migrate_vma finalize installs the destination without the pte_same re-check.</summary>

@@ -109,6 +109,38 @@ public static class KernelVariants
         ReleaseEvictsMappedPages = true,
     };
 
+    public static KernelVariant FixCollectFlush { get; } = Seed with
+    {
+        Name = "fix-collect-flush",
+        Description = "seed + migrate_vma_collect_pmd flushes the TLBs before dropping the PTL",
+        Commit = "60bae7370896",
+        MigrateCollectFlushesUnderPtl = true,
+    };
+
+    public static KernelVariant FixRmapSubpage { get; } = Seed with
+    {
+        Name = "fix-rmap-subpage",
+        Description = "seed + try_to_unmap_one uses the page itself as subpage of a device-private entry",
+        Commit = "1de13ee59225",
+        RmapDeviceSubpageIsPage = true,
+    };
+
+    public static KernelVariant FixRmapSoftDirty { get; } = FixRmapSubpage with
+    {
+        Name = "fix-rmap-soft-dirty",
+        Description = "fix-rmap-subpage + try_to_unmap_one reads soft-dirty of a device-private entry with pte_swp_soft_dirty",
+        Commit = "ad7df764b7e1",
+        RmapDeviceSwpSoftDirty = true,
+    };
+
+    public static KernelVariant FixRmapKeepWrite { get; } = FixRmapSoftDirty with
+    {
+        Name = "fix-rmap-keep-write",
+        Description = "fix-rmap-soft-dirty + try_to_unmap_one turns a write device entry into a write migration entry",
+        Commit = "v5.16 \"mm/rmap.c: avoid double faults migrating device private pages\"",
+        RmapDeviceKeepsWrite = true,
+    };
+
     public static KernelVariant FixPagemapHideSwap { get; } = Seed with
     {
         Name = "fix-pagemap-hide-swap",
@@ -136,7 +168,7 @@ public static class KernelVariants
     public static KernelVariant Upstream { get; } = FixTeardownEvict with
     {
         Name = "upstream",
-        Description = "seed + every upstream fix (fault path and teardown)",
+        Description = "seed + every upstream fix (fault path, teardown, pagemap, TLB flush and rmap walker)",
         Commit = null,
         MigrationWaitWithoutRef = true,
         Fault = FaultProtocol.TrylockWaitForUnlock,
@@ -145,6 +177,10 @@ public static class KernelVariants
         PagefaultOutOfMemoryKills = false,
         DeviceFaultAllocFailureIsSigbus = false,
         CollectCopiesPteDirtyToPage = true,
+        MigrateCollectFlushesUnderPtl = true,
+        RmapDeviceSubpageIsPage = true,
+        RmapDeviceSwpSoftDirty = true,
+        RmapDeviceKeepsWrite = true,
         PagemapHidesSwapFromUnprivileged = true,
     };
 
@@ -187,7 +223,8 @@ public static class KernelVariants
     [
         Seed, FixMigrationWait, FixFaultRef, FixFaultTrylock, FixFaultTrylockWait, FixDropAddressableCheck, FixPagefaultOomNoKill,
         FixDriverFaultRefaults, FixCollectDirty, TeardownRemoveUnderRefs, FixTeardownWait, FixTeardownRefzero, FixTeardownEvict,
-        FixPagemapHideSwap, FixMirrorSyncStart, FixMirrorIntervalSeq, Upstream, .. Mutants,
+        FixPagemapHideSwap, FixMirrorSyncStart, FixMirrorIntervalSeq, FixCollectFlush, FixRmapSubpage, FixRmapSoftDirty,
+        FixRmapKeepWrite, Upstream, .. Mutants,
     ];
 
     public static bool TryGet(string name, out KernelVariant variant)

@@ -62,6 +62,7 @@ public sealed class TestDevice
         _w.page_add_new_anon_rmap(dst, vma, addr, "test_migrate");
         var entry = _w.make_device_entry(dst, write ?? pte.Has(Pte._PAGE_RW));
         mm.WritePte(addr, _w.swp_entry_to_pte(entry, "test_migrate"), "test_migrate");
+        _w.flush_tlb_page(mm, addr, "test_migrate");
         _w.page_remove_rmap(src, false, "test_migrate");
         mm.Ptl.Unlock("test_migrate");
         _w.put_page(src, "test_migrate");
