@@ -32,6 +32,8 @@ public static class BuiltinScenarioTests
 
     [Test]
     public static Task FaultVsDevicePageReuse() => Run("fault-vs-device-page-reuse");
+
+    [Test]
     public static Task CatalogCollectDirty() => Run("catalog-collect-dirty");
 
     [Test]

@@ -341,7 +341,6 @@ public sealed partial class KernelWorld
     /// </summary>
     public int try_to_unmap_one(Page page, Vma vma, long address, bool v61 = false)
     {
-        const string fn = nameof(try_to_unmap_one);
         var mm = vma.Mm;
         // 369ea8242c0f (v4.13): mmu_notifier_invalidate_range_start/end around the page_vma_mapped_walk loop.
         mmu_notifier_invalidate_range_start(mm, address, address + 1);

@@ -23,8 +23,13 @@ public sealed class BundleInputTests : IDisposable
         return JsonNode.Parse(File.ReadAllText(path))!;
     }
 
-    /// <summary>The repository's real bundle as committed, from before bundles carried a checksum.</summary>
-    private static JsonNode Unchecksummed() => JsonNode.Parse(File.ReadAllText(SampleTrace.RealBundlePath()))!;
+    /// <summary>The repository's real bundle as a bundle from before bundles carried a checksum (the field removed).</summary>
+    private static JsonNode Unchecksummed()
+    {
+        var b = JsonNode.Parse(File.ReadAllText(SampleTrace.RealBundlePath()))!;
+        b.AsObject().Remove("coyote_trace_sha256");
+        return b;
+    }
 
     private string Save(JsonNode bundle, string name = "b.hmmtrace.json") => Save(bundle.ToJsonString(), name);
 
@@ -106,7 +111,7 @@ public sealed class BundleInputTests : IDisposable
         b["coyote_trace_sha256"]!.GetValue<string>().Should().MatchRegex("^[0-9a-f]{64}$");
         var read = TraceBundle.Read(Save(b));
         read.TraceVerified.Should().BeTrue();
-        TraceBundle.Read(SampleTrace.RealBundlePath()).TraceVerified.Should().BeFalse();
+        TraceBundle.Read(Save(Unchecksummed(), "old.hmmtrace.json")).TraceVerified.Should().BeFalse();
     }
 
     [Theory]
@@ -145,7 +150,7 @@ public sealed class BundleInputTests : IDisposable
     [Fact]
     public void An_old_bundle_without_a_checksum_still_replays_with_a_note()
     {
-        var r = CliRunner.Run("replay", SampleTrace.RealBundlePath());
+        var r = CliRunner.Run("replay", Save(Unchecksummed(), "old.hmmtrace.json"));
         r.ExitCode.Should().Be(1, r.Err);
         r.Out.Should().Contain("REPRODUCED").And.Contain("no coyote_trace_sha256");
     }
