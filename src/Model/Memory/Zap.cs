@@ -121,7 +121,8 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>
-    /// zap_pte_range (v4.11): again: PTL; present → (check_mapping) clear, [!PageAnon: a dirty PTE sets
+    /// zap_pte_range (v4.11): again: PTL; present → (check_mapping) clear, tlb_remove_tlb_entry (widens the range
+    /// tlb_flush_mmu_tlbonly flushes; swap, device and migration entries do not), [!PageAnon: a dirty PTE sets
     /// force_flush and set_page_dirty], rss--, page_remove_rmap, __tlb_remove_page — when that says the gather is
     /// full, force_flush and break after this page; [seed: device entry → honour check_mapping, clear, rss--,
     /// page_remove_rmap, put_page now]; other non-present entries are left when details is given; real swap →
