@@ -150,6 +150,16 @@ public static class BugCatalog
             Exposure = "fork shares two device pages; parent and child each fault one back; each migrate_vma finds the page still mapped by the other mm and try_to_unmap walks the anon_vma chain to the other mm's device entry.",
             Change = "subpage = page in the device branch (only single pages migrate to device memory); pte_swp_soft_dirty for the swap PTE.",
         },
+        new()
+        {
+            Id = "collect-stale-tlb-60bae7370896", Kind = CatalogEntryKind.Bug,
+            Title = "migrate_vma_collect_pmd flushes the TLB after dropping the PTL: a MADV_DONTNEED in between returns with a stale translation",
+            Variant = "seed", Scenario = "catalog-collect-stale-tlb", Category = ViolationCategory.NotLinearizable,
+            FixedBy = "fix-collect-flush", Commit = "60bae7370896", BundleStrategy = ExplorationStrategy.Probabilistic,
+            What = "the 2017 collect (8c3328f1f36a) replaces a present PTE by a migration entry under the PTL and calls flush_tlb_range only after pte_unmap_unlock. A zap_pte_range (MADV_DONTNEED, munmap) that takes the PTL in between finds the migration entry, clears it, has cleared no present PTE and so flushes nothing, and returns; a CPU that cached the old translation still reads and writes the old page, whose data the zap has discarded.",
+            Exposure = "cpu0 writes page 0 (its TLB caches it writable and dirty) and then reads it eight times and writes it once more; the driver migrates page 0 (the device has no free page, so the migration collects, fails to allocate and gives up, and no device entry ever appears); cpu1 zaps page 0 with madvise(MADV_DONTNEED). When the whole madvise runs between collect's unlock and its flush, a read cpu0 starts after the madvise returned still gets cpu0's old value through the stale TLB entry instead of zero (not-linearizable); a store there lands in the old page, which is freed, so the final read returns 0 and the write is lost.",
+            Change = "60bae7370896 (v6.0, Alistair Popple, \"mm/migrate_device.c: flush TLB while holding PTL\"): flush_tlb_range before pte_unmap_unlock, so a zap that finds the migration entry runs after every CPU has dropped the old translation.",
+        },
         Mutant("finalize-skips-pte-same", "fault-vs-madvise-dontneed", ViolationCategory.Expectation,
             "the driver's migrate_vma_finalize installs the new entry without re-checking that the PTE is still the migration entry it wrote",
             "the zap clears the migration entry while cpu0's migration back is in flight; finalize then re-installs the page over the hole, so the final read returns the old value instead of 0"),
