@@ -19,8 +19,9 @@ internal static class ListCommand
         var variants = new Command("variants", "Kernel variants: the seed, each upstream fix, upstream, and the mutants");
         variants.SetAction(_ =>
         {
+            ctx.Out.WriteLine("Fix steps branch per path: each is built on the previous step of its own path, or on seed (\"on ...\"); upstream has every path's last step.");
             foreach (var v in KernelVariants.All)
-                ctx.Out.WriteLine($"{v.Name,-36} {(v.Commit is null ? "" : $"[{v.Commit}] ")}{v.Description}");
+                ctx.Out.WriteLine($"{v.Name,-36} {(v.Base is null ? "" : $"(on {v.Base}) ")}{(v.Commit is null ? "" : $"[{v.Commit}] ")}{v.Description}");
             return Cli.ExitOk;
         });
         return new Command("list", "List built-in scenarios or kernel variants") { scenarios, variants };

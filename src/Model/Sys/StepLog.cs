@@ -20,6 +20,10 @@ internal sealed class StepLog : IReadOnlyList<StepRecord>
     private readonly object _gate = new();
     private readonly List<Entry[]> _chunks = [];
     private int _count;
+    private long _bytes;
+
+    /// <summary>What one entry costs in the log besides its detail's text: the struct in its chunk (references, kind, detail fields).</summary>
+    internal const int EntryBytes = 64;
     private int _runStart;
     private string? _lastActor;
 
@@ -53,6 +57,20 @@ internal sealed class StepLog : IReadOnlyList<StepRecord>
             _lastActor = entry.Actor;
             _chunks[seq / ChunkSize][seq % ChunkSize] = entry;
             _count++;
+            _bytes += EntryBytes + 2L * entry.Detail.TextLength;
+        }
+    }
+
+    /// <summary>
+    /// Estimated bytes the log holds: <see cref="EntryBytes"/> per entry plus the UTF-16 text of details recorded
+    /// as text (a deferred detail holds a few numbers and a shared formatter; its text is made only when read).
+    /// </summary>
+    public long ApproxBytes
+    {
+        get
+        {
+            lock (_gate)
+                return _bytes;
         }
     }
 
