@@ -69,8 +69,7 @@ public sealed partial class KernelWorld
     public bool BoundExceeded { get; private set; }
 
     /// <summary>Steps dropped after the bound was reached.</summary>
-    public long StepsDropped => Interlocked.Read(ref _stepsDropped);
-    private long _stepsDropped;
+    public long StepsDropped => _steps.Dropped;
 
     /// <summary>The step log's size estimate in bytes (entries plus the text of details recorded as text).</summary>
     public long StepLogBytes => _steps.ApproxBytes;
@@ -174,7 +173,7 @@ public sealed partial class KernelWorld
             // Not thrown here: a step is recorded inside lock and unlock paths, where a throw would leave a lock
             // held and block the other tasks for good. The next scheduling point throws (see Point).
             BoundExceeded = true;
-            Interlocked.Increment(ref _stepsDropped);
+            _steps.Drop();
             return;
         }
         _steps.Append(new(CurrentActor, function, kind, resource, detail));

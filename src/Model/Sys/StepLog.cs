@@ -21,6 +21,7 @@ internal sealed class StepLog : IReadOnlyList<StepRecord>
     private readonly List<Entry[]> _chunks = [];
     private int _count;
     private long _bytes;
+    private long _dropped;
 
     /// <summary>What one entry costs in the log besides its detail's text: the struct in its chunk (references, kind, detail fields).</summary>
     internal const int EntryBytes = 64;
@@ -71,6 +72,23 @@ internal sealed class StepLog : IReadOnlyList<StepRecord>
         {
             lock (_gate)
                 return _bytes;
+        }
+    }
+
+    /// <summary>Counts a step that was not logged (the run passed its bound, <c>KernelWorld.Bound</c>).</summary>
+    public void Drop()
+    {
+        lock (_gate)
+            _dropped++;
+    }
+
+    /// <summary>Steps not logged because the run passed its bound.</summary>
+    public long Dropped
+    {
+        get
+        {
+            lock (_gate)
+                return _dropped;
         }
     }
 

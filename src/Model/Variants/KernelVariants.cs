@@ -23,7 +23,7 @@ public static class KernelVariants
     {
         Name = "fix-fault-ref",
         Base = "fix-migration-wait",
-        Description = "seed + do_swap_page takes the PTL, re-checks the entry and holds a reference across page_fault",
+        Description = "fix-migration-wait + do_swap_page takes the PTL, re-checks the entry and holds a reference across page_fault",
         Commit = "16ce101db85d",
         Fault = FaultProtocol.RefUnderPtl,
     };
