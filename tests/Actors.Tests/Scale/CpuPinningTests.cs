@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Actors.Verification;
 using Hmm.Spec.Cli.Scale;
 
 namespace Hmm.Spec.Actors.Tests.Scale;
@@ -141,5 +142,26 @@ public sealed class CpuPinningTests
         sizes[0].Should().BeGreaterThan(sizes[^1]);
         var more = new ExploreWork(plans, new ExploreOptions { Iterations = 200, OutDir = null });
         more.Cost(more.Units[0]).Should().Be(2 * work.Cost(work.Units[0]));
+    }
+
+    [Fact]
+    public void A_verify_part_with_lower_ranks_costs_more()
+    {
+        VerifyParts.PartCost(40, 30, 2, 0, 8).Should().BeGreaterThan(VerifyParts.PartCost(40, 30, 2, 7, 8));
+        VerifyParts.PartCost(40, 30, 2, 0, 8).Should().BeGreaterThan(VerifyParts.PartCost(20, 30, 2, 0, 8), "longer executions cost more");
+        VerifyParts.PartCost(40, 3, 2, 5, 8).Should().Be(40, "a part without a subtree runs the default execution only");
+    }
+
+    [Fact]
+    public void Verify_hands_out_the_biggest_scenario_s_parts_first()
+    {
+        // truncate-vs-cow-fault is about 70% of verify --all at K=2 (docs/verification.md); fault-vs-fault is small.
+        var plans = new[] { "fault-vs-fault", "truncate-vs-cow-fault" }
+            .Select(n => (ScenarioPlan.Create(BuiltinScenarios.Load(n), "upstream"), (string?)null)).ToArray();
+        var work = new VerifyWork(plans, new VerifyOptions { Preemptions = 2 }, 8, catalog: false);
+        var order = UnitOrder.LongestFirst(work, work.Units);
+        order[0].Key.Should().Contain("truncate-vs-cow-fault").And.Contain("part 0/8");
+        order.Take(4).Should().OnlyContain(u => u.Key.Contains("truncate-vs-cow-fault"));
+        order.Last().Key.Should().Contain("fault-vs-fault");
     }
 }
