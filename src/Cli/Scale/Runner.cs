@@ -89,7 +89,7 @@ internal sealed class WorkerPool(Work work, WorkerLauncher launcher, string[] ar
             _queue.AddLast((u, 1, null));
         var dir = Directory.CreateTempSubdirectory("hmm-spec-units-").FullName;
         var slots = Math.Min(jobs, units.Count);
-        var (cpus, claims, why) = CpuPinning.Plan(slots);
+        var (cpus, claims, why) = work.Pinnable ? CpuPinning.Plan(slots) : (null, null, $"{work.Command} runs real threads in parallel");
         Pinning = why;
         progress?.Placement(why);
         try

@@ -36,6 +36,12 @@ internal abstract class Work
     /// </summary>
     public virtual double Cost(WorkUnit unit) => 1;
 
+    /// <summary>
+    /// Whether the workers may be pinned to a CPU each (<see cref="CpuPinning"/>): yes for work that runs under a
+    /// controlled scheduler (one thread runs at a time), no for work whose threads must really run in parallel.
+    /// </summary>
+    public virtual bool Pinnable => true;
+
     public JsonObject Definition => _definition ??= new JsonObject
     {
         ["command"] = Command,

@@ -102,6 +102,15 @@ public sealed class CpuPinningTests
     }
 
     [Fact]
+    public void Stress_workers_are_never_pinned_the_controlled_commands_are()
+    {
+        var plan = ScenarioPlan.Create(BuiltinScenarios.Load("fault-vs-fault"), "seed");
+        new StressWork(plan, 100, 5).Pinnable.Should().BeFalse("stress races real threads");
+        new ExploreWork([plan], new ExploreOptions { Iterations = 10, OutDir = null }).Pinnable.Should().BeTrue();
+        new VerifyWork([(plan, null)], new VerifyOptions { Preemptions = 1 }, 8, catalog: false).Pinnable.Should().BeTrue();
+    }
+
+    [Fact]
     public void OnCpu_without_a_cpu_just_runs()
     {
         var before = CpuPinning.GetMask(0);
