@@ -13,15 +13,7 @@ namespace Hmm.Spec.Actors.Tests.Catalog;
 /// </summary>
 public sealed class CatalogDataTests
 {
-    private static string RepoFile(params string[] parts)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Hmm.Spec.sln")))
-                return Path.Combine([dir.FullName, .. parts]);
-        }
-        throw new InvalidOperationException($"no Hmm.Spec.sln above {AppContext.BaseDirectory}");
-    }
+    private static string RepoFile(params string[] parts) => Path.Combine([Bundles.SampleTrace.RepoRoot(), .. parts]);
 
     private static JsonObject Schema() => JsonNode.Parse(File.ReadAllText(RepoFile("docs", "catalog.schema.json")))!.AsObject();
 

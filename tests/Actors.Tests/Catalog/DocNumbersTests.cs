@@ -13,15 +13,7 @@ namespace Hmm.Spec.Actors.Tests.Catalog;
 /// </summary>
 public sealed class DocNumbersTests
 {
-    private static string Doc(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Hmm.Spec.sln")))
-                return File.ReadAllText(Path.Combine(dir.FullName, "docs", name));
-        }
-        throw new InvalidOperationException($"no Hmm.Spec.sln above {AppContext.BaseDirectory}");
-    }
+    private static string Doc(string name) => File.ReadAllText(Path.Combine(Bundles.SampleTrace.RepoRoot(), "docs", name));
 
     private static string Section(string doc, string heading)
     {
