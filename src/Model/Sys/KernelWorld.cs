@@ -55,6 +55,25 @@ public sealed partial class KernelWorld
     /// <summary>Number of steps recorded so far.</summary>
     internal int StepCount => _steps.Count;
 
+    /// <summary>
+    /// The run's bound on its step log, or null (none: Coyote's <c>--max-steps</c> and verify's step bound stop a
+    /// controlled run first). A stress run (real threads, <c>StressRunner</c>) sets it: once the log holds
+    /// <see cref="StepBound.MaxSteps"/> steps or about <see cref="StepBound.MaxLogBytes"/> bytes, no further step is
+    /// logged and the next scheduling point of every task raises <c>livelock</c>, so a task that never stops
+    /// (a retry loop nothing ends) stops at its next shared access instead of growing the log without end
+    /// (docs/reliability.md, "Bounded stress runs").
+    /// </summary>
+    public StepBound? Bound { get; set; }
+
+    /// <summary>Whether the step log reached <see cref="Bound"/> (steps after that are dropped, not logged).</summary>
+    public bool BoundExceeded { get; private set; }
+
+    /// <summary>Steps dropped after the bound was reached.</summary>
+    public long StepsDropped => _steps.Dropped;
+
+    /// <summary>The step log's size estimate in bytes (entries plus the text of details recorded as text).</summary>
+    public long StepLogBytes => _steps.ApproxBytes;
+
     /// <summary>Whether a task other than the current one recorded a step since <paramref name="mark"/>.</summary>
     internal bool OthersSteppedSince(int mark) => _steps.OthersSince(mark, CurrentActor);
 
@@ -118,6 +137,8 @@ public sealed partial class KernelWorld
     /// </summary>
     public void Point(StepKind kind, string resource)
     {
+        if (BoundExceeded)
+            StepBoundViolation();
         if (Controlled is { } scheduler)
         {
             if (kind is StepKind.Read or StepKind.Write)
@@ -147,6 +168,14 @@ public sealed partial class KernelWorld
     /// <summary>Appends a step whose detail is formatted only if someone reads it (see <see cref="StepDetail"/>).</summary>
     public void Record(StepKind kind, string function, string resource, StepDetail detail)
     {
+        if (Bound is { } bound && (BoundExceeded || _steps.Count >= bound.MaxSteps || _steps.ApproxBytes >= bound.MaxLogBytes))
+        {
+            // Not thrown here: a step is recorded inside lock and unlock paths, where a throw would leave a lock
+            // held and block the other tasks for good. The next scheduling point throws (see Point).
+            BoundExceeded = true;
+            _steps.Drop();
+            return;
+        }
         _steps.Append(new(CurrentActor, function, kind, resource, detail));
         Controlled?.OnRecord(kind, resource);
         if (Logger.IsEnabled(LogLevel.Trace))
@@ -196,6 +225,17 @@ public sealed partial class KernelWorld
         FirstViolation ??= v;
         Record(StepKind.Note, function, "violation", v.Message);
         Logger.LogDebug("{Violation}", v.Message);
+        throw v;
+    }
+
+    /// <summary>The <c>livelock</c> of a run that passed its <see cref="Bound"/>; every task that reaches a scheduling point after that gets it.</summary>
+    private void StepBoundViolation()
+    {
+        var bound = Bound.GetValueOrDefault();
+        var v = new KernelViolation(ViolationCategory.Livelock, "step_bound", CurrentActor,
+            $"the run passed its bound of {bound.MaxSteps} steps or {bound.MaxLogBytes} log bytes without finishing " +
+            $"({StepCount} steps, about {StepLogBytes} bytes logged): a task kept running without end");
+        FirstViolation ??= v;
         throw v;
     }
 
