@@ -10,7 +10,7 @@ public sealed partial class KernelWorld
     private Dmirror? _dmirror;
 
     /// <summary>The reference driver (null when the layout has no device pages).</summary>
-    public Dmirror? Device => _dmirror;
+    internal Dmirror? Device => _dmirror;
 
     /// <summary>dmirror probe: hotplug the device memory. A refused range is a broken layout.</summary>
     partial void ProbeDevice()
