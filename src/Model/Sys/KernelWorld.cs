@@ -8,7 +8,19 @@ namespace Hmm.Spec.Model;
 /// <summary>
 /// One whole modelled kernel: memmap, page allocator, swap area, address spaces, device, locks and the step log.
 /// One instance per Coyote iteration; nothing is static. Kernel functions are methods of this partial class,
-/// one file per kernel source file, each named after the kernel function it transcribes.
+/// one file per kernel source file, each named after the kernel function it transcribes; they are internal.
+/// <para>
+/// The public members are the facade, the only part the actors and the CLI see (src/Model/README.md, "The
+/// facade"; pinned by Model.Tests FacadeTests), and they are declared only in the src/Model/Sys/KernelWorld*.cs
+/// files: what user space does (syscalls and /proc reads, KernelWorld.Syscalls.cs; CPU loads and stores,
+/// KernelWorld.Cpu.cs), what the driver does (KernelWorld.Device.cs), and what the harness needs (this file:
+/// <see cref="Create"/> and settings, <see cref="EnterActor"/>, op boundaries in the step log, the end checks of
+/// KernelWorld.Invariants.cs, and <see cref="Steps"/>/<see cref="FirstViolation"/> for reports).
+/// </para>
+/// <para>
+/// The whole class is left unrewritten by Coyote, every partial file and every method added to one
+/// (<see cref="NotRewritten"/>): code here uses no concurrency primitive of its own.
+/// </para>
 /// </summary>
 [Microsoft.Coyote.Rewriting.SkipRewriting(NotRewritten.Reason)]
 public sealed partial class KernelWorld
@@ -144,7 +156,10 @@ public sealed partial class KernelWorld
     internal void Record(StepKind kind, string function, string resource, string detail) =>
         Record(kind, function, resource, new StepDetail(detail));
 
-    /// <summary>Appends a step whose detail is formatted only if someone reads it (see <see cref="StepDetail"/>).</summary>
+    /// <summary>
+    /// Appends a step whose detail is formatted only if someone reads it (see <see cref="StepDetail"/>). Public for
+    /// the harness, which marks op boundaries (the op called, its result) in the step log; no scheduling point.
+    /// </summary>
     public void Record(StepKind kind, string function, string resource, StepDetail detail)
     {
         _steps.Append(new(CurrentActor, function, kind, resource, detail));
@@ -231,7 +246,8 @@ public sealed partial class KernelWorld
 
     /// <summary>
     /// An op boundary: the current CPU's pointers from its previous op are dead (a kernel path's local
-    /// <c>struct page *</c> does not outlive the system call or driver call that looked it up).
+    /// <c>struct page *</c> does not outlive the system call or driver call that looked it up). The harness calls
+    /// it between ops; the pointer tracking itself is in Mm/PageRef.cs.
     /// </summary>
     public void ForgetPagePointers() => _pagePointers.TryRemove(CurrentActor, out _);
 }
