@@ -1,7 +1,7 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>
-/// The device-side facade operations of docs/model-api (MigrateToDevice, MigrateToSystem, DeviceRead,
+/// The device-side facade operations of src/Model/README.md (MigrateToDevice, MigrateToSystem, DeviceRead,
 /// DeviceWrite, DeviceRemove, HotplugAdd) and the driver probe that <see cref="Create"/> runs when the layout
 /// has device pages. Each takes the locks the kernel path takes (inside the driver and hotplug code).
 /// </summary>

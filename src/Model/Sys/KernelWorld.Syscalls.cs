@@ -1,8 +1,9 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>
-/// The syscall facade (model-api.md), core side. Each call takes the locks the kernel takes: mmap_sem for write
-/// in mmap/munmap/mprotect/fork (parent and child) and exit; for read in madvise and the /proc walks.
+/// The syscall facade (src/Model/README.md, "The facade"), /proc reads included. Each call takes the locks the
+/// kernel takes: mmap_sem for write in mmap/munmap/mprotect/fork (parent and child) and exit; for read in madvise
+/// and the /proc walks.
 /// An mm comes into existence with its first Mmap/MmapPfn or as a fork child; an unknown or exited mm gives
 /// EINVAL. Names of exited mms are not reused.
 /// </summary>
