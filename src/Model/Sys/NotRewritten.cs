@@ -65,14 +65,14 @@ internal static class NotRewritten
     };
 
     /// <summary>
-    /// Assemblies of ours that are not rewritten at all (coyote.json does not list them), and why. Every other
-    /// assembly of ours is listed in coyote.json and rewritten by the build.
+    /// Assemblies of ours (by assembly name) that are not rewritten at all (coyote.json does not list them), and
+    /// why. Every other assembly of ours is listed in coyote.json and rewritten by the build.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Assemblies = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["Hmm.Spec.Oracle"] = "holds no concurrency primitive (it judges a finished history single-threaded), and staying "
             + "unrewritten keeps it free of a Coyote dependency for users who only check histories",
-        ["Hmm.Spec.Cli"] = "the command line: it starts Coyote's testing engine or verify's scheduler and never runs under them",
+        ["hmm-spec"] = "the command line (src/Cli): it starts Coyote's testing engine or verify's scheduler and never runs under them",
         ["Hmm.Spec.Oracle.Tests"] = "tests of the oracle, which never runs under Coyote",
     };
 }
