@@ -10,10 +10,11 @@ namespace Hmm.Spec.Oracle.History;
 /// </summary>
 public sealed class HistoryValidator
 {
-    // Per process (by a slot given on its first event): its pending id (-1: none) and that op's kind, and whether
-    // it crashed. Plain arrays and one Dictionary<int, int> (precompiled in the framework) rather than tables keyed
+    // Per process (by a slot given on its first event): whether an op is pending, its id and kind, and whether it
+    // crashed. Plain arrays and one Dictionary<int, int> (precompiled in the framework) rather than tables keyed
     // by tuples of this assembly's types, which only the JIT can compile (docs/performance.md, "Oracle").
     private readonly Dictionary<int, int> _slotOfProcess = new();
+    private bool[] _pending = new bool[8];
     private int[] _pendingId = new int[8];
     private OpKind[] _pendingKind = new OpKind[8];
     private bool[] _crashed = new bool[8];
@@ -38,9 +39,10 @@ public sealed class HistoryValidator
             var slot = SlotOf(e.Process);
             if (_crashed[slot])
                 return $"process {e.Process} invokes again after an \"info\" completion (a crashed process never returns)";
-            if (_pendingId[slot] >= 0)
+            if (_pending[slot])
                 return $"process {e.Process} invokes id {e.Id} while id {_pendingId[slot]} is still pending";
             _processById[e.Id] = e.Process;
+            _pending[slot] = true;
             _pendingId[slot] = e.Id;
             _pendingKind[slot] = e.Op.Kind;
             return null;
@@ -62,23 +64,23 @@ public sealed class HistoryValidator
             if (e.Type != EventType.Ok) NoteIgnoredResult(e);
         }
         _processById[e.Id] = ~process;
-        _pendingId[at] = -1;
+        _pending[at] = false;
         if (e.Type == EventType.Info) _crashed[at] = true;
         return null;
     }
 
-    /// <summary>The slot of <paramref name="process"/>, given (no op pending, not crashed) on its first event.</summary>
+    /// <summary>The slot of <paramref name="process"/>, given on its first event (nothing pending, not crashed).</summary>
     private int SlotOf(int process)
     {
         if (_slotOfProcess.TryGetValue(process, out var slot)) return slot;
         slot = _slotOfProcess.Count;
         if (slot == _pendingId.Length)
         {
+            Array.Resize(ref _pending, slot * 2);
             Array.Resize(ref _pendingId, slot * 2);
             Array.Resize(ref _pendingKind, slot * 2);
             Array.Resize(ref _crashed, slot * 2);
         }
-        _pendingId[slot] = -1;
         _slotOfProcess[process] = slot;
         return slot;
     }
