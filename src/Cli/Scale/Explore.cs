@@ -18,6 +18,12 @@ internal sealed class ExploreWork(IReadOnlyList<ScenarioPlan> plans, ExploreOpti
 
     public override string Command => "explore";
 
+    /// <summary>
+    /// Where the model's worlds log their steps (<c>--verbose</c>); null, the default, gives them none, so the world's
+    /// per-step log check stays the no-op logger's. Not part of the definition: it changes no result.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILogger? ModelLogger { get; init; }
+
     public override IReadOnlyList<WorkUnit> Units => _units ??= plans.Select((p, i) => new WorkUnit(i,
         $"explore/{p.Scenario.Name}/{p.Variant.Name}/{options.Strategy}/s{options.Seed}+{options.Iterations}",
         $"explore/{p.Scenario.Name}",
@@ -38,7 +44,7 @@ internal sealed class ExploreWork(IReadOnlyList<ScenarioPlan> plans, ExploreOpti
     public override UnitOutcome Run(WorkUnit unit) => Timed(unit, () =>
     {
         var plan = plans[Json.Int(unit.Spec, "plan")];
-        var r = new Explorer(UnitLogger).Explore(plan, options with { OutDir = null });
+        var r = new Explorer(UnitLogger, ModelLogger).Explore(plan, options with { OutDir = null });
         var outcome = new UnitOutcome
         {
             Index = unit.Index,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Hmm.Spec.Cli.Commands;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Extensions.Logging;
 

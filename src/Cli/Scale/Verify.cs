@@ -5,6 +5,7 @@ using Hmm.Spec.Actors.Catalog;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Verification;
 using Hmm.Spec.Cli.Commands;
+using Hmm.Spec.Input;
 
 namespace Hmm.Spec.Cli.Scale;
 
@@ -172,7 +173,7 @@ internal sealed class VerifyReducer : IReducer
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new Oracle.Ops.InputError("--markdown", $"cannot read {file}: {e.Message}");
+            throw new InputError("--markdown", $"cannot read {file}: {e.Message}");
         }
     }
 
