@@ -41,6 +41,12 @@ internal sealed class ExploreWork(IReadOnlyList<ScenarioPlan> plans, ExploreOpti
         ["scenarios"] = new JsonArray(plans.Select(p => (JsonNode)ScenarioRef(p)).ToArray()),
     };
 
+    /// <summary>
+    /// The iteration budget times the scenario's size (<see cref="UnitCost.Size"/>): an iteration runs every op of the
+    /// scenario. A scenario that finds its bug early costs less than this says, which only moves it earlier.
+    /// </summary>
+    public override double Cost(WorkUnit unit) => (double)options.Iterations * UnitCost.Size(plans[Json.Int(unit.Spec, "plan")].Scenario);
+
     public override UnitOutcome Run(WorkUnit unit) => Timed(unit, () =>
     {
         var plan = plans[Json.Int(unit.Spec, "plan")];

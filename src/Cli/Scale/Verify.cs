@@ -45,6 +45,20 @@ internal sealed class VerifyWork(IReadOnlyList<(ScenarioPlan Plan, string? Entry
         }).ToArray()),
     };
 
+    private readonly Dictionary<int, (int Decisions, int Branching)> _shapes = [];
+
+    /// <summary>
+    /// <see cref="VerifyParts.PartCost"/> from the scenario's default execution (<see cref="VerifyParts.Probe"/>, run
+    /// once per scenario when the order is decided): the big scenarios' parts, and their low ranks, go first.
+    /// </summary>
+    public override double Cost(WorkUnit unit)
+    {
+        var index = Json.Int(unit.Spec, "plan");
+        if (!_shapes.TryGetValue(index, out var shape))
+            _shapes[index] = shape = VerifyParts.Probe(plans[index].Plan, options);
+        return VerifyParts.PartCost(shape.Decisions, shape.Branching, options.Preemptions, Json.Int(unit.Spec, "part"), parts);
+    }
+
     public override UnitOutcome Run(WorkUnit unit) => Timed(unit, () =>
     {
         var plan = plans[Json.Int(unit.Spec, "plan")].Plan;
