@@ -50,6 +50,9 @@ public readonly struct StepDetail
     /// <summary>The structured value of a detail made by <see cref="StepDetail(object)"/>, else null.</summary>
     public object? Value => ReferenceEquals(_textOrFormat, ValueText) ? _state : null;
 
+    /// <summary>Length of the text of a detail recorded as text; 0 for one formatted later (its text does not exist yet).</summary>
+    internal int TextLength => _textOrFormat is string text ? text.Length : 0;
+
     /// <summary>The detail in words.</summary>
     public string Format() => _textOrFormat switch
     {

@@ -39,7 +39,7 @@ public abstract class DeviceTestBase : IDisposable
             w.UserWrite(mm, i, 100 + i).Should().Be(Sig.None);
     }
 
-    protected static Pte PteOf(KernelWorld w, string mm, long addr) => w.Mms[mm].PageTableRaw.GetValueOrDefault(addr);
+    private protected static Pte PteOf(KernelWorld w, string mm, long addr) => w.Mms[mm].PageTableRaw.GetValueOrDefault(addr);
 
     /// <summary>True when mm:addr holds a device entry (read or write).</summary>
     protected static bool IsDeviceEntry(KernelWorld w, string mm, long addr)
