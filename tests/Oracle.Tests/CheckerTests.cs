@@ -226,6 +226,30 @@ public class CheckerTests
         LinearizabilityChecker.Check(new History.History(HistoryHeader.Empty, twice)).Message.Should().Contain("second completion");
     }
 
+    [Fact]
+    public void The_validators_per_process_rules_hold_for_many_processes_and_any_id()
+    {
+        // Twenty processes (past the validator's first table size), each with an op completed and one pending;
+        // then the rules about pending and crashed processes, with ids that are negative or zero.
+        var read = new Op { Kind = OpKind.Read, Mm = "A", Page = 0 };
+        var events = new List<HistoryEvent>();
+        for (var p = 0; p < 20; p++)
+        {
+            events.Add(new(EventType.Invoke, p, 100 + p, read, null));
+            events.Add(new(EventType.Ok, p, 100 + p, null, OpResult.OfValue(0)));
+        }
+        for (var p = 0; p < 20; p++) events.Add(new(EventType.Invoke, p, -1 - p, read, null));
+        var validator = new HistoryValidator();
+        foreach (var e in events) validator.Accept(e).Should().BeNull();
+        validator.Accept(new(EventType.Invoke, 19, 500, read, null)).Should().Be("process 19 invokes id 500 while id -20 is still pending");
+        validator.Accept(new(EventType.Info, 7, -8, null, null)).Should().BeNull();
+        validator.Accept(new(EventType.Invoke, 7, 501, read, null))
+            .Should().Be("process 7 invokes again after an \"info\" completion (a crashed process never returns)");
+        validator.Accept(new(EventType.Ok, 3, -4, null, OpResult.OfValue(0))).Should().BeNull();
+        validator.Accept(new(EventType.Invoke, 3, 0, read, null)).Should().BeNull("process 3's op completed, and id 0 is new");
+        validator.Accept(new(EventType.Invoke, 3, 1, read, null)).Should().Be("process 3 invokes id 1 while id 0 is still pending");
+    }
+
     /// <summary>4096 mapped pages and a read and a write on each: thousands of one-page partitions of one large state.</summary>
     private static History.History Wide()
     {

@@ -29,7 +29,13 @@ internal sealed class NoGcRegion : IDisposable
         {
             Entered = false;
         }
-        if (!Entered) Volatile.Write(ref _owned, 0);
+        if (!Entered)
+        {
+            Volatile.Write(ref _owned, 0);
+            return;
+        }
+        // The region's memory is committed now and not yet touched: the place to ask for huge pages.
+        HugePageBytes = HugePages.AdviseHeap();
     }
 
     /// <summary>
@@ -52,6 +58,9 @@ internal sealed class NoGcRegion : IDisposable
 
     /// <summary>This instance started the region (and ends it on dispose).</summary>
     public bool Entered { get; }
+
+    /// <summary>Bytes of the heap's mappings advised to use transparent huge pages (<see cref="HugePages"/>).</summary>
+    public long HugePageBytes { get; }
 
     public void Dispose()
     {

@@ -41,6 +41,93 @@ internal sealed class WglSearch
         }
     }
 
+    /// <summary>
+    /// The memo cache: a set of <see cref="MemoKey"/> (chained hashing in arrays). Written out here rather than
+    /// <c>HashSet&lt;MemoKey&gt;</c>: a framework collection over a struct of this assembly cannot be precompiled
+    /// with it (ReadyToRun stays inside its version bubble), so it ran as unoptimized first-tier JIT code through
+    /// most of a short check (docs/performance.md, "Oracle").
+    /// </summary>
+    private sealed class Memo
+    {
+        private int[] _buckets;   // per bucket, 1 + the index of its first entry (0: empty)
+        private MemoKey[] _keys;
+        private int[] _next;      // per entry, the next entry of its bucket or -1
+        private int _count;
+
+        public Memo(int capacity)
+        {
+            var size = 4;
+            while (size < capacity && size < 1 << 30) size <<= 1;
+            _buckets = new int[size];
+            _keys = new MemoKey[size];
+            _next = new int[size];
+        }
+
+        /// <summary>Adds <paramref name="key"/>; false if an equal key is there already.</summary>
+        public bool Add(in MemoKey key)
+        {
+            var hash = key.GetHashCode();
+            for (var i = _buckets[hash & (_buckets.Length - 1)] - 1; i >= 0; i = _next[i])
+            {
+                if (_keys[i].Equals(key)) return false;
+            }
+            if (_count == _keys.Length) Grow();
+            ref var bucket = ref _buckets[hash & (_buckets.Length - 1)];
+            _keys[_count] = key;
+            _next[_count] = bucket - 1;
+            bucket = ++_count;
+            return true;
+        }
+
+        private void Grow()
+        {
+            var size = _keys.Length * 2;
+            Array.Resize(ref _keys, size);
+            _next = new int[size];
+            _buckets = new int[size];
+            for (var i = 0; i < _count; i++)
+            {
+                ref var bucket = ref _buckets[_keys[i].GetHashCode() & (size - 1)];
+                _next[i] = bucket - 1;
+                bucket = i + 1;
+            }
+        }
+    }
+
+    /// <summary>The search's explicit stack: per linearized op, its call entry, and the state and path before it.</summary>
+    private sealed class Trail
+    {
+        private int[] _calls = new int[64];
+        private StateSet[] _states = new StateSet[64];
+        private Cons?[] _paths = new Cons?[64];
+
+        public int Count { get; private set; }
+
+        public void Push(int call, StateSet state, Cons? path)
+        {
+            if (Count == _calls.Length)
+            {
+                Array.Resize(ref _calls, Count * 2);
+                Array.Resize(ref _states, Count * 2);
+                Array.Resize(ref _paths, Count * 2);
+            }
+            _calls[Count] = call;
+            _states[Count] = state;
+            _paths[Count] = path;
+            Count++;
+        }
+
+        public int Pop(out StateSet state, out Cons? path)
+        {
+            Count--;
+            state = _states[Count];
+            path = _paths[Count];
+            _states[Count] = null!;
+            _paths[Count] = null;
+            return _calls[Count];
+        }
+    }
+
     public enum Outcome { Linearizable, NotLinearizable, OutOfBudget }
 
     /// <summary>The search looks at its budget once every this many steps (a power of two).</summary>
@@ -114,8 +201,8 @@ internal sealed class WglSearch
     public Outcome Run(IReadOnlyList<RefState> initial, SearchBudget budget, CancellationToken cancel)
     {
         // About one memo entry per op when ops overlap little (the common case); the table grows past it when they do.
-        var cache = new HashSet<MemoKey>((int)Math.Min(_ops.Length, budget.MaxStates));
-        var stack = new Stack<(int Call, StateSet State, Cons? Path)>();
+        var cache = new Memo((int)Math.Min(_ops.Length, budget.MaxStates));
+        var stack = new Trail();
         var state = new StateSet(initial);
         Cons? path = null;
         var entry = _next[Head];
@@ -149,7 +236,7 @@ internal sealed class WglSearch
                     {
                         StatesExplored++;
                         budget.Spend(SearchBudget.EntryBytes(extras.Length, ReferenceEquals(next, state) ? null : next));
-                        stack.Push((entry, state, path));
+                        stack.Push(entry, state, path);
                         state = next;
                         path = new Cons(opIndex, path);
                         Lift(entry);
@@ -166,7 +253,7 @@ internal sealed class WglSearch
             if (opIndex >= _determinate) return Outcome.Linearizable;  // only indeterminate ops remain
             NoteDepth(stack.Count, path, state, opIndex);
             if (stack.Count == 0) return Outcome.NotLinearizable;
-            var (call, previous, previousPath) = stack.Pop();
+            var call = stack.Pop(out var previous, out var previousPath);
             Set(call >> 1, false);
             state = previous;
             path = previousPath;

@@ -132,16 +132,20 @@ internal static class FastEventParser
 
     /// <summary>
     /// Ops of only a kind, an address space and a page (reads: half of a typical history) repeat line after line:
-    /// one shared instance each per thread (ops are immutable), instead of a new object per line.
+    /// shared instances per thread (ops are immutable), instead of a new object per line. A direct-mapped cache
+    /// of <see cref="PageOpSlots"/> ops (a colliding op replaces the one in its slot), in an array rather than a
+    /// dictionary keyed by a tuple of this assembly's types, which only the JIT can compile (docs/performance.md).
     /// </summary>
-    [ThreadStatic] private static Dictionary<(OpKind, string, int), Op>? _pageOps;
+    [ThreadStatic] private static Op?[]? _pageOps;
+
+    private const int PageOpSlots = 1 << 12;
 
     private static Op PageOp(OpKind kind, string mm, int page)
     {
-        _pageOps ??= new Dictionary<(OpKind, string, int), Op>();
-        if (_pageOps.TryGetValue((kind, mm, page), out var op)) return op;
-        if (_pageOps.Count >= 1 << 16) _pageOps.Clear();   // a bound on what a thread keeps
-        return _pageOps[(kind, mm, page)] = new Op { Kind = kind, Mm = mm, Page = page };
+        var cache = _pageOps ??= new Op?[PageOpSlots];
+        var slot = (int)(((uint)page * 2654435761u) ^ (uint)kind * 40503u ^ (uint)mm.GetHashCode()) & (PageOpSlots - 1);
+        if (cache[slot] is { } op && op.Kind == kind && op.Page == page && string.Equals(op.Mm, mm, StringComparison.Ordinal)) return op;
+        return cache[slot] = new Op { Kind = kind, Mm = mm, Page = page };
     }
 
     private static Op? ReadOp(ref LineScanner r)

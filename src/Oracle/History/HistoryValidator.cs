@@ -11,10 +11,16 @@ namespace Hmm.Spec.Oracle.History;
 /// </summary>
 public sealed class HistoryValidator
 {
-    private readonly Dictionary<int, (int Id, OpKind Kind)> _pendingByProcess = new();   // process -> pending id and its op
+    // Per process (by a slot given on its first event): whether an op is pending, its id and kind, and whether it
+    // crashed. Plain arrays and one Dictionary<int, int> (precompiled in the framework) rather than tables keyed
+    // by tuples of this assembly's types, which only the JIT can compile (docs/performance.md, "Oracle").
+    private readonly Dictionary<int, int> _slotOfProcess = new();
+    private bool[] _pending = new bool[8];
+    private int[] _pendingId = new int[8];
+    private OpKind[] _pendingKind = new OpKind[8];
+    private bool[] _crashed = new bool[8];
     // id -> process, for every invocation seen; the process's complement (negative) once the id has completed.
     private readonly Dictionary<int, int> _processById;
-    private readonly HashSet<int> _crashed = new();
 
     /// <param name="expectedEvents">About how many events will come (the tables are sized once, not regrown).</param>
     public HistoryValidator(int expectedEvents = 0)
@@ -31,12 +37,15 @@ public sealed class HistoryValidator
             if (OpShape.Problem(e.Op) is { } shape) return shape;
             if (e.Result is not null) return "an invocation must not carry \"result\"";
             if (_processById.ContainsKey(e.Id)) return $"duplicate id {e.Id}";
-            if (_crashed.Contains(e.Process))
+            var slot = SlotOf(e.Process);
+            if (_crashed[slot])
                 return $"process {e.Process} invokes again after an \"info\" completion (a crashed process never returns)";
-            if (_pendingByProcess.TryGetValue(e.Process, out var pending))
-                return $"process {e.Process} invokes id {e.Id} while id {pending.Id} is still pending";
+            if (_pending[slot])
+                return $"process {e.Process} invokes id {e.Id} while id {_pendingId[slot]} is still pending";
             _processById[e.Id] = e.Process;
-            _pendingByProcess[e.Process] = (e.Id, e.Op.Kind);
+            _pending[slot] = true;
+            _pendingId[slot] = e.Id;
+            _pendingKind[slot] = e.Op.Kind;
             return null;
         }
 
@@ -48,16 +57,33 @@ public sealed class HistoryValidator
         if (process != e.Process)
             return $"completion of id {e.Id} on process {e.Process}, but it was invoked on process {process}";
         // The id is invoked, not completed and on this process: it is the process's pending op.
-        var kind = _pendingByProcess[e.Process].Kind;
+        var at = _slotOfProcess[e.Process];
+        var kind = _pendingKind[at];
         if (e.Result is { } result)
         {
             if (ResultShape.Problem(kind, result) is { } shape) return shape;
             if (e.Type != EventType.Ok) NoteIgnoredResult(e);
         }
         _processById[e.Id] = ~process;
-        _pendingByProcess.Remove(e.Process);
-        if (e.Type == EventType.Info) _crashed.Add(e.Process);
+        _pending[at] = false;
+        if (e.Type == EventType.Info) _crashed[at] = true;
         return null;
+    }
+
+    /// <summary>The slot of <paramref name="process"/>, given on its first event (nothing pending, not crashed).</summary>
+    private int SlotOf(int process)
+    {
+        if (_slotOfProcess.TryGetValue(process, out var slot)) return slot;
+        slot = _slotOfProcess.Count;
+        if (slot == _pendingId.Length)
+        {
+            Array.Resize(ref _pending, slot * 2);
+            Array.Resize(ref _pendingId, slot * 2);
+            Array.Resize(ref _pendingKind, slot * 2);
+            Array.Resize(ref _crashed, slot * 2);
+        }
+        _slotOfProcess[process] = slot;
+        return slot;
     }
 
     /// <summary>How many fail/info completions carried a result (which the checker ignores), and the first one's id.</summary>
