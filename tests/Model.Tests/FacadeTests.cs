@@ -24,6 +24,8 @@ public sealed class FacadeTests
         "EnterActor", "Record", "ForgetPagePointers",
         "CheckInvariants", "CheckLeaks",
         "Steps", "FirstViolation",
+        // the stress runs' bound on the step log (docs/reliability.md, "Bounded stress runs")
+        "Bound", "BoundExceeded", "StepsDropped", "StepLogBytes",
     ];
 
     /// <summary>The assembly's public types: the facade's values, the step log, violations, variants and configs.</summary>
@@ -33,7 +35,7 @@ public sealed class FacadeTests
         "StepRecord", "StepKind", "StepDetail", "StepFormat", "KernelViolation", "ViolationCategory",
         "KernelVariant", "KernelVariants", "FaultProtocol", "MirrorInvalidation", "DeviceTeardown",
         "KernelConfig", "Kconfig", "KconfigSymbol", "KconfigKind", "MachineLayout", "SwapTypes",
-        "IControlledScheduler", "IControlledSemaphore",
+        "IControlledScheduler", "IControlledSemaphore", "StepBound",
     ];
 
     private const BindingFlags PublicDeclared = BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
