@@ -35,8 +35,9 @@ public readonly struct StepDetail
     }
 
     /// <summary>
-    /// A detail that is a structured value (an op's outcome): readers take it from <see cref="StepRecord.Value"/>,
-    /// never by parsing the text, which is the value's <c>ToString()</c>. The value must be immutable.
+    /// A detail that is a structured value (an op's outcome, a <see cref="LockStep"/>): readers take it from
+    /// <see cref="StepRecord.Value"/>, never by parsing the text, which is the value's <c>ToString()</c>. The value
+    /// must be immutable.
     /// </summary>
     public StepDetail(object value)
     {
@@ -44,17 +45,45 @@ public readonly struct StepDetail
         _state = value;
     }
 
-    // Marks a value detail without a further field (see above); formats it as its ToString().
-    private static readonly StepFormat ValueText = static (v, _, _) => v?.ToString() ?? "";
+    /// <summary>
+    /// A counter write (<see cref="CountChange"/>): the counter and the detail's wording come from
+    /// <paramref name="text"/>, the values are kept unformatted; readers get the facts as <see cref="StepRecord.Value"/>.
+    /// </summary>
+    public StepDetail(CountText text, long from, long to)
+    {
+        _textOrFormat = text;
+        _a = from;
+        _b = to;
+    }
 
-    /// <summary>The structured value of a detail made by <see cref="StepDetail(object)"/>, else null.</summary>
-    public object? Value => ReferenceEquals(_textOrFormat, ValueText) ? _state : null;
+    /// <summary>The note of a raised violation: its text is the violation's message, its value the violation.</summary>
+    public StepDetail(KernelViolation violation)
+    {
+        _textOrFormat = ViolationText;
+        _state = violation;
+    }
+
+    // Mark a value detail without a further field (see above); they format it as its ToString() (its Message).
+    private static readonly StepFormat ValueText = static (v, _, _) => v?.ToString() ?? "";
+    private static readonly StepFormat ViolationText = static (v, _, _) => ((KernelViolation)v!).Message;
+
+    /// <summary>
+    /// The structured facts of the detail, else null: the value of <see cref="StepDetail(object)"/> (an op's outcome,
+    /// a <see cref="LockStep"/>), the <see cref="KernelViolation"/> of a violation note, a <see cref="CountChange"/>.
+    /// </summary>
+    public object? Value => _textOrFormat switch
+    {
+        CountText text => new CountChange(text, _a, _b),
+        _ when ReferenceEquals(_textOrFormat, ValueText) || ReferenceEquals(_textOrFormat, ViolationText) => _state,
+        _ => null,
+    };
 
     /// <summary>The detail in words.</summary>
     public string Format() => _textOrFormat switch
     {
         string text => text,
         StepFormat format => format(_state, _a, _b),
+        CountText text => text.Format(_a, _b),
         _ => "",
     };
 }
