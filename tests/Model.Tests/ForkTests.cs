@@ -127,7 +127,7 @@ public sealed class ForkTests : ModelTest
         MapAndFill(w, "A", 1);
         dev.PlaceDeviceEntry("A", 0);
         w.Fork("A", "B").Should().Be(Errno.OK);
-        ShouldViolate(w, ViolationCategory.RefcountMismatch, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.RefcountMismatch);
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class ForkTests : ModelTest
         MapAndFill(w, "A", 1);
         dev.PlaceDeviceEntry("A", 0);
         w.Fork("A", "B").Should().Be(Errno.OK);
-        ShouldViolate(w, ViolationCategory.MapcountMismatch, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.MapcountMismatch);
     }
 
     [Fact]

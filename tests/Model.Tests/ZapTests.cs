@@ -62,7 +62,7 @@ public sealed class ZapTests : ModelTest
     {
         var w = NewWorld();
         w.Buddy.alloc_page("test").Should().NotBeNull();
-        ShouldViolate(w, ViolationCategory.RefcountMismatch, w.CheckLeaks);
+        ShouldViolate(w, w.CheckLeaks, ViolationCategory.RefcountMismatch);
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class ZapTests : ModelTest
         MapAndFill(w, "A", 1);
         dev.PlaceDeviceEntry("A", 0);
         w.Munmap("A", 0, 1).Should().Be(Errno.OK);
-        ShouldViolate(w, ViolationCategory.RssMismatch, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.RssMismatch);
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public sealed class ZapTests : ModelTest
         dev.PlaceDeviceEntry("A", 0);
         w.Munmap("A", 0, 1).Should().Be(Errno.OK);
         dev.FreeCount.Should().Be(7);
-        ShouldViolate(w, ViolationCategory.RefcountMismatch, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.RefcountMismatch);
     }
 
     [Fact]

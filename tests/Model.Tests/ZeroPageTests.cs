@@ -105,7 +105,7 @@ public sealed class ZeroPageTests : ModelTest
         mm.Ptl.Lock("test");
         mm.WritePte(0, PteOf(w, "A", 0).Set(Pte._PAGE_RW), "test");
         mm.Ptl.Unlock("test");
-        ShouldViolate(w, ViolationCategory.BugOn, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.BugOn);
     }
 
     [Theory]

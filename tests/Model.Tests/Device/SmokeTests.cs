@@ -1,13 +1,14 @@
 using Hmm.Spec.Model;
+using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests.Device;
 
-public sealed class SmokeTests : DeviceTestBase
+public sealed class SmokeTests : ModelTest
 {
     [Fact]
     public void Migrate_round_trip()
     {
-        var w = NewWorld();
+        var w = NewDeviceWorld();
         MapAndFill(w, pages: 4);
         w.MigrateToDevice("A", 0, 4).Should().Be(4);
         IsDeviceEntry(w, "A", 0).Should().BeTrue();
