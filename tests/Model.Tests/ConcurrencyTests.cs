@@ -1,6 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
-using Microsoft.Coyote;
 using Microsoft.Coyote.Specifications;
 using Microsoft.Coyote.SystematicTesting;
 using Xunit.Abstractions;

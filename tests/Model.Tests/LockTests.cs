@@ -1,10 +1,7 @@
 using Hmm.Spec.Model;
 using Hmm.Spec.Model.Locking;
-using Hmm.Spec.Model.Tests.Support;
-using Microsoft.Coyote;
 using Microsoft.Coyote.Runtime;
 using Microsoft.Coyote.Specifications;
-using Microsoft.Coyote.SystematicTesting;
 
 namespace Hmm.Spec.Model.Tests;
 

@@ -91,7 +91,7 @@ public sealed class StepLogTests
 
         var note = steps[^1];
         (note.Kind, note.Resource).Should().Be((StepKind.Note, "violation"));
-        note.Value.Should().BeSameAs(raised);
+        note.Value.Should().Be(raised!.Note).And.Be(new ViolationNote(ViolationCategory.BugOn, "zap_pte_range", "cpu0", "facts test"));
         note.Detail.Should().Be(raised!.Message);
     }
 }

@@ -39,7 +39,7 @@ public sealed record ReportViolation(string Category, string Function, string Ac
         new(violation.Category, violation.Function, violation.Actor, violation.Detail, stepSeq);
 
     /// <summary>Builds the report's view of a model violation and ties it to the Note step the world recorded
-    /// when it raised it (resource <c>violation</c>, value = the violation); null when there is none
+    /// when it raised it (resource <c>violation</c>, value = the violation's <see cref="ViolationNote"/>); null when there is none
     /// (e.g. a harness expectation that never went through the world).</summary>
     public static ReportViolation From(KernelViolation violation, IReadOnlyList<StepRecord> steps)
     {
@@ -65,13 +65,13 @@ public sealed record ReportViolation(string Category, string Function, string Ac
 
     /// <summary>The last violation note (its step and the violation it carries) that <paramref name="match"/>
     /// accepts, or null.</summary>
-    private static (int Seq, KernelViolation Violation)? LastViolationNote(IReadOnlyList<StepRecord> steps,
-        Func<KernelViolation, bool> match)
+    private static (int Seq, ViolationNote Violation)? LastViolationNote(IReadOnlyList<StepRecord> steps,
+        Func<ViolationNote, bool> match)
     {
         for (var i = steps.Count - 1; i >= 0; i--)
         {
             var s = steps[i];
-            if (s.Kind == StepKind.Note && s.Resource == ViolationResource && s.Value is KernelViolation v && match(v))
+            if (s.Kind == StepKind.Note && s.Resource == ViolationResource && s.Value is ViolationNote v && match(v))
                 return (s.Seq, v);
         }
         return null;

@@ -27,22 +27,19 @@ public readonly struct StepDetail
 
     /// <summary>A detail formatted later by <paramref name="format"/> (pass a <c>static</c> lambda: no allocation).</summary>
     public StepDetail(StepFormat format, long a, long b = 0, object? state = null)
+        : this(format, state, a, b)
     {
-        _textOrFormat = format;
-        _state = state;
-        _a = a;
-        _b = b;
     }
 
     /// <summary>
-    /// A detail that is a structured value (an op's outcome, a <see cref="LockStep"/>): readers take it from
+    /// A detail that is a structured value (an op's outcome, a <see cref="LockStep"/>, a <see cref="ViolationNote"/>):
+    /// readers take it from
     /// <see cref="StepRecord.Value"/>, never by parsing the text, which is the value's <c>ToString()</c>. The value
     /// must be immutable.
     /// </summary>
     public StepDetail(object value)
+        : this(ValueText, value, 0, 0)
     {
-        _textOrFormat = ValueText;
-        _state = value;
     }
 
     /// <summary>
@@ -50,31 +47,30 @@ public readonly struct StepDetail
     /// <paramref name="text"/>, the values are kept unformatted; readers get the facts as <see cref="StepRecord.Value"/>.
     /// </summary>
     public StepDetail(CountText text, long from, long to)
+        : this(text, null, from, to)
     {
-        _textOrFormat = text;
-        _a = from;
-        _b = to;
     }
 
-    /// <summary>The note of a raised violation: its text is the violation's message, its value the violation.</summary>
-    public StepDetail(KernelViolation violation)
+    // Every detail's fields: the text or what formats it (a StepFormat, a CountText), and the captured values.
+    private StepDetail(object textOrFormat, object? state, long a, long b)
     {
-        _textOrFormat = ViolationText;
-        _state = violation;
+        _textOrFormat = textOrFormat;
+        _state = state;
+        _a = a;
+        _b = b;
     }
 
-    // Mark a value detail without a further field (see above); they format it as its ToString() (its Message).
+    // Marks a value detail without a further field (see above); formats it as its ToString().
     private static readonly StepFormat ValueText = static (v, _, _) => v?.ToString() ?? "";
-    private static readonly StepFormat ViolationText = static (v, _, _) => ((KernelViolation)v!).Message;
 
     /// <summary>
     /// The structured facts of the detail, else null: the value of <see cref="StepDetail(object)"/> (an op's outcome,
-    /// a <see cref="LockStep"/>), the <see cref="KernelViolation"/> of a violation note, a <see cref="CountChange"/>.
+    /// a <see cref="LockStep"/>, a <see cref="ViolationNote"/>), or a <see cref="CountChange"/>.
     /// </summary>
     public object? Value => _textOrFormat switch
     {
         CountText text => new CountChange(text, _a, _b),
-        _ when ReferenceEquals(_textOrFormat, ValueText) || ReferenceEquals(_textOrFormat, ViolationText) => _state,
+        _ when ReferenceEquals(_textOrFormat, ValueText) => _state,
         _ => null,
     };
 

@@ -31,14 +31,11 @@ public enum LockAction
 
 /// <summary>
 /// The facts of a Lock or Unlock step, carried as its <see cref="StepRecord.Value"/>; the step's detail is this
-/// object's text. Instances are made once per lock (never per step) and never change.
+/// object's text. Instances are made once per lock (never per step) and never change; two are equal when their
+/// facts are (so the steps of two replays of one interleaving compare equal).
 /// </summary>
-public sealed class LockStep(LockClass lockClass, LockAction action)
+public sealed record LockStep(LockClass Class, LockAction Action)
 {
-    public LockClass Class { get; } = lockClass;
-
-    public LockAction Action { get; } = action;
-
     /// <summary>The step left the lock held: an acquisition that did not fail.</summary>
     public bool Acquired => Action is LockAction.SpinLock or LockAction.SpinTryLock or LockAction.DownRead
         or LockAction.DownWrite or LockAction.LockPage or LockAction.TryLockPage;
@@ -133,4 +130,16 @@ public sealed record CountChange(CountText Text, long From, long To)
     public bool Bare => Text.Bare;
 
     public override string ToString() => Text.Format(From, To);
+}
+
+/// <summary>
+/// The facts of a violation note (resource <c>violation</c>), carried as its <see cref="StepRecord.Value"/>: what the
+/// raised <see cref="KernelViolation"/> says, as a value. The step's detail is its <see cref="Message"/>.
+/// </summary>
+public sealed record ViolationNote(string Category, string Function, string Actor, string Detail)
+{
+    /// <summary>The violation's message, as <see cref="KernelViolation"/> words it.</summary>
+    public string Message => KernelViolation.FormatMessage(Category, Function, Actor, Detail);
+
+    public override string ToString() => Message;
 }

@@ -35,7 +35,8 @@ public readonly record struct StepRecord(int Seq, string Actor, string Function,
     /// <summary>
     /// The structured facts the step carries, or null: the harness's <c>OpOutcome</c> on a <c>result</c> note, a
     /// <see cref="LockStep"/> on every Lock and Unlock step, a <see cref="CountChange"/> on a counter write, the
-    /// <see cref="KernelViolation"/> on a <c>violation</c> note. Code that needs a step's data reads it here: the
+    /// <see cref="ViolationNote"/> on a <c>violation</c> note. The facts are values (records): the steps of two runs
+    /// of one interleaving compare equal. Code that needs a step's data reads it here: the
     /// <see cref="Detail"/> text is rendered from these facts for people and is never parsed back.
     /// </summary>
     public object? Value { get; init; }

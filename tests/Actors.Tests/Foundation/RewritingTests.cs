@@ -1,5 +1,4 @@
 using System.Reflection;
-using Microsoft.Coyote;
 using Microsoft.Coyote.Rewriting;
 using Microsoft.Coyote.SystematicTesting;
 using Xunit.Abstractions;

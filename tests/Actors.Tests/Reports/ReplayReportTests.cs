@@ -34,7 +34,7 @@ public sealed class ReplayReportTests
             new StepRecord(2, actors[^1], "put_page", StepKind.Write, "page 1024 refcount", "1 -> 0")
                 { Value = new CountChange(CountText.PageRef, 1, 0) },
             new StepRecord(3, actors[0], "device_entry_fault", StepKind.Note, ReportViolation.ViolationResource, bundle.Message)
-                { Value = new KernelViolation("use-after-free", "device_entry_fault", actors[0], "page 1024 freed") },
+                { Value = new ViolationNote("use-after-free", "device_entry_fault", actors[0], "page 1024 freed") },
         };
         return new ReplayResult(bundle, "seed", reproduced, reproduced ? bundle.Category : null,
             reproduced ? bundle.Message : null, steps, null);

@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 using Hmm.Spec.Model.Hotplug;
 
 namespace Hmm.Spec.Model.Tests.Device;
