@@ -74,6 +74,9 @@ public sealed class StepLogTests
         locks.Should().NotBeEmpty().And.OnlyContain(s => s.Value is LockStep && s.Detail == s.Value.ToString());
         var sem = (LockStep)locks.First(s => s.Resource == "mmap_sem A").Value!;
         (sem.Class, sem.Action, sem.Acquired, sem.ForWrite).Should().Be((LockClass.MmapSem, LockAction.DownWrite, true, true));
+        sem.Should().BeSameAs(LockStep.Of(LockClass.MmapSem, LockAction.DownWrite), "locks share one instance per fact");
+        Enum.GetValues<LockClass>().SelectMany(c => Enum.GetValues<LockAction>().Select(a => (c, a)))
+            .Should().OnlyContain(f => LockStep.Of(f.c, f.a) == new LockStep(f.c, f.a));
         var ptl = locks.First(s => s.Resource == "ptl A");
         ((LockStep)ptl.Value!).Class.Should().Be(LockClass.PageTable);
         ptl.Detail.Should().Be("acquired");

@@ -242,9 +242,9 @@ public sealed class Page
     }
 
     // The facts of PG_locked's Lock and Unlock steps (see LockStep).
-    private static readonly LockStep TryLockPageStep = new(LockClass.Other, LockAction.TryLockPage);
-    private static readonly LockStep LockPageStep = new(LockClass.Other, LockAction.LockPage);
-    private static readonly LockStep UnlockPageStep = new(LockClass.Other, LockAction.UnlockPage);
+    private static readonly LockStep TryLockPageStep = LockStep.Of(LockClass.Other, LockAction.TryLockPage);
+    private static readonly LockStep LockPageStep = LockStep.Of(LockClass.Other, LockAction.LockPage);
+    private static readonly LockStep UnlockPageStep = LockStep.Of(LockClass.Other, LockAction.UnlockPage);
 
     /// <summary>trylock_page.</summary>
     public bool TryLock(string function)

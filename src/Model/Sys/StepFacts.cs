@@ -31,11 +31,20 @@ public enum LockAction
 
 /// <summary>
 /// The facts of a Lock or Unlock step, carried as its <see cref="StepRecord.Value"/>; the step's detail is this
-/// object's text. Instances are made once per lock (never per step) and never change; two are equal when their
-/// facts are (so the steps of two replays of one interleaving compare equal).
+/// object's text. Locks take the shared instances of <see cref="Of"/> when they are created (a world makes none of
+/// its own, a step never allocates one); two are equal when their facts are (so the steps of two replays of one
+/// interleaving compare equal).
 /// </summary>
 public sealed record LockStep(LockClass Class, LockAction Action)
 {
+    private static readonly int Actions = Enum.GetValues<LockAction>().Length;
+
+    private static readonly LockStep[] Shared =
+        [.. Enum.GetValues<LockClass>().SelectMany(c => Enum.GetValues<LockAction>().Select(a => new LockStep(c, a)))];
+
+    /// <summary>The shared instance for <paramref name="lockClass"/> and <paramref name="action"/>.</summary>
+    public static LockStep Of(LockClass lockClass, LockAction action) => Shared[(int)lockClass * Actions + (int)action];
+
     /// <summary>The step left the lock held: an acquisition that did not fail.</summary>
     public bool Acquired => Action is LockAction.SpinLock or LockAction.SpinTryLock or LockAction.DownRead
         or LockAction.DownWrite or LockAction.LockPage or LockAction.TryLockPage;

@@ -83,7 +83,7 @@ internal static class SampleViews
     }
 
     /// <summary>The facts of a Lock or Unlock step.</summary>
-    public static LockStep Lock(LockClass lockClass, LockAction action) => new(lockClass, action);
+    public static LockStep Lock(LockClass lockClass, LockAction action) => LockStep.Of(lockClass, action);
 
     private sealed class StepBuilder
     {
