@@ -14,23 +14,14 @@ public sealed class KernelSpinLock
     private readonly SemaphoreSlim? _sem;
     private readonly IControlledSemaphore? _ctl;
 
-    // The facts of this lock's Lock and Unlock steps (see LockStep), the shared instances, picked
-    // from a table filled once (an array read, not a call: the rewriter registers a call site on every method entry).
+    // The facts of this lock's Lock and Unlock steps (see LockStep), the shared instances.
     private readonly LockStep _locked, _tryLocked, _tryFailed, _unlocked;
-    private static readonly LockStep[][] StepsByClass =
-        [.. Enum.GetValues<LockClass>().Select(c => new[]
-        {
-            LockStep.Of(c, LockAction.SpinLock),
-            LockStep.Of(c, LockAction.SpinTryLock),
-            LockStep.Of(c, LockAction.SpinTryLockFailed),
-            LockStep.Of(c, LockAction.SpinUnlock),
-        })];
 
     public KernelSpinLock(KernelWorld world, string name, LockClass lockClass = LockClass.Other)
     {
         this.world = world;
         Name = name;
-        var steps = StepsByClass[(int)lockClass];
+        var steps = LockStep.SpinLockSteps[(int)lockClass];
         _locked = steps[0];
         _tryLocked = steps[1];
         _tryFailed = steps[2];

@@ -15,23 +15,14 @@ public sealed class RwSemaphore
     private readonly IControlledSemaphore? _ctlReaderGate, _ctlWriterOrReaders;
     private readonly List<string> _readers = [];
 
-    // The facts of this semaphore's Lock and Unlock steps (see LockStep), the shared instances, picked
-    // from a table filled once (an array read, not a call: the rewriter registers a call site on every method entry).
+    // The facts of this semaphore's Lock and Unlock steps (see LockStep), the shared instances.
     private readonly LockStep _downRead, _upRead, _downWrite, _upWrite;
-    private static readonly LockStep[][] StepsByClass =
-        [.. Enum.GetValues<LockClass>().Select(c => new[]
-        {
-            LockStep.Of(c, LockAction.DownRead),
-            LockStep.Of(c, LockAction.UpRead),
-            LockStep.Of(c, LockAction.DownWrite),
-            LockStep.Of(c, LockAction.UpWrite),
-        })];
 
     public RwSemaphore(KernelWorld world, string name, LockClass lockClass = LockClass.Other)
     {
         this.world = world;
         Name = name;
-        var steps = StepsByClass[(int)lockClass];
+        var steps = LockStep.RwsemSteps[(int)lockClass];
         _downRead = steps[0];
         _upRead = steps[1];
         _downWrite = steps[2];

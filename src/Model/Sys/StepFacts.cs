@@ -45,6 +45,18 @@ public sealed record LockStep(LockClass Class, LockAction Action)
     /// <summary>The shared instance for <paramref name="lockClass"/> and <paramref name="action"/>.</summary>
     public static LockStep Of(LockClass lockClass, LockAction action) => Shared[(int)lockClass * Actions + (int)action];
 
+    /// <summary>Per lock class (the index), a spinlock's step facts: lock, trylock, failed trylock, unlock. Locks
+    /// pick theirs by array read when they are created (a call would register a rewriter call site per lock).</summary>
+    internal static readonly LockStep[][] SpinLockSteps =
+        Table(LockAction.SpinLock, LockAction.SpinTryLock, LockAction.SpinTryLockFailed, LockAction.SpinUnlock);
+
+    /// <summary>Per lock class (the index), an rwsem's step facts: down_read, up_read, down_write, up_write.</summary>
+    internal static readonly LockStep[][] RwsemSteps =
+        Table(LockAction.DownRead, LockAction.UpRead, LockAction.DownWrite, LockAction.UpWrite);
+
+    private static LockStep[][] Table(params LockAction[] actions) =>
+        [.. Enum.GetValues<LockClass>().Select(c => actions.Select(a => Of(c, a)).ToArray())];
+
     /// <summary>The step left the lock held: an acquisition that did not fail.</summary>
     public bool Acquired => Action is LockAction.SpinLock or LockAction.SpinTryLock or LockAction.DownRead
         or LockAction.DownWrite or LockAction.LockPage or LockAction.TryLockPage;
