@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Scale-out benchmarks (docs/performance.md, "Scale-out"): alternating runs of the Release build, wall time of each,
-# the load average before each run, and a check that every run's results equal the first run's.
+# Scale-out benchmarks (docs/performance.md, "Scale-out"): alternating runs of the Release build, wall time and CPU
+# time (user + system, the tool and its workers) of each, the load average before each run, and a check that every
+# run's results equal the first run's.
 #   bench/scale.sh [ROUNDS] [K]      (default: 2 rounds, verify at K=1)
-# 1. explore of every built-in scenario on seed, 1000 iterations each: --jobs 1 against --jobs 2;
-# 2. verify --all at K: --jobs 1 against --jobs 2;
+# 1. explore of every built-in scenario on seed, 1000 iterations each: --jobs 1 against --jobs 2 (workers pinned to
+#    a CPU each) and --jobs 2 with HMM_SPEC_PIN=0 (unpinned);
+# 2. verify --all at K: the same three;
 # 3. explore as in 1 in 8 shards run one after another (--jobs 1 each), then merged, against one --jobs 1 run.
 set -euo pipefail
 rounds=${1:-2}
@@ -21,11 +23,12 @@ run() {
   local out="$work/$name-$tag"
   rm -rf "$out" && mkdir -p "$out"
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
-  local start end code=0
-  start=$(date +%s.%N)
-  "$@" --out "$out/b" > "$out/stdout" 2> "$out/stderr" || code=$?
-  end=$(date +%s.%N)
-  printf '%-22s %-8s load %5s  exit %s  %6.1f s\n' "$name" "$tag" "$load" "$code" "$(echo "$end - $start" | bc)"
+  local code wall user sys
+  # bash's time: wall, then user and system CPU of the run and every process it waited for (the workers).
+  { TIMEFORMAT='%R %U %S'; time { "$@" --out "$out/b" > "$out/stdout" 2> "$out/stderr" && echo 0 > "$out/code" || echo $? > "$out/code"; }; } 2> "$out/time"
+  code=$(cat "$out/code")
+  read -r wall user sys < "$out/time"
+  printf '%-22s %-9s load %5s  exit %s  %6.1f s wall  %6.1f s user  %6.1f s sys\n' "$name" "$tag" "$load" "$code" "$wall" "$user" "$sys"
   echo "$code" > "$out/exit"
   local ref="$work/$name-ref"
   if [ ! -d "$ref" ]; then cp -r "$out" "$ref"; return; fi
@@ -46,7 +49,9 @@ shards() {
 for r in $(seq 1 "$rounds"); do
   run explore-all j1 $tool explore --jobs 1
   run explore-all j2 $tool explore --jobs 2
+  run explore-all j2-nopin env HMM_SPEC_PIN=0 $tool explore --jobs 2
   run verify-all j1 $tool verify --all --preemptions "$k" --jobs 1
   run verify-all j2 $tool verify --all --preemptions "$k" --jobs 2
+  run verify-all j2-nopin env HMM_SPEC_PIN=0 $tool verify --all --preemptions "$k" --jobs 2
   run explore-all 8-shards shards
 done

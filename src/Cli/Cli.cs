@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hmm.Spec.Actors.Input;
 using Hmm.Spec.Cli.Commands;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,6 +15,18 @@ namespace Hmm.Spec.Cli;
 public static class Cli
 {
     public const int ExitOk = 0, ExitBug = 1, ExitBadInput = 2, ExitIncomplete = 3;
+
+    /// <summary>Logger category of the model's worlds (their steps at Trace, violations at Debug); only <c>explore --verbose</c> creates it.</summary>
+    public const string ModelLogCategory = "Hmm.Spec.Model";
+
+    /// <summary>
+    /// The levels the tool logs at: Information and up, Microsoft's own at Warning, and the model's steps (Trace)
+    /// whenever a logger of <see cref="ModelLogCategory"/> exists, which only <c>explore --verbose</c> creates.
+    /// </summary>
+    public static ILoggingBuilder ConfigureLogging(ILoggingBuilder builder) => builder
+        .AddFilter("Microsoft", LogLevel.Warning)
+        .AddFilter(ModelLogCategory, LogLevel.Trace)
+        .SetMinimumLevel(LogLevel.Information);
 
     /// <summary>
     /// The verbs, each built only when needed: building a command loads the assemblies it uses (the model,

@@ -6,15 +6,13 @@ using Microsoft.Extensions.Logging;
 ILoggerFactory? loggerFactory = null;
 try
 {
-    return Cli.Run(args, Console.Out, Console.Error, () => loggerFactory = LoggerFactory.Create(b => b
+    return Cli.Run(args, Console.Out, Console.Error, () => loggerFactory = LoggerFactory.Create(b => Cli.ConfigureLogging(b
         .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
         .AddSimpleConsole(o =>
         {
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
-        })
-        .AddFilter("Microsoft", LogLevel.Warning)
-        .SetMinimumLevel(LogLevel.Information)),
+        }))),
         new CliHost { ErrorIsTerminal = !Console.IsErrorRedirected });
 }
 finally

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Generation;
 using Hmm.Spec.Oracle.History;
 using Hmm.Spec.Oracle.Ops;

@@ -1,5 +1,6 @@
 using System.Text;
 using CsCheck;
+using Hmm.Spec.Input;
 
 namespace Hmm.Spec.Oracle.Tests;
 
@@ -166,7 +167,7 @@ public class HistoryFuzzTests
                     using var doc = History.JsonLine.Parse(line);
                     strict = History.HistoryReader.ReadEvent(doc.RootElement);
                 }
-                catch (Exception e) when (e is System.Text.Json.JsonException or Ops.InputError)
+                catch (Exception e) when (e is System.Text.Json.JsonException or InputError)
                 {
                     strict = null;
                 }

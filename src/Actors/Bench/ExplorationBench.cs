@@ -16,9 +16,12 @@ public sealed record BenchRow(string Scenario, string Variant, int Iterations, d
     double StepsPerIteration, double FloorIterationsPerSecond, double FloorStepsPerIteration, double CostRatio,
     double AllocatedKiBPerIteration, double FloorAllocatedKiBPerIteration);
 
-/// <summary>Time to the first bug over many seeds (the target: median under 1 s and 200 iterations).</summary>
+/// <summary>
+/// Time to the first bug over many seeds (the target: median under 1 s and 200 iterations); medians and
+/// worst follow <see cref="FirstHitTimes"/> (a seed that missed is infinitely late; null: a miss).
+/// </summary>
 public sealed record TimeToBugRow(string Scenario, string Variant, string Strategy, int Seeds, int Found,
-    double MedianIterations, int WorstIterations, double MedianMs, long WorstMs);
+    double? MedianIterations, int? WorstIterations, double? MedianMs, long? WorstMs);
 
 /// <summary>
 /// Measures iterations per second and scheduling points per iteration of scenarios, and the same for
@@ -101,27 +104,17 @@ public static class ExplorationBench
     /// <summary>Iterations and time until a bug of <paramref name="category"/>, looking past <paramref name="ignore"/>.</summary>
     public static TimeToBugRow TimeToBug(ScenarioPlan plan, string strategy, int seeds, int budget, string category, IReadOnlySet<string> ignore)
     {
-        var iterations = new List<int>();
-        var ms = new List<long>();
+        var times = new FirstHitTimes();
         var explorer = new Explorer();
         for (uint s = 0; s < seeds; s++)
         {
             var r = explorer.Explore(plan, new ExploreOptions { Strategy = strategy, Iterations = budget, Seed = s * 1000, OutDir = null, IgnoreCategories = ignore });
             if (r.BugFound && r.Category == category)
-            {
-                iterations.Add(r.Iterations);
-                ms.Add(r.ElapsedMs);
-            }
+                times.Hit(r.Iterations, r.ElapsedMs);
+            else
+                times.Miss();
         }
-        return new TimeToBugRow(plan.Scenario.Name, plan.Variant.Name, strategy, seeds, iterations.Count,
-            Median(iterations.Select(i => (double)i)), iterations.DefaultIfEmpty(0).Max(),
-            Median(ms.Select(m => (double)m)), ms.DefaultIfEmpty(0).Max());
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        if (v.Length == 0) return double.NaN;
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+        return new TimeToBugRow(plan.Scenario.Name, plan.Variant.Name, strategy, seeds, times.Found,
+            times.MedianIterations, times.WorstIterations, times.MedianMs, times.WorstMs);
     }
 }

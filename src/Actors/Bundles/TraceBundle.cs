@@ -4,6 +4,7 @@ using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Input;
 using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Actors.Bundles;

@@ -1,3 +1,4 @@
+using Hmm.Spec.Actors.Bench;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
@@ -10,7 +11,8 @@ namespace Hmm.Spec.Actors.Catalog;
 /// <summary>
 /// Time to the first hit of one entry with one strategy over several seeds. <c>Found</c>: seeds whose exploration
 /// reported the entry's category within the budget; <c>Other</c>: seeds that stopped on a bug of another category
-/// (misses); medians count a miss as infinite (null: half or more missed); worst is null when any seed missed.
+/// (misses); medians and worst follow <see cref="FirstHitTimes"/> (a miss is infinitely late: the median is null
+/// when half or more missed, the worst when any seed missed).
 /// </summary>
 public sealed record StrategyTiming(
     string Strategy,
@@ -111,9 +113,8 @@ public sealed class CatalogBenchmark(ILogger? logger = null)
 
     public static StrategyTiming Time(ScenarioPlan plan, string category, string strategy, int seeds, int budget)
     {
-        var iterations = new List<double>();
-        var ms = new List<double>();
-        int found = 0, other = 0;
+        var times = new FirstHitTimes();
+        int other = 0;
         string? otherCategory = null;
         var explorer = new Explorer();
         for (uint seed = 0; seed < seeds; seed++)
@@ -121,35 +122,21 @@ public sealed class CatalogBenchmark(ILogger? logger = null)
             var r = explorer.Explore(plan, new ExploreOptions { Strategy = strategy, Seed = seed, Iterations = budget, OutDir = null });
             if (r.BugFound && r.Category == category)
             {
-                found++;
-                iterations.Add(r.Iterations);
-                ms.Add(r.ElapsedMs);
+                times.Hit(r.Iterations, r.ElapsedMs);
+                continue;
             }
-            else
+            if (r.BugFound)
             {
-                if (r.BugFound)
-                {
-                    other++;
-                    otherCategory ??= r.Category;
-                }
-                iterations.Add(double.PositiveInfinity);
-                ms.Add(double.PositiveInfinity);
+                other++;
+                otherCategory ??= r.Category;
             }
+            times.Miss();
         }
-        var allFound = found == seeds;
-        return new StrategyTiming(strategy, seeds, found, other, otherCategory,
-            Median(iterations), allFound ? (int)iterations.Max() : null,
-            Median(ms), allFound ? (long)ms.Max() : null);
+        return Timing(strategy, times, other, otherCategory);
     }
 
-    /// <summary>The median, a miss being +infinity; null when the median itself is a miss.</summary>
-    public static double? Median(IReadOnlyList<double> values)
-    {
-        if (values.Count == 0)
-            return null;
-        var sorted = values.Order().ToArray();
-        var n = sorted.Length;
-        var m = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        return double.IsPositiveInfinity(m) ? null : m;
-    }
+    /// <summary>A strategy's row from its seeds' first-hit times (<see cref="FirstHitTimes"/>' rule).</summary>
+    public static StrategyTiming Timing(string strategy, FirstHitTimes times, int other, string? otherCategory) =>
+        new(strategy, times.Seeds, times.Found, other, otherCategory,
+            times.MedianIterations, times.WorstIterations, times.MedianMs, times.WorstMs);
 }

@@ -37,7 +37,9 @@ public sealed record CatalogEntry
     /// <summary>What the fix changes (bugs) or which seed hunk the mutant breaks.</summary>
     public required string Change { get; init; }
     /// <summary>Iterations after which an exploration counts as a miss (catalog benchmark and mutation score).</summary>
-    public int Budget { get; init; } = 200;
+    public int Budget { get; init; } = DefaultBudget;
+
+    public const int DefaultBudget = 200;
     /// <summary>Strategy and seed of the checked-in bundle (and of the mutation-score test).</summary>
     public string BundleStrategy { get; init; } = Exploration.ExplorationStrategy.Random;
     public uint BundleSeed { get; init; } = 1;

@@ -11,9 +11,11 @@ namespace Hmm.Spec.Actors.Exploration;
 /// <summary>
 /// Explores a scenario's interleavings with Coyote's TestingEngine: each iteration runs
 /// <see cref="ScenarioHarness.RunIterationAsync"/> on a fresh world; the first bug stops the run and is written
-/// as a trace bundle that <c>Replayer</c> re-runs deterministically.
+/// as a trace bundle that <c>Replayer</c> re-runs deterministically. <paramref name="logger"/> gets progress and
+/// bugs; <paramref name="modelLogger"/> (null: none, the default) is handed to every iteration's world, which logs
+/// each model step at Trace and each violation at Debug (<c>explore --verbose</c>).
 /// </summary>
-public sealed class Explorer(ILogger? logger = null)
+public sealed class Explorer(ILogger? logger = null, ILogger? modelLogger = null)
 {
     private readonly ILogger log = logger ?? NullLogger.Instance;
 
@@ -104,7 +106,7 @@ public sealed class Explorer(ILogger? logger = null)
         var capture = new IterationCapture();
         var lastLog = watch.Elapsed;
         var iterations = 0;
-        using var engine = CoyoteEngine.Create(CreateConfiguration(o), () => ScenarioHarness.RunIterationAsync(plan, capture));
+        using var engine = CoyoteEngine.Create(CreateConfiguration(o), () => ScenarioHarness.RunIterationAsync(plan, capture, modelLogger));
         engine.RegisterStartIterationCallBack(i =>
         {
             iterations = (int)i + 1;

@@ -13,8 +13,8 @@ public sealed class HistoryLog(ScenarioPlan plan)
 {
     private readonly HistoryRecorder recorder = new(CreateHeader(plan));
 
-    /// <summary>Marker id for a setup op (setup ops are in the header, not events).</summary>
-    private const int SetupId = -1;
+    /// <summary>Marker id for a setup op (setup ops are in the header, not events): completing it records nothing.</summary>
+    public const int SetupId = -1;
 
     private static HistoryHeader CreateHeader(ScenarioPlan plan)
     {
@@ -22,8 +22,6 @@ public sealed class HistoryLog(ScenarioPlan plan)
         return new HistoryHeader(HistoryHeader.CurrentVersion, plan.Variant.Name, plan.ConfigSymbols,
             new MachineSpec(m.RamPages, m.DevicePages, m.DeviceStartPfn), plan.Scenario.Setup.Select(s => s.Op).ToArray());
     }
-
-    public int SetupOp(Op op) => SetupId;
 
     public int Invoke(int process, Op op) => recorder.Invoke(process, op);
 

@@ -40,7 +40,7 @@ internal sealed class IterationRun(ScenarioPlan plan, KernelWorld world, IIterat
     private bool RunOp(string actor, ScenarioOp so, int? process)
     {
         var access = OpExecutor.IsCpuAccess(so.Op);
-        var id = process is { } p ? History.Invoke(p, so.Op) : History.SetupOp(so.Op);
+        var id = process is { } p ? History.Invoke(p, so.Op) : HistoryLog.SetupId;
         if (access)
             observer.AccessStarted();
         // Op boundaries in the step log (no scheduling point), so a replay shows which op each step belongs to.

@@ -57,7 +57,6 @@ public sealed class IterationCapture
 {
     public KernelWorld? World { get; private set; }
     public HistoryLog? History { get; private set; }
-    public int Iterations { get; private set; }
 
     /// <summary>Iterations so far whose history check ran out of its budget (no finding, but not a verdict either).</summary>
     public int UndecidedChecks => _undecidedBefore + (History?.Undecided == true ? 1 : 0);
@@ -68,6 +67,5 @@ public sealed class IterationCapture
         if (History?.Undecided == true) _undecidedBefore++;
         World = world;
         History = history;
-        Iterations++;
     }
 }

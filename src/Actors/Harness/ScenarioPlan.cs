@@ -1,4 +1,5 @@
 using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Input;
 using Hmm.Spec.Model;
 using Hmm.Spec.Oracle.Ops;
 

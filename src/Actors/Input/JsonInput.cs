@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Actors.Input;

@@ -1,6 +1,7 @@
 using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Coyote.SystematicTesting;
 

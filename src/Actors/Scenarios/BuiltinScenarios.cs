@@ -1,4 +1,5 @@
 using System.Reflection;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Actors.Scenarios;

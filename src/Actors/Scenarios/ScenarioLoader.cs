@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Input;
+using Hmm.Spec.Input;
 using Hmm.Spec.Model;
 using Hmm.Spec.Oracle.Ops;
 

@@ -62,6 +62,12 @@ internal sealed class ScheduleSearch(int bound, bool reduce, int part = 0, int p
 
     public int Bound => bound;
 
+    /// <summary>
+    /// After the default execution (before the first backtrack): its decisions, and the nodes with alternatives
+    /// within the bound (the subtrees that the parts divide). Scale-out estimates a part's cost from them.
+    /// </summary>
+    public (int Decisions, int Branching) DefaultPathShape => (_trail.Count, _trail.Count(n => n.Untried.Count > 0));
+
     /// <summary>Executions abandoned as equivalent to one already covered.</summary>
     public long Pruned { get; private set; }
 

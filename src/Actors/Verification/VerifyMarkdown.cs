@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Hmm.Spec.Input;
 
 namespace Hmm.Spec.Actors.Verification;
 
@@ -51,7 +52,7 @@ public static class VerifyMarkdown
         var start = document.IndexOf(open, StringComparison.Ordinal);
         var end = document.IndexOf(close, StringComparison.Ordinal);
         if (start < 0 || end < start)
-            throw new Oracle.Ops.InputError("--markdown", $"the file has no section {open} ... {close} to replace");
+            throw new InputError("--markdown", $"the file has no section {open} ... {close} to replace");
         return string.Concat(document.AsSpan(0, start + open.Length), "\n", table, document.AsSpan(end));
     }
 

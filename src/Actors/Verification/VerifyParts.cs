@@ -46,6 +46,32 @@ public sealed record VerifyPartResult(string Scenario, string Variant, int Bound
 public static class VerifyParts
 {
     /// <summary>
+    /// The shape of a scenario's schedule tree at bound <c>o.Preemptions</c>, from its default execution alone (a few
+    /// milliseconds): the decisions of that execution and its branching nodes. Used to hand out the costliest parts
+    /// first (<see cref="PartCost"/>); it decides no result.
+    /// </summary>
+    public static (int Decisions, int Branching) Probe(ScenarioPlan plan, VerifyOptions o)
+    {
+        var search = new ScheduleSearch(o.Preemptions, o.Reduce);
+        search.BeginExecution();
+        VerifyExecution.Run(plan, search, o.MaxSteps);
+        return search.DefaultPathShape;
+    }
+
+    /// <summary>
+    /// An estimate of part <paramref name="part"/> of <paramref name="parts"/>'s cost, comparable between scenarios:
+    /// the subtree of the branching node of rank r (of <paramref name="branching"/>) holds in the order of
+    /// (branching - r)^K executions at bound K, each about <paramref name="decisions"/> decisions long.
+    /// </summary>
+    public static double PartCost(int decisions, int branching, int bound, int part, int parts)
+    {
+        double executions = 1; // the default execution, which every part runs
+        for (var r = part; r < branching; r += parts)
+            executions += Math.Pow(branching - r, bound);
+        return executions * Math.Max(1, decisions);
+    }
+
+    /// <summary>
     /// Runs part <paramref name="part"/> of <paramref name="parts"/>: each level K = 0, 1, ... over the part's
     /// subtrees, deepest first as the whole search takes them, stopping like the whole search would (at a bug, or
     /// after a level with executions past the step bound). A time budget (<c>o.MaxTime</c>) is shared equally by

@@ -5,6 +5,7 @@ using Hmm.Spec.Actors.Bench;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Extensions.Logging;
 
@@ -91,9 +92,9 @@ internal static class BenchCommand
             sb.AppendLine(string.Format(inv,
                 "Time to the seed's use-after-free (`{0}` on `{1}`, {2} strategy, seeds 0, 1000, ..., {3}000, budget {4} iterations, " +
                 "looking past the seed's known migration-wait livelock with `--ignore livelock`): " +
-                "found with {5}/{6} seeds; median {7:F0} iterations (worst {8}), median {9:F0} ms (worst {10} ms). Target: median under 200 iterations and 1 s.",
+                "found with {5}/{6} seeds; median {7} iterations (worst {8}), median {9} ms (worst {10} ms). Target: median under 200 iterations and 1 s.",
                 ttb.Scenario, ttb.Variant, ttb.Strategy, ttb.Seeds - 1, ExploreOptions.DefaultIterations, ttb.Found, ttb.Seeds,
-                ttb.MedianIterations, ttb.WorstIterations, ttb.MedianMs, ttb.WorstMs));
+                FirstHitTimes.Show(ttb.MedianIterations), FirstHitTimes.Show(ttb.WorstIterations), FirstHitTimes.Show(ttb.MedianMs), FirstHitTimes.Show(ttb.WorstMs)));
         }
         return sb.ToString();
     }

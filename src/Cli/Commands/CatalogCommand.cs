@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hmm.Spec.Actors.Catalog;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Cli.Scale;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Extensions.Logging;
 

@@ -4,6 +4,7 @@ using Hmm.Spec.Cli.Scale;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Cli.Commands;
@@ -39,9 +40,14 @@ internal static class ExploreCommand
             Description = "Bug category to look past, e.g. livelock (repeatable): exploration notes it and goes on with the next seed",
         };
 
+        var verbose = new Option<bool>("--verbose")
+        {
+            Description = "Log every model step and violation of every iteration to stderr (much output: use with one scenario and few iterations)",
+        };
+
         var command = new Command("explore", "Explore interleavings of scenarios with Coyote; a bug writes a replayable trace bundle")
         {
-            scenarios, variant, strategy, iterations, seed, maxSteps, hangTimeout, outDir, json, ignore,
+            scenarios, variant, strategy, iterations, seed, maxSteps, hangTimeout, outDir, json, ignore, verbose,
         };
         var scale = new ScaleOptions(command, junit: true);
         command.SetAction(parse =>
@@ -63,7 +69,10 @@ internal static class ExploreCommand
             var plans = (names.Length == 0 ? BuiltinScenarios.LoadAll() : names.Select(BuiltinScenarios.Resolve).ToArray())
                 .Select(s => ScenarioPlan.Create(s, variantName))
                 .ToArray();
-            var work = new ExploreWork(plans, options);
+            var work = new ExploreWork(plans, options)
+            {
+                ModelLogger = parse.GetValue(verbose) ? ctx.Loggers.CreateLogger(Cli.ModelLogCategory) : null,
+            };
             if (ctx.Worker)
                 return ScaleRun.Execute(ctx, parse, work, new ScaleSettings(1, null, null, null), new ReduceSettings(), false);
             var settings = scale.Parse(parse);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 using Hmm.Spec.Oracle.Reporting;
 

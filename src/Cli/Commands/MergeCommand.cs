@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hmm.Spec.Actors.Input;
 using Hmm.Spec.Cli.Scale;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Cli.Commands;

@@ -1,4 +1,5 @@
 using System.Text;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Cli.Commands;

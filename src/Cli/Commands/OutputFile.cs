@@ -1,4 +1,5 @@
 using Hmm.Spec.Actors.Bundles;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Cli.Commands;

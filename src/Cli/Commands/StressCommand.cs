@@ -2,6 +2,7 @@ using System.CommandLine;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
 using Hmm.Spec.Cli.Scale;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Cli.Commands;

@@ -6,6 +6,7 @@ using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Scenarios;
 using Hmm.Spec.Actors.Verification;
 using Hmm.Spec.Cli.Scale;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Cli.Commands;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Hmm.Spec.Actors.Bench;
 using Hmm.Spec.Actors.Catalog;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
@@ -149,12 +150,11 @@ internal sealed class CatalogReducer : IReducer
         return new Summary(markdown, markdown, Cli.ExitOk);
     }
 
-    /// <summary>Time to first hit over a strategy's seeds (<see cref="CatalogBenchmark.Time"/>'s arithmetic).</summary>
+    /// <summary>Time to first hit over a strategy's seeds (<see cref="FirstHitTimes"/>' rule, as <see cref="CatalogBenchmark.Time"/>).</summary>
     private static StrategyTiming Timing(string strategy, string category, IReadOnlyList<UnitOutcome> outcomes)
     {
-        var iterations = new List<double>();
-        var ms = new List<double>();
-        int found = 0, other = 0, seeds = 0;
+        var hits = new FirstHitTimes();
+        int other = 0;
         string? otherCategory = null;
         foreach (var outcome in outcomes)
         {
@@ -162,29 +162,20 @@ internal sealed class CatalogReducer : IReducer
             foreach (var (node, i) in Json.Arr(outcome.Result, "seeds").Select((n, i) => (n, i)))
             {
                 var seed = node as JsonObject ?? throw new FormatException("a catalog seed is not an object");
-                seeds++;
                 var hit = Json.OptStr(seed, "category");
                 if (hit == category)
                 {
-                    found++;
-                    iterations.Add(Json.Int(seed, "iterations"));
-                    ms.Add(times[i]!.GetValue<double>());
+                    hits.Hit(Json.Int(seed, "iterations"), times[i]!.GetValue<double>());
+                    continue;
                 }
-                else
+                if (hit is not null)
                 {
-                    if (hit is not null)
-                    {
-                        other++;
-                        otherCategory ??= hit;
-                    }
-                    iterations.Add(double.PositiveInfinity);
-                    ms.Add(double.PositiveInfinity);
+                    other++;
+                    otherCategory ??= hit;
                 }
+                hits.Miss();
             }
         }
-        var allFound = found == seeds;
-        return new StrategyTiming(strategy, seeds, found, other, otherCategory,
-            CatalogBenchmark.Median(iterations), allFound ? (int)iterations.Max() : null,
-            CatalogBenchmark.Median(ms), allFound ? (long)ms.Max() : null);
+        return CatalogBenchmark.Timing(strategy, hits, other, otherCategory);
     }
 }

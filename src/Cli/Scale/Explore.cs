@@ -18,6 +18,12 @@ internal sealed class ExploreWork(IReadOnlyList<ScenarioPlan> plans, ExploreOpti
 
     public override string Command => "explore";
 
+    /// <summary>
+    /// Where the model's worlds log their steps (<c>--verbose</c>); null, the default, gives them none, so the world's
+    /// per-step log check stays the no-op logger's. Not part of the definition: it changes no result.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILogger? ModelLogger { get; init; }
+
     public override IReadOnlyList<WorkUnit> Units => _units ??= plans.Select((p, i) => new WorkUnit(i,
         $"explore/{p.Scenario.Name}/{p.Variant.Name}/{options.Strategy}/s{options.Seed}+{options.Iterations}",
         $"explore/{p.Scenario.Name}",
@@ -35,10 +41,16 @@ internal sealed class ExploreWork(IReadOnlyList<ScenarioPlan> plans, ExploreOpti
         ["scenarios"] = new JsonArray(plans.Select(p => (JsonNode)ScenarioRef(p)).ToArray()),
     };
 
+    /// <summary>
+    /// The iteration budget times the scenario's size (<see cref="UnitCost.Size"/>): an iteration runs every op of the
+    /// scenario. A scenario that finds its bug early costs less than this says, which only moves it earlier.
+    /// </summary>
+    public override double Cost(WorkUnit unit) => (double)options.Iterations * UnitCost.Size(plans[Json.Int(unit.Spec, "plan")].Scenario);
+
     public override UnitOutcome Run(WorkUnit unit) => Timed(unit, () =>
     {
         var plan = plans[Json.Int(unit.Spec, "plan")];
-        var r = new Explorer(UnitLogger).Explore(plan, options with { OutDir = null });
+        var r = new Explorer(UnitLogger, ModelLogger).Explore(plan, options with { OutDir = null });
         var outcome = new UnitOutcome
         {
             Index = unit.Index,

@@ -68,6 +68,9 @@ internal sealed class Progress(string command, int total, TextWriter? terminal, 
         }
     }
 
+    /// <summary>Where the workers run: the CPUs they are pinned to, or why they are not (<see cref="CpuPinning"/>); a debug message.</summary>
+    public void Placement(string what) => log.LogDebug("workers: {Placement}", what);
+
     /// <summary>Ends the line (on a terminal).</summary>
     public void Finish()
     {

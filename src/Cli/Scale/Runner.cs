@@ -85,15 +85,33 @@ internal sealed class WorkerPool(Work work, WorkerLauncher launcher, string[] ar
     public IReadOnlyList<UnitOutcome> Run(IReadOnlyList<WorkUnit> units, int jobs)
     {
         _total = units.Count;
-        foreach (var u in units)
+        foreach (var u in UnitOrder.LongestFirst(work, units))
             _queue.AddLast((u, 1, null));
         var dir = Directory.CreateTempSubdirectory("hmm-spec-units-").FullName;
+        var slots = Math.Min(jobs, units.Count);
+        var (cpus, claims, why) = work.Pinnable ? CpuPinning.Plan(slots) : (null, null, $"{work.Command} runs real threads in parallel");
+        Pinning = why;
+        progress?.Placement(why);
         try
         {
-            _workerSlots = Math.Min(jobs, units.Count) - 1;
+            // Unpinned, this process is a slot too: the units it runs are exactly those a worker would. Pinned, every
+            // slot is a worker on its own CPU, and this process (free to run anywhere) only waits: running units here
+            // would put a second busy process on some worker's CPU.
+            _workerSlots = cpus is null ? slots - 1 : slots;
             for (var i = 0; i < _workerSlots; i++)
-                new Thread(() => WorkerSlot(dir)) { IsBackground = true, Name = "hmm-spec worker slot" }.Start();
-            // This process is a slot too: the units it runs are exactly those a worker would.
+            {
+                var cpu = cpus?[i];
+                new Thread(() => WorkerSlot(dir, cpu)) { IsBackground = true, Name = "hmm-spec worker slot" }.Start();
+            }
+            if (cpus is not null)
+            {
+                lock (_gate)
+                {
+                    // Every worker gone (none could start): the units left run here.
+                    while (_outcomes.Count < _total && _workerSlots > 0)
+                        Monitor.Wait(_gate);
+                }
+            }
             while (Next(inProcess: true) is { } item)
                 Done(item.Unit, UnitRunner.RoundTrip(work.Run(item.Unit)), inProcess: true);
             lock (_gate)
@@ -115,6 +133,7 @@ internal sealed class WorkerPool(Work work, WorkerLauncher launcher, string[] ar
             // Every unit is done: a worker still starting, or idle, has nothing left to finish.
             foreach (var w in live)
                 w.Dispose(TimeSpan.FromMilliseconds(500));
+            claims?.Dispose();
             try
             {
                 Directory.Delete(dir, recursive: true);
@@ -126,7 +145,10 @@ internal sealed class WorkerPool(Work work, WorkerLauncher launcher, string[] ar
         return units.Select(u => _outcomes[u.Index]).ToArray();
     }
 
-    private void WorkerSlot(string dir)
+    /// <summary>How the last run placed its workers: the CPUs they were pinned to, or why they were not.</summary>
+    public string Pinning { get; private set; } = "";
+
+    private void WorkerSlot(string dir, int? cpu)
     {
         WorkerProcess? worker = null;
         var startFailures = 0;
@@ -140,7 +162,7 @@ internal sealed class WorkerPool(Work work, WorkerLauncher launcher, string[] ar
                         return;
                     try
                     {
-                        worker = WorkerProcess.Start(launcher, args, work.Hash, _live);
+                        worker = WorkerProcess.Start(launcher, args, work.Hash, _live, cpu);
                     }
                     catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
                     {
@@ -275,7 +297,8 @@ internal sealed class WorkerProcess : IDisposable
         _live = live;
     }
 
-    public static WorkerProcess Start(WorkerLauncher launcher, string[] args, string hash, List<WorkerProcess> live)
+    /// <summary>Starts a worker, confined to <paramref name="cpu"/> when one is given (<see cref="CpuPinning"/>).</summary>
+    public static WorkerProcess Start(WorkerLauncher launcher, string[] args, string hash, List<WorkerProcess> live, int? cpu = null)
     {
         var info = new ProcessStartInfo(launcher.FileName)
         {
@@ -293,7 +316,7 @@ internal sealed class WorkerProcess : IDisposable
             info.ArgumentList.Add(a);
         foreach (var (name, value) in launcher.Environment)
             info.Environment[name] = value;
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {launcher.FileName}");
+        var process = CpuPinning.OnCpu(cpu, () => Process.Start(info)) ?? throw new InvalidOperationException($"cannot start {launcher.FileName}");
         var worker = new WorkerProcess(process, live);
         lock (live)
             live.Add(worker);

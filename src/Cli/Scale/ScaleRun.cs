@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Hmm.Spec.Cli.Commands;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +13,8 @@ internal sealed class ScaleOptions
 {
     public readonly Option<int?> Jobs = new("--jobs")
     {
-        Description = $"Worker processes to run the units in (default: the number of cores, here {Environment.ProcessorCount}); the results do not depend on it",
+        Description = $"Worker processes to run the units in (default: the number of cores, here {Environment.ProcessorCount}); the results do not depend on it. " +
+                      $"On Linux, 2 or more workers are each pinned to a CPU of their own when there are enough free CPUs ({CpuPinning.EnvVar}=0: unpinned)",
     };
     public readonly Option<string?> Shard = new("--shard") { Description = "Run only shard I of N (0-based, e.g. 0/4) of the units; needs --results" };
     public readonly Option<string?> Results = new("--results") { Description = "Write every unit's outcome to FILE (JSON, docs/results-format.md) for hmm-spec merge" };

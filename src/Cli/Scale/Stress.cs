@@ -16,6 +16,9 @@ internal sealed class StressWork(ScenarioPlan plan, int runs, double seconds) : 
 
     public override string Command => "stress";
 
+    /// <summary>A stress run races real threads: on one CPU they would only ever interleave, never run at once.</summary>
+    public override bool Pinnable => false;
+
     public override IReadOnlyList<WorkUnit> Units => _units ??= Build();
 
     private IReadOnlyList<WorkUnit> Build()

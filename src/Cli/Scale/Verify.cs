@@ -5,6 +5,7 @@ using Hmm.Spec.Actors.Catalog;
 using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Verification;
 using Hmm.Spec.Cli.Commands;
+using Hmm.Spec.Input;
 
 namespace Hmm.Spec.Cli.Scale;
 
@@ -43,6 +44,20 @@ internal sealed class VerifyWork(IReadOnlyList<(ScenarioPlan Plan, string? Entry
             return (JsonNode)o;
         }).ToArray()),
     };
+
+    private readonly Dictionary<int, (int Decisions, int Branching)> _shapes = [];
+
+    /// <summary>
+    /// <see cref="VerifyParts.PartCost"/> from the scenario's default execution (<see cref="VerifyParts.Probe"/>, run
+    /// once per scenario when the order is decided): the big scenarios' parts, and their low ranks, go first.
+    /// </summary>
+    public override double Cost(WorkUnit unit)
+    {
+        var index = Json.Int(unit.Spec, "plan");
+        if (!_shapes.TryGetValue(index, out var shape))
+            _shapes[index] = shape = VerifyParts.Probe(plans[index].Plan, options);
+        return VerifyParts.PartCost(shape.Decisions, shape.Branching, options.Preemptions, Json.Int(unit.Spec, "part"), parts);
+    }
 
     public override UnitOutcome Run(WorkUnit unit) => Timed(unit, () =>
     {
@@ -172,7 +187,7 @@ internal sealed class VerifyReducer : IReducer
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new Oracle.Ops.InputError("--markdown", $"cannot read {file}: {e.Message}");
+            throw new InputError("--markdown", $"cannot read {file}: {e.Message}");
         }
     }
 

@@ -30,6 +30,18 @@ internal abstract class Work
     /// <summary>Runs one unit in this process. Deterministic in <c>Result</c> and <c>Bugs</c> for the same definition.</summary>
     public abstract UnitOutcome Run(WorkUnit unit);
 
+    /// <summary>
+    /// A static estimate of a unit's cost, in arbitrary units comparable within one work: the worker pool hands out
+    /// the costliest units first (<see cref="UnitOrder"/>). Only the order of running depends on it, never a result.
+    /// </summary>
+    public virtual double Cost(WorkUnit unit) => 1;
+
+    /// <summary>
+    /// Whether the workers may be pinned to a CPU each (<see cref="CpuPinning"/>): yes for work that runs under a
+    /// controlled scheduler (one thread runs at a time), no for work whose threads must really run in parallel.
+    /// </summary>
+    public virtual bool Pinnable => true;
+
     public JsonObject Definition => _definition ??= new JsonObject
     {
         ["command"] = Command,
@@ -119,4 +131,22 @@ internal static class Reducers
         ["bugs"] = new JsonArray(o.Bugs.Select(b => (JsonNode)$"{b.Category}|{b.Message}|{b.BundleSha256}").ToArray()),
         ["result"] = o.Result.DeepClone(),
     });
+}
+
+/// <summary>
+/// The order in which a worker pool hands out units: the costliest first by <see cref="Work.Cost"/> (ties in index
+/// order), so that a long unit does not start last and leave one worker busy while the others idle (the longest
+/// processing time first rule). Results are collected by index, so the order changes no result.
+/// </summary>
+internal static class UnitOrder
+{
+    public static IReadOnlyList<WorkUnit> LongestFirst(Work work, IReadOnlyList<WorkUnit> units) =>
+        units.Select(u => (Unit: u, Cost: work.Cost(u))).OrderByDescending(x => x.Cost).ThenBy(x => x.Unit.Index).Select(x => x.Unit).ToArray();
+}
+
+/// <summary>Static size measures of scenarios for <see cref="Work.Cost"/>.</summary>
+internal static class UnitCost
+{
+    /// <summary>The ops an iteration runs: setup, every actor's and the final ones.</summary>
+    public static int Size(Hmm.Spec.Actors.Scenarios.Scenario scenario) => scenario.AllOps.Count();
 }

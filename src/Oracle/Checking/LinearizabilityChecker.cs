@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.History;
 using Hmm.Spec.Oracle.Ops;
 using Hmm.Spec.Oracle.Reference;

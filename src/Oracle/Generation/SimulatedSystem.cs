@@ -2,9 +2,14 @@ using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Oracle.Generation;
 
-/// <summary>Deliberate bugs a <see cref="SimulatedSystem"/> can have, to produce histories the oracle must reject.</summary>
+/// <summary>
+/// Deliberate bugs a <see cref="SimulatedSystem"/> can have, to produce histories the oracle must reject. Test-only
+/// fault injection (Oracle.Tests' <c>MutationTests</c>), hence internal: no command reaches it. <c>history
+/// generate</c>'s <c>broken</c> histories come from <c>HistoryGenerator.CorruptOneRead</c> instead, which changes one
+/// recorded value of a correct run.
+/// </summary>
 [Flags]
-public enum SimBug
+internal enum SimBug
 {
     None = 0,
     /// <summary>fork shares private pages instead of copying on write.</summary>
@@ -20,11 +25,22 @@ public enum SimBug
 /// <summary>
 /// A small, direct implementation of the op vocabulary (private anonymous memory, fork, munmap, mprotect,
 /// migration, device access) that executes each op atomically. It produces ground-truth results for the
-/// history generator, and, with <see cref="SimBug"/>s, the histories of broken implementations.
-/// It is independent of <see cref="Reference.ReferenceModel"/>.
+/// history generator, and, with <see cref="SimBug"/>s (tests only: the constructor that takes them is internal), the
+/// histories of broken implementations. It is independent of <see cref="Reference.ReferenceModel"/>.
 /// </summary>
-public sealed class SimulatedSystem(SimBug bugs = SimBug.None)
+public sealed class SimulatedSystem
 {
+    private readonly SimBug bugs;
+
+    /// <summary>The correct implementation.</summary>
+    public SimulatedSystem()
+        : this(SimBug.None)
+    {
+    }
+
+    /// <summary>An implementation with <paramref name="bugs"/> (Oracle.Tests' broken implementations).</summary>
+    internal SimulatedSystem(SimBug bugs) => this.bugs = bugs;
+
     private sealed class Frame
     {
         public long Value, Previous;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Hmm.Spec.Input;
 
 namespace Hmm.Spec.Oracle.Ops;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Checking;
 using Hmm.Spec.Oracle.Evidence;
 using Hmm.Spec.Oracle.History;

@@ -1,3 +1,4 @@
+using Hmm.Spec.Actors.Bench;
 using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Catalog;
 using Hmm.Spec.Actors.Exploration;
@@ -38,11 +39,12 @@ public sealed class CatalogTests(ITestOutputHelper output)
         new(BugCatalog.Mutants.Where(e => e.Scenario is not null).Select(e => e.Id));
 
     [Fact]
-    public void Catalog_names_existing_variants_and_scenarios_and_covers_every_mutant()
+    public void Catalog_names_existing_variants_scenarios_and_categories_and_covers_every_mutant()
     {
         BugCatalog.Entries.Select(e => e.Id).Should().OnlyHaveUniqueItems();
         foreach (var e in BugCatalog.Entries)
         {
+            ViolationCategory.All.Should().Contain(e.Category, e.Id);
             KernelVariants.TryGet(e.Variant, out _).Should().BeTrue(e.Id);
             if (e.FixedBy is not null)
                 KernelVariants.TryGet(e.FixedBy, out _).Should().BeTrue(e.Id);
@@ -248,8 +250,20 @@ public sealed class CatalogTests(ITestOutputHelper output)
     [Fact]
     public void Median_counts_misses_as_infinite()
     {
-        CatalogBenchmark.Median([1, 2, 3]).Should().Be(2);
-        CatalogBenchmark.Median([1, double.PositiveInfinity, 5, double.PositiveInfinity]).Should().BeNull();
-        CatalogBenchmark.Median([1, 3, 5, double.PositiveInfinity]).Should().Be(4);
+        FirstHitTimes.Median([1, 2, 3]).Should().Be(2);
+        FirstHitTimes.Median([1, double.PositiveInfinity, 5, double.PositiveInfinity]).Should().BeNull();
+        FirstHitTimes.Median([1, 3, 5, double.PositiveInfinity]).Should().Be(4);
+
+        // The catalog and bench share this rule: a miss is infinitely late, never dropped.
+        var times = new FirstHitTimes();
+        times.Hit(1, 10);
+        times.Hit(5, 50);
+        times.Miss();
+        (times.Seeds, times.Found, times.MedianIterations, times.MedianMs).Should().Be((3, 2, 5.0, 50.0));
+        times.WorstIterations.Should().BeNull("a seed missed");
+        times.WorstMs.Should().BeNull();
+        times.Miss();
+        times.MedianIterations.Should().BeNull("half the seeds missed");
+        FirstHitTimes.Show(times.MedianIterations).Should().Be("miss");
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Hmm.Spec.Actors.Bundles;
 using Hmm.Spec.Actors.Tests.Bundles;
+using Hmm.Spec.Input;
 
 namespace Hmm.Spec.Actors.Tests.Cli;
 
@@ -83,7 +84,7 @@ public sealed class CliArgumentTests : IDisposable
     {
         // Unreachable from a scenario today (names have at most 100 characters), but the check does not rely on that.
         var act = () => Hmm.Spec.Cli.Commands.OutDirectory.Prepare(dir, [new string('n', 250) + TraceBundle.FileSuffix]);
-        act.Should().Throw<Hmm.Spec.Oracle.Ops.InputError>().Which.Problem.Should().Contain("longer than 255 bytes");
+        act.Should().Throw<InputError>().Which.Problem.Should().Contain("longer than 255 bytes");
         var fits = () => Hmm.Spec.Cli.Commands.OutDirectory.Prepare(dir, [TraceBundle.FileName(new string('n', 100), "seed", "portfolio", uint.MaxValue)]);
         fits.Should().NotThrow();
     }

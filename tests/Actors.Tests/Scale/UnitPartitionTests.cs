@@ -5,6 +5,7 @@ using Hmm.Spec.Actors.Scenarios;
 using Hmm.Spec.Actors.Tests.Cli;
 using Hmm.Spec.Actors.Verification;
 using Hmm.Spec.Cli.Scale;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 
 namespace Hmm.Spec.Actors.Tests.Scale;

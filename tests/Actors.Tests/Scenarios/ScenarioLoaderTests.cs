@@ -1,5 +1,6 @@
 using Hmm.Spec.Actors.CoyoteTests;
 using Hmm.Spec.Actors.Scenarios;
+using Hmm.Spec.Input;
 using Hmm.Spec.Model;
 using Hmm.Spec.Oracle.Ops;
 using Microsoft.Coyote.SystematicTesting;

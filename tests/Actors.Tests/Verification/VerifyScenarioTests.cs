@@ -3,6 +3,7 @@ using Hmm.Spec.Actors.Harness;
 using Hmm.Spec.Actors.Replay;
 using Hmm.Spec.Actors.Scenarios;
 using Hmm.Spec.Actors.Verification;
+using Hmm.Spec.Input;
 using Hmm.Spec.Oracle.Ops;
 using Xunit.Abstractions;
 

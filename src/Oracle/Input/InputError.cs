@@ -1,7 +1,11 @@
-namespace Hmm.Spec.Oracle.Ops;
+namespace Hmm.Spec.Input;
 
 /// <summary>
-/// A problem in user input (scenario, history, trace bundle): where it is and what is wrong.
+/// A problem in an input file (scenario, history, trace bundle, the catalog's data) or a command-line value: where
+/// it is and what is wrong. Every loader throws it: the history parser here in the oracle, the scenario, bundle and
+/// catalog loaders in Actors, the CLI's option checks. It lives in the oracle assembly because that is the lowest
+/// one with a loader (Model reads no files and Actors depends on Oracle), in its own namespace because it belongs
+/// to input handling, not to the op vocabulary.
 /// Front ends print it as one line, <c>FILE: PLACE: PROBLEM</c>, and exit with code 2.
 /// </summary>
 public sealed class InputError(string place, string problem) : Exception($"{place}: {problem}")
