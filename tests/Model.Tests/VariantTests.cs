@@ -32,8 +32,36 @@ public sealed class VariantTests
     }
 
     private static readonly PropertyInfo[] Points = typeof(KernelVariant).GetProperties()
-        .Where(p => p.CanWrite && p.Name is not (nameof(KernelVariant.Name) or nameof(KernelVariant.Description) or nameof(KernelVariant.Commit)))
+        .Where(p => p.CanWrite && p.Name is not (nameof(KernelVariant.Name) or nameof(KernelVariant.Description) or nameof(KernelVariant.Commit) or nameof(KernelVariant.Base)))
         .ToArray();
+
+    /// <summary>
+    /// Fix steps branch per path (docs/kernel-model.md, "Variants"): each names the variant it is built on, an
+    /// earlier one, and changes at least one point of it; what the last step of each path changes, upstream has.
+    /// </summary>
+    [Fact]
+    public void Fix_steps_branch_per_path_from_their_base_and_upstream_has_each_step()
+    {
+        var all = KernelVariants.All.ToList();
+        var steps = all.Where(v => v.Base is not null).ToList();
+        steps.Select(v => v.Name).Should().Contain(["fix-fault-ref", "fix-collect-flush", "fix-rmap-keep-write", "fix-teardown-evict"]);
+        all.Where(v => v.Base is null).Select(v => v.Name).Should().Contain(["seed", "upstream"]).And.Contain(KernelVariants.Mutants.Select(m => m.Name));
+        foreach (var step in steps)
+        {
+            var basis = KernelVariants.Get(step.Base!);
+            all.IndexOf(basis).Should().BeLessThan(all.IndexOf(step), $"{step.Name} is listed after its base {basis.Name}");
+            var changed = Points.Where(p => !Equals(p.GetValue(step), p.GetValue(basis))).ToList();
+            changed.Should().NotBeEmpty($"{step.Name} changes something of {basis.Name}");
+        }
+        // A path's last step (no step is built on it) is in upstream: everything it changed from seed, upstream has.
+        foreach (var last in steps.Where(s => steps.All(o => o.Base != s.Name)))
+        {
+            foreach (var p in Points.Where(p => !Equals(p.GetValue(last), p.GetValue(KernelVariants.Seed))))
+                p.GetValue(KernelVariants.Upstream).Should().Be(p.GetValue(last), $"upstream has {last.Name}'s {p.Name}");
+        }
+        // Not one chain: several paths start from seed.
+        steps.Count(s => s.Base == "seed").Should().BeGreaterThan(5);
+    }
 
     [Fact]
     public void Each_mutant_is_upstream_plus_exactly_one_point()

@@ -73,7 +73,10 @@ public static class CatalogMarkdown
                       "what the monitors would have reported: the world's first violation, each op's `expect` (from the op " +
                       "outcomes the step log carries as values) and the history's linearizability. A clean stress run therefore means the OS " +
                       "scheduler never produced the bad interleaving, not that checks were off: deterministic bugs (the mutants " +
-                      "whose setup or final ops fail) are hit in every run.").AppendLine();
+                      "whose setup or final ops fail) are hit in every run. Each run is bounded: a step log past " +
+                      $"{Hmm.Spec.Actors.Stress.StressRunner.DefaultBound.MaxSteps.ToString("N0", Inv)} steps or {Hmm.Spec.Actors.Stress.StressRunner.DefaultBound.MaxLogBytes >> 20} MiB " +
+                      $"ends it as `livelock`, and a run still going after {Hmm.Spec.Actors.Stress.StressRunner.DefaultRunTimeout.TotalSeconds.ToString(Inv)} s is a `hang` " +
+                      "(docs/reliability.md, \"Bounded stress runs\").").AppendLine();
         sb.AppendLine("| entry | runs | hits | other bugs | clean | seconds |");
         sb.AppendLine("|---|---:|---:|---|---:|---:|");
         foreach (var r in rows.Where(r => r.Stress is not null))

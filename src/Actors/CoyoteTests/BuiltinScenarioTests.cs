@@ -37,6 +37,9 @@ public static class BuiltinScenarioTests
     public static Task CatalogCollectDirty() => Run("catalog-collect-dirty");
 
     [Test]
+    public static Task CatalogCollectStaleTlb() => Run("catalog-collect-stale-tlb");
+
+    [Test]
     public static Task CatalogFaultBusyRetry() => Run("catalog-fault-busy-retry");
 
     [Test]

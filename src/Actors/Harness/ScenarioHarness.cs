@@ -17,7 +17,11 @@ public static class ScenarioHarness
 {
     public const string SetupActor = "setup", FinalActor = "final";
 
-    public static async Task RunIterationAsync(ScenarioPlan plan, IterationCapture capture, ILogger? logger = null)
+    /// <summary>
+    /// Runs one iteration. <paramref name="bound"/> bounds the step log (stress runs; null under Coyote and verify,
+    /// which bound their steps themselves).
+    /// </summary>
+    public static async Task RunIterationAsync(ScenarioPlan plan, IterationCapture capture, ILogger? logger = null, StepBound? bound = null)
     {
         Specification.RegisterMonitor<SafetyMonitor>();
         Specification.RegisterMonitor<FaultLivenessMonitor>();
@@ -25,6 +29,7 @@ public static class ScenarioHarness
         var world = KernelWorld.Create(plan.Layout, plan.Config, plan.Variant, logger);
         world.FaultRetryLimit = plan.Scenario.FaultRetryLimit;
         world.TrackDirty = plan.Scenario.TrackDirty;
+        world.Bound = bound;
         var run = new IterationRun(plan, world, CoyoteMonitors.Instance);
         capture.Begin(world, run.History);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Hmm.Spec.Actors.Exploration;
 using Hmm.Spec.Actors.Harness;
+using Hmm.Spec.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,6 +19,22 @@ public sealed class StressRunner(ILogger? logger = null)
 {
     private readonly ILogger log = logger ?? NullLogger.Instance;
 
+    /// <summary>
+    /// Default bound of one run's step log: a million steps or 256 MiB, far beyond any built-in scenario (the
+    /// largest run a few thousand steps) and far below what one process can hold. Uncontrolled runs have no Coyote
+    /// step bound, so a task that loops without end would otherwise grow the log until the process dies.
+    /// </summary>
+    public static readonly StepBound DefaultBound = new(1_000_000, 256L << 20);
+
+    /// <summary>Default wall-clock bound of one run: a run still going after it is a <c>hang</c> (explore's default hang bound).</summary>
+    public static readonly TimeSpan DefaultRunTimeout = TimeSpan.FromSeconds(ExploreOptions.DefaultHangTimeoutSeconds);
+
+    /// <summary>The step-log bound of each run (docs/reliability.md, "Bounded stress runs").</summary>
+    public StepBound Bound { get; init; } = DefaultBound;
+
+    /// <summary>How long one run may take before it is reported as a <c>hang</c> and abandoned.</summary>
+    public TimeSpan RunTimeout { get; init; } = DefaultRunTimeout;
+
     /// <summary>Runs until <paramref name="runs"/> iterations are done or <paramref name="maxSeconds"/> have passed.</summary>
     public StressResult Run(ScenarioPlan plan, int runs, double maxSeconds)
     {
@@ -29,7 +46,7 @@ public sealed class StressRunner(ILogger? logger = null)
         var lastLog = TimeSpan.Zero;
         while (done < runs && watch.Elapsed.TotalSeconds < maxSeconds)
         {
-            var message = RunOnce(plan);
+            var message = RunOnce(plan, Bound, RunTimeout);
             done++;
             if (message is null)
             {
@@ -52,14 +69,30 @@ public sealed class StressRunner(ILogger? logger = null)
         return new StressResult(plan.Scenario.Name, plan.Variant.Name, done, clean, bugs, watch.ElapsedMilliseconds, first);
     }
 
-    /// <summary>One uncontrolled iteration; the first bug's message, or null when it ran clean.</summary>
-    public static string? RunOnce(ScenarioPlan plan)
+    /// <summary>One uncontrolled iteration under the default bounds; the first bug's message, or null when it ran clean.</summary>
+    public static string? RunOnce(ScenarioPlan plan) => RunOnce(plan, DefaultBound, DefaultRunTimeout);
+
+    /// <summary>
+    /// One uncontrolled iteration; the first bug's message, or null when it ran clean. A run whose step log passes
+    /// <paramref name="bound"/> is a <c>livelock</c> (its tasks stop at their next scheduling point); one still
+    /// going after <paramref name="timeout"/> (a task blocked for good, which logs nothing) is a <c>hang</c>, and
+    /// is abandoned: its blocked pool threads cannot be stopped, but they hold no growing state.
+    /// </summary>
+    public static string? RunOnce(ScenarioPlan plan, StepBound bound, TimeSpan timeout) => RunOnce(plan, bound, timeout, new IterationCapture());
+
+    internal static string? RunOnce(ScenarioPlan plan, StepBound bound, TimeSpan timeout, IterationCapture capture)
     {
-        var capture = new IterationCapture();
         try
         {
             // The actors are Task.Run bodies on the thread pool; block this (non-pool) caller until they finish.
-            Task.Run(() => ScenarioHarness.RunIterationAsync(plan, capture)).GetAwaiter().GetResult();
+            var run = Task.Run(() => ScenarioHarness.RunIterationAsync(plan, capture, bound: bound));
+            if (!run.Wait(timeout))
+            {
+                return capture.World?.FirstViolation?.Message
+                    ?? $"[{BugCategory.Hang}] the stress run did not finish within {timeout.TotalSeconds:F0} s " +
+                       $"({capture.World?.Steps.Count ?? 0} steps logged): a task waits for something that never happens";
+            }
+            run.GetAwaiter().GetResult();
         }
         catch (Exception e)
         {

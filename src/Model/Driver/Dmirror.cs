@@ -12,7 +12,7 @@ namespace Hmm.Spec.Model;
 /// the other Dmirror*.cs files. The driver takes no page references of its own beyond what the 2017 code took.
 /// </summary>
 [Microsoft.Coyote.Rewriting.SkipRewriting(NotRewritten.Reason)]
-public sealed partial class Dmirror
+internal sealed partial class Dmirror
 {
     private readonly KernelWorld _w;
     private readonly SortedSet<long> _free = [];

@@ -4,7 +4,7 @@ namespace Hmm.Spec.Model;
 /// dmirror's migration: MIGRATE to device (private anonymous memory, system pages only), migration back to
 /// system memory, and the page_fault callback that brings one faulting page back.
 /// </summary>
-public sealed partial class Dmirror
+internal sealed partial class Dmirror
 {
     /// <summary>The driver's migrate_vma_ops for system → device (for callers that run migrate_vma step by step).</summary>
     public IMigrateVmaOps ToDevice => new ToDeviceOps(this);

@@ -14,7 +14,7 @@ namespace Hmm.Spec.Model;
 /// <see cref="KernelVariant.Mirror"/>. A hole or a PROT_NONE mapping is -EFAULT, a write to a read-only mapping
 /// -EPERM (both from the fault-in). The device reads and writes its own pages directly.
 /// </summary>
-public sealed partial class Dmirror : IMmuNotifier
+internal sealed partial class Dmirror : IMmuNotifier
 {
     /// <summary>One device page-table entry: the page and whether the device may write through it.</summary>
     private sealed record MirrorEntry(Page Page, bool Write);

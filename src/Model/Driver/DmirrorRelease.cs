@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model;
 /// is torn down in the era's order (<see cref="KernelWorld.devm_memremap_pages_teardown"/>: the seed waits for
 /// every page reference, v4.14-teardown does not) and the iomem resource released.
 /// </summary>
-public sealed partial class Dmirror
+internal sealed partial class Dmirror
 {
     /// <summary>dmirror_device_remove: EINVAL when already released.</summary>
     public Errno dmirror_release()

@@ -1,7 +1,7 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>Which pages migrate_vma_collect selects (the later MIGRATE_VMA_SELECT_* flags; see docs/device-model.md).</summary>
-public enum MigrateSelect
+internal enum MigrateSelect
 {
     /// <summary>Present anonymous system pages (migration to device memory).</summary>
     System,
@@ -10,7 +10,7 @@ public enum MigrateSelect
 }
 
 /// <summary>One slot of migrate->src / migrate->dst (MIGRATE_PFN_* bits spelled out).</summary>
-public sealed class MigratePfn(long address)
+internal sealed class MigratePfn(long address)
 {
     public long Address { get; } = address;
     /// <summary>The source page (migrate_pfn_to_page(src)), null for a skipped slot.</summary>
@@ -30,10 +30,10 @@ public sealed class MigratePfn(long address)
 }
 
 /// <summary>Where collect wrote a slot's migration entry (what mutant FinalizeSkipsPteSame installs at blindly).</summary>
-public readonly record struct MigrationMapping(Vma Vma, long Address, bool Write);
+internal readonly record struct MigrationMapping(Vma Vma, long Address, bool Write);
 
 /// <summary>struct migrate_vma_ops (2017): the driver's two callbacks.</summary>
-public interface IMigrateVmaOps
+internal interface IMigrateVmaOps
 {
     /// <summary>alloc_and_copy: choose (and lock) a destination for each MIGRATE slot and copy the data.</summary>
     void alloc_and_copy(MigrateVma migrate);
@@ -43,7 +43,7 @@ public interface IMigrateVmaOps
 }
 
 /// <summary>struct migrate_vma: the range, its slots, and (from 16ce101db85d) the faulting thread's page.</summary>
-public sealed class MigrateVma(Vma vma, long start, long end, MigrateSelect select, DevPagemap? pgmapOwner, Page? faultPage)
+internal sealed class MigrateVma(Vma vma, long start, long end, MigrateSelect select, DevPagemap? pgmapOwner, Page? faultPage)
 {
     public Vma Vma { get; } = vma;
     public long Start { get; } = start;
@@ -70,7 +70,7 @@ public sealed partial class KernelWorld
     /// migrate_vma(ops, vma, start, end, ...): -EINVAL for a range outside the VMA or a VM_PFNMAP/VM_MIXEDMAP
     /// VMA; otherwise 0, with each slot saying whether its page moved.
     /// </summary>
-    public int migrate_vma(IMigrateVmaOps ops, MigrateVma migrate)
+    internal int migrate_vma(IMigrateVmaOps ops, MigrateVma migrate)
     {
         const string fn = nameof(migrate_vma);
         var vma = migrate.Vma;
@@ -108,7 +108,7 @@ public sealed partial class KernelWorld
     /// it from 60bae7370896 (<see cref="KernelVariant.MigrateCollectFlushesUnderPtl"/>). The walk is bracketed by
     /// mmu_notifier_invalidate_range_start/end over the range (v4.14 migrate_vma_collect).
     /// </summary>
-    public void migrate_vma_collect(MigrateVma migrate)
+    internal void migrate_vma_collect(MigrateVma migrate)
     {
         const string fn = "migrate_vma_collect_pmd";
         var vma = migrate.Vma;
@@ -213,7 +213,7 @@ public sealed partial class KernelWorld
     /// caller's reference, the page's idle reference and, for <c>fault_page</c>, the faulting thread's. More
     /// references than that plus page_mapcount mean the page is pinned.
     /// </summary>
-    public bool migrate_vma_check_page(Page page, Page? faultPage)
+    internal bool migrate_vma_check_page(Page page, Page? faultPage)
     {
         const string fn = nameof(migrate_vma_check_page);
         var extra = 1 + (page == faultPage ? 1 : 0);
@@ -231,7 +231,7 @@ public sealed partial class KernelWorld
     /// elsewhere (fork) is unmapped with try_to_unmap(TTU_MIGRATION); a page still mapped afterwards or failing
     /// migrate_vma_check_page is restored and skipped.
     /// </summary>
-    public void migrate_vma_unmap(MigrateVma migrate)
+    internal void migrate_vma_unmap(MigrateVma migrate)
     {
         const string fn = nameof(migrate_vma_unmap);
         foreach (var slot in migrate.Slots)
@@ -259,13 +259,13 @@ public sealed partial class KernelWorld
     /// it, in any live mm), at vma_address(page, vma), <see cref="try_to_unmap_one"/>. The page is locked.
     /// Returns the number of mappings replaced by migration entries.
     /// </summary>
-    public int try_to_unmap(Page page) => RmapWalkUnmap(page, v61: false);
+    internal int try_to_unmap(Page page) => RmapWalkUnmap(page, v61: false);
 
     /// <summary>
     /// try_to_migrate (v5.14+ mm/rmap.c, as migrate_device_range of 249881232e14 calls it): the same walk with the
     /// code of that era, which has every try_to_unmap_one fix of <see cref="try_to_unmap"/> whatever the variant.
     /// </summary>
-    public int try_to_migrate(Page page) => RmapWalkUnmap(page, v61: true);
+    internal int try_to_migrate(Page page) => RmapWalkUnmap(page, v61: true);
 
     private int RmapWalkUnmap(Page page, bool v61)
     {
@@ -302,7 +302,7 @@ public sealed partial class KernelWorld
     /// device-private entry whose page is <paramref name="page"/>, or a present PTE whose pfn is the page's. On
     /// true the PTL is held and <paramref name="pte"/> is the PTE read under it.
     /// </summary>
-    public bool page_vma_mapped_walk(Page page, Vma vma, long address, out Pte pte)
+    internal bool page_vma_mapped_walk(Page page, Vma vma, long address, out Pte pte)
     {
         const string fn = nameof(page_vma_mapped_walk);
         var mm = vma.Mm;
@@ -339,7 +339,7 @@ public sealed partial class KernelWorld
     /// (the flush under the PTL) and a migration entry with the PTE's write and soft-dirty bits. Then
     /// page_remove_rmap(subpage) and put_page(page). <paramref name="v61"/>: the v6.1 code (try_to_migrate_one).
     /// </summary>
-    public int try_to_unmap_one(Page page, Vma vma, long address, bool v61 = false)
+    internal int try_to_unmap_one(Page page, Vma vma, long address, bool v61 = false)
     {
         var mm = vma.Mm;
         // 369ea8242c0f (v4.13): mmu_notifier_invalidate_range_start/end around the page_vma_mapped_walk loop.
@@ -399,7 +399,7 @@ public sealed partial class KernelWorld
     /// MIGRATE_SYNC_NO_COPY) → migrate_page_move_mapping: the source's count must be exactly what is expected
     /// (else -EAGAIN: the slot stays), then the anon mapping and index move to the new page.
     /// </summary>
-    public void migrate_vma_pages(MigrateVma migrate)
+    internal void migrate_vma_pages(MigrateVma migrate)
     {
         const string fn = nameof(migrate_vma_pages);
         foreach (var slot in migrate.Slots)
@@ -442,7 +442,7 @@ public sealed partial class KernelWorld
     /// moved, the old page where it did not (an unused destination is unlocked and freed); then unlock and drop
     /// the collect reference (the old page of a move is freed by it) and the destination's allocation reference.
     /// </summary>
-    public void migrate_vma_finalize(MigrateVma migrate)
+    internal void migrate_vma_finalize(MigrateVma migrate)
     {
         const string fn = nameof(migrate_vma_finalize);
         foreach (var slot in migrate.Slots)
@@ -484,7 +484,7 @@ public sealed partial class KernelWorld
     /// copy a fork made meanwhile — and replaces each with <paramref name="newpage"/>. Mutant
     /// FinalizeSkipsPteSame also installs at the address collect used even when its entry is gone.
     /// </summary>
-    public void remove_migration_ptes(Page page, Page newpage, MigrationMapping? collected)
+    internal void remove_migration_ptes(Page page, Page newpage, MigrationMapping? collected)
     {
         if (Variant.FinalizeSkipsPteSame && collected is { } c)
         {
@@ -530,7 +530,7 @@ public sealed partial class KernelWorld
     /// writable if the migration entry is a write entry and the VMA is writable; soft-dirty kept); get_page and
     /// page_add_anon_rmap for the new mapping. Mutant FinalizeSkipsPteSame skips the re-check.
     /// </summary>
-    public void remove_migration_pte(MmStruct mm, long address, Page page, Page newpage, MigrationMapping? collected)
+    internal void remove_migration_pte(MmStruct mm, long address, Page page, Page newpage, MigrationMapping? collected)
     {
         const string fn = nameof(remove_migration_pte);
         mm.Ptl.Lock(fn);

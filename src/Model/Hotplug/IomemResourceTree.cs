@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model.Hotplug;
 /// children only). The kernel's <c>resource_lock</c> rwlock is implied: callers run these under the world's
 /// hotplug lock, and each call is recorded as one step by the callers.
 /// </summary>
-public sealed class IomemResourceTree
+internal sealed class IomemResourceTree
 {
     /// <summary>iomem_resource: covers every pfn.</summary>
     public Resource Root { get; } = new("PCI mem", 0, long.MaxValue, IoresourceFlags.Mem);

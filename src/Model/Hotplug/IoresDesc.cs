@@ -4,7 +4,7 @@ namespace Hmm.Spec.Model.Hotplug;
 /// Resource descriptors, include/linux/ioport.h (v4.11) plus the seed hunk that adds
 /// <see cref="UnaddressableMemory"/> = 6.
 /// </summary>
-public enum IoresDesc
+internal enum IoresDesc
 {
     None = 0,
     CrashKernel = 1,
@@ -18,7 +18,7 @@ public enum IoresDesc
 
 /// <summary>IORESOURCE_* flag bits used by the hotplug paths (include/linux/ioport.h, v4.11 values).</summary>
 [Flags]
-public enum IoresourceFlags : ulong
+internal enum IoresourceFlags : ulong
 {
     None = 0,
     Mem = 0x0000_0200,
@@ -29,7 +29,7 @@ public enum IoresourceFlags : ulong
 }
 
 /// <summary>Answer of region_intersects() (kernel/resource.c, v4.11).</summary>
-public enum RegionIntersection
+internal enum RegionIntersection
 {
     Disjoint,
     Intersects,

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Hmm.Spec.Model;
 
 /// <summary>One call of arch_add_memory / arch_remove_memory, as the test of "flags reach the arch" sees it.</summary>
-public readonly record struct ArchMemoryCall(string Function, long StartPfn, int NrPages, int Flags, bool LinearMapping);
+internal readonly record struct ArchMemoryCall(string Function, long StartPfn, int NrPages, int Flags, bool LinearMapping);
 
 /// <summary>
 /// mm/memory_hotplug.c (v4.11 + the seed hunk in register_memory_resource) and the iomem resource tree of
@@ -23,7 +23,7 @@ public sealed partial class KernelWorld
     /// The iomem resource tree; System RAM [0, RamPages) is registered at boot (e820 → "System RAM"), lazily on
     /// first use so that a world without device or hotplug pays nothing.
     /// </summary>
-    public IomemResourceTree Iomem
+    internal IomemResourceTree Iomem
     {
         get
         {
@@ -41,22 +41,22 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>Every arch_add_memory/arch_remove_memory call with the flags it received, in order.</summary>
-    public IReadOnlyList<ArchMemoryCall> ArchMemoryCalls => _archMemoryCalls;
+    internal IReadOnlyList<ArchMemoryCall> ArchMemoryCalls => _archMemoryCalls;
 
     private KernelSpinLock DeviceHotplugLock => _deviceHotplugLock ??= new KernelSpinLock(this, "device_hotplug_lock");
     private KernelSpinLock MemHotplugLock => _memHotplugLock ??= new KernelSpinLock(this, "mem_hotplug_lock");
 
     /// <summary>lock_device_hotplug (drivers/base/core.c): a mutex serialising device hotplug.</summary>
-    public void lock_device_hotplug(string function) => DeviceHotplugLock.Lock(function);
+    internal void lock_device_hotplug(string function) => DeviceHotplugLock.Lock(function);
 
     /// <summary>unlock_device_hotplug.</summary>
-    public void unlock_device_hotplug(string function) => DeviceHotplugLock.Unlock(function);
+    internal void unlock_device_hotplug(string function) => DeviceHotplugLock.Unlock(function);
 
     /// <summary>mem_hotplug_begin (mm/memory_hotplug.c): exclusive memory-hotplug section (writer side).</summary>
-    public void mem_hotplug_begin(string function) => MemHotplugLock.Lock(function);
+    internal void mem_hotplug_begin(string function) => MemHotplugLock.Lock(function);
 
     /// <summary>mem_hotplug_done.</summary>
-    public void mem_hotplug_done(string function) => MemHotplugLock.Unlock(function);
+    internal void mem_hotplug_done(string function) => MemHotplugLock.Unlock(function);
 
     /// <summary>
     /// register_memory_resource (seed hunk, mm/memory_hotplug.c): request [start, start+size) as
@@ -64,7 +64,7 @@ public sealed partial class KernelWorld
     /// seed's pr_debug when the conflict is un-addressable device memory) and fail with -EEXIST.
     /// Mutant RegisterMemoryIgnoresConflict: the conflict is ignored and the (unregistered) resource returned.
     /// </summary>
-    public Resource? register_memory_resource(long start, int size, out Errno error)
+    internal Resource? register_memory_resource(long start, int size, out Errno error)
     {
         const string function = nameof(register_memory_resource);
         var res = new Resource("System RAM", start, start + size - 1, IoresourceFlags.SystemRam | IoresourceFlags.Busy);
@@ -95,7 +95,7 @@ public sealed partial class KernelWorld
     /// add_memory (mm/memory_hotplug.c, v4.11): register_memory_resource, then add_memory_resource; the
     /// resource is released if the latter fails. The caller holds lock_device_hotplug (as the ACPI/probe paths do).
     /// </summary>
-    public Errno add_memory(int nid, long start, int size)
+    internal Errno add_memory(int nid, long start, int size)
     {
         var res = register_memory_resource(start, size, out var error);
         if (res is null)
@@ -111,7 +111,7 @@ public sealed partial class KernelWorld
     /// mem_hotplug_done, then online the new pages when <paramref name="online"/> (memhp_auto_online: the model
     /// onlines hot-added RAM so that it can be allocated).
     /// </summary>
-    public Errno add_memory_resource(int nid, Resource res, bool online)
+    internal Errno add_memory_resource(int nid, Resource res, bool online)
     {
         const string function = nameof(add_memory_resource);
         mem_hotplug_begin(function);
@@ -143,7 +143,7 @@ public sealed partial class KernelWorld
     /// ioresource collision"), so the resource tree is the only guard against RAM hotplug over a device's range.
     /// Must run under mem_hotplug_begin. <paramref name="added"/> lists the pfns that got a struct page.
     /// </summary>
-    public Errno arch_add_memory(int nid, long start, int size, int flags, out List<long> added)
+    internal Errno arch_add_memory(int nid, long start, int size, int flags, out List<long> added)
     {
         _ = nid;
         const string function = nameof(arch_add_memory);
@@ -175,7 +175,7 @@ public sealed partial class KernelWorld
     /// arch_remove_memory(start, size, flags) (seed: the flags now reach it): tear down the linear mapping unless
     /// un-addressable, and remove the struct pages (__remove_pages): every struct page of the range goes offline.
     /// </summary>
-    public void arch_remove_memory(long start, int size, int flags)
+    internal void arch_remove_memory(long start, int size, int flags)
     {
         const string function = nameof(arch_remove_memory);
         MemHotplugLock.AssertHeld(function, "arch_remove_memory");

@@ -4,7 +4,7 @@ namespace Hmm.Spec.Model.Hotplug;
 /// struct resource (include/linux/ioport.h). The model counts in pfns rather than bytes: one page is the
 /// smallest unit anything in the model hotplugs, so <see cref="Start"/>/<see cref="End"/> are inclusive pfns.
 /// </summary>
-public sealed class Resource
+internal sealed class Resource
 {
     public Resource(string name, long start, long end, IoresourceFlags flags, IoresDesc desc = IoresDesc.None)
     {

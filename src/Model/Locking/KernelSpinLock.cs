@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model.Locking;
 /// real blocking point either way; an owner field lets paths assert "PTL held".
 /// Acquire and release are steps.
 /// </summary>
-public sealed class KernelSpinLock
+internal sealed class KernelSpinLock
 {
     private readonly KernelWorld world;
     // Exactly one of the two: Coyote's controlled semaphore (explore) or the verify scheduler's (see IControlledScheduler).

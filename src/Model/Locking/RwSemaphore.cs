@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model.Locking;
 /// preferred (a writer may wait while readers come and go), which admits every interleaving the kernel's
 /// fair rwsem admits except writer-starvation ones. Acquire and release are steps.
 /// </summary>
-public sealed class RwSemaphore
+internal sealed class RwSemaphore
 {
     private readonly KernelWorld world;
     // Coyote's controlled semaphores (explore), or the verify scheduler's pair (see IControlledScheduler).

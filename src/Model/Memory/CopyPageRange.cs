@@ -12,7 +12,7 @@ public sealed partial class KernelWorld
     /// write-protected, so v4.11 brackets the copy with mmu_notifier_invalidate_range_start/end on the source mm
     /// (mutant <c>fork-skips-mmu-notifier</c> leaves them out).
     /// </summary>
-    public void copy_page_range(MmStruct dst, MmStruct src, Vma vma)
+    internal void copy_page_range(MmStruct dst, MmStruct src, Vma vma)
     {
         if ((vma.Flags & (VmFlags.VM_PFNMAP | VmFlags.VM_MIXEDMAP)) == 0 && vma.AnonVma is null)
             return;
@@ -30,7 +30,7 @@ public sealed partial class KernelWorld
     /// spin_needbreak(src_ptl) || spin_needbreak(dst_ptl)</c>, the loop breaks: both PTLs are dropped,
     /// cond_resched() runs and the copy restarts (<c>goto again</c>) at the next address.
     /// </summary>
-    public const int CopyPteBreakProgress = 32;
+    internal const int CopyPteBreakProgress = 32;
 
     /// <summary>
     /// copy_pte_range (v4.11): again: dst PTL, then src PTL (nested); copy until the end or the batch limit
@@ -84,7 +84,7 @@ public sealed partial class KernelWorld
     /// soft-dirty]; present → COW write-protect both sides, shared → clean in the child, old; get_page,
     /// page_dup_rmap, rss++ for normal pages.
     /// </summary>
-    public void copy_one_pte(MmStruct dst, MmStruct src, Vma vma, long addr, long[] rss)
+    internal void copy_one_pte(MmStruct dst, MmStruct src, Vma vma, long addr, long[] rss)
     {
         const string fn = nameof(copy_one_pte);
         var vmFlags = vma.Flags;

@@ -11,7 +11,7 @@ namespace Hmm.Spec.Model;
 public sealed partial class KernelWorld
 {
     /// <summary>handle_mm_fault → __handle_mm_fault (one page-table level) → handle_pte_fault.</summary>
-    public int handle_mm_fault(Vma vma, long address, int flags)
+    internal int handle_mm_fault(Vma vma, long address, int flags)
     {
         vma.Mm.MmapSem.AssertHeld(nameof(handle_mm_fault), "page fault");
         Record(StepKind.Call, nameof(handle_mm_fault), $"{vma.Mm.Name}:{address}", $"flags={(flags & VmFault.FAULT_FLAG_WRITE) switch { 0 => "read", _ => "write" }}");
@@ -26,7 +26,7 @@ public sealed partial class KernelWorld
     /// SIGBUS if not addressable — reached only for present PTEs]; PTL; pte_same; write to a read-only PTE →
     /// do_wp_page; else mark dirty/young.
     /// </summary>
-    public int handle_pte_fault(Vmf vmf)
+    internal int handle_pte_fault(Vmf vmf)
     {
         const string fn = nameof(handle_pte_fault);
         vmf.OrigPte = vmf.Mm.ReadPte(vmf.Address, fn);
@@ -97,10 +97,10 @@ public sealed partial class KernelWorld
     private static Pte mk_pte(Page page, ulong prot) => Pte.pfn_pte(page.Pfn, prot);
 
     /// <summary>is_zero_pfn: is this the shared zero page's pfn (<see cref="Memmap.ZeroPfn"/>)?</summary>
-    public static bool is_zero_pfn(long pfn) => pfn == Memmap.ZeroPfn;
+    internal static bool is_zero_pfn(long pfn) => pfn == Memmap.ZeroPfn;
 
     /// <summary>my_zero_pfn(addr): x86-64 has one zero page for every address.</summary>
-    public static long my_zero_pfn(long address)
+    internal static long my_zero_pfn(long address)
     {
         _ = address;
         return Memmap.ZeroPfn;
@@ -114,7 +114,7 @@ public sealed partial class KernelWorld
     /// write faults into do_wp_page and copies). A write fault allocates a zeroed page and installs it (MM_ANONPAGES++,
     /// page_add_new_anon_rmap), or releases it if the PTE is no longer none.
     /// </summary>
-    public int do_anonymous_page(Vmf vmf)
+    internal int do_anonymous_page(Vmf vmf)
     {
         const string fn = nameof(do_anonymous_page);
         var vma = vmf.Vma;
@@ -156,7 +156,7 @@ public sealed partial class KernelWorld
     /// returns the page locked with a reference), then alloc_set_pte under the PTL (page_add_file_rmap,
     /// MM_SHMEMPAGES++), unlock_page. A VM_PFNMAP VMA has no fault handler here (remap_pfn_range populated it).
     /// </summary>
-    public int do_fault(Vmf vmf)
+    internal int do_fault(Vmf vmf)
     {
         const string fn = nameof(do_fault);
         var vma = vmf.Vma;
@@ -236,7 +236,7 @@ public sealed partial class KernelWorld
     /// remap_pfn_range, and the zero page (any other special pfn would be print_bad_pte) — else
     /// pfn_to_page(pte_pfn(pte)).
     /// </summary>
-    public Page? vm_normal_page(Vma vma, long address, Pte pte, [CallerMemberName] string function = "")
+    internal Page? vm_normal_page(Vma vma, long address, Pte pte, [CallerMemberName] string function = "")
     {
         if (pte_special(pte, function))
         {

@@ -12,42 +12,14 @@ namespace Hmm.Spec.Model;
 /// </summary>
 public sealed partial class KernelWorld
 {
-    public const int FOLL_WRITE = 0x01, FOLL_TOUCH = 0x02, FOLL_GET = 0x04, FOLL_FORCE = 0x10, FOLL_NUMA = 0x200,
+    internal const int FOLL_WRITE = 0x01, FOLL_TOUCH = 0x02, FOLL_GET = 0x04, FOLL_FORCE = 0x10, FOLL_NUMA = 0x200,
         FOLL_MIGRATION = 0x400, FOLL_REMOTE = 0x2000;
-
-    /// <summary>
-    /// pread of one page of /proc/PID/mem: the page's value, or EIO when access_remote_vm copied nothing (a hole,
-    /// VM_IO/VM_PFNMAP, a fault that failed; an exited mm reads as nothing too).
-    /// </summary>
-    public DeviceOutcome MemRead(string mmName, int page)
-    {
-        const string fn = "access_remote_vm";
-        var mm = FindMm(mmName);
-        if (mm is null || page < 0)
-            return new DeviceOutcome(0, Errno.EIO);
-        mm.MmapSem.DownRead(fn);
-        try
-        {
-            if (mm.Exited)
-                return new DeviceOutcome(0, Errno.EIO);
-            var got = get_user_pages_remote(mm, page, FOLL_FORCE | FOLL_GET | FOLL_TOUCH | FOLL_REMOTE);
-            if (got is null)
-                return new DeviceOutcome(0, Errno.EIO);
-            var value = got.ReadContents("copy_from_user_page");
-            put_page(got, fn);
-            return new DeviceOutcome(value, Errno.OK);
-        }
-        finally
-        {
-            mm.MmapSem.UpRead(fn);
-        }
-    }
 
     /// <summary>
     /// get_user_pages_remote → __get_user_pages for one page: find_extend_vma, check_vma_flags, then
     /// follow_page_mask / faultin_page until a page is found; null on an error (-EFAULT, -ENOMEM).
     /// </summary>
-    public Page? get_user_pages_remote(MmStruct mm, long address, int gupFlags)
+    internal Page? get_user_pages_remote(MmStruct mm, long address, int gupFlags)
     {
         const string fn = "__get_user_pages";
         mm.MmapSem.AssertHeld(fn, "get_user_pages");
@@ -93,7 +65,7 @@ public sealed partial class KernelWorld
     /// migration entry; a device entry always); with FOLL_NUMA a protnone PTE is "no page"; otherwise
     /// vm_normal_page, and FOLL_GET takes a reference before the PTL is dropped.
     /// </summary>
-    public Page? follow_page_pte(Vma vma, long address, int flags)
+    internal Page? follow_page_pte(Vma vma, long address, int flags)
     {
         const string fn = nameof(follow_page_pte);
         var mm = vma.Mm;

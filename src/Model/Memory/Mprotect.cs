@@ -8,7 +8,7 @@ public sealed partial class KernelWorld
     /// then, only if an entry was changed, flush_tlb_range — after the PTL is dropped. Until the flush another CPU
     /// may still use the old, more permissive translation.
     /// </summary>
-    public long change_protection_range(Vma vma, long start, long end, ulong newProt)
+    internal long change_protection_range(Vma vma, long start, long end, ulong newProt)
     {
         // change_pmd_range brackets the PTE walk with mmu_notifier_invalidate_range_start/end; the TLB flush comes
         // after range_end (mutant mprotect-skips-mmu-notifier leaves the notifier calls out).
@@ -30,7 +30,7 @@ public sealed partial class KernelWorld
     /// entries become read, keeping soft-dirty]. The seed's device hunk sits inside that migration block, so
     /// without CONFIG_MIGRATION mprotect leaves write device entries writable (transcribed as is).
     /// </summary>
-    public long change_pte_range(Vma vma, long start, long end, ulong newProt)
+    internal long change_pte_range(Vma vma, long start, long end, ulong newProt)
     {
         const string fn = nameof(change_pte_range);
         var mm = vma.Mm;

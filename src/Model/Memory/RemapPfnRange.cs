@@ -10,7 +10,7 @@ public sealed partial class KernelWorld
     private readonly Dictionary<long, long> _mmio = [];
 
     /// <summary>remap_pfn_range(vma, addr, pfn, size, prot); mmap_sem held for write (from ->mmap).</summary>
-    public int remap_pfn_range(Vma vma, long addr, long pfn, long pages, ulong prot)
+    internal int remap_pfn_range(Vma vma, long addr, long pfn, long pages, ulong prot)
     {
         const string fn = nameof(remap_pfn_range);
         vma.Mm.MmapSem.AssertWriteHeld(fn, "remap_pfn_range");

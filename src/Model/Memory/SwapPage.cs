@@ -13,7 +13,7 @@ public sealed partial class KernelWorld
     /// PTL re-checked with pte_same and installed (MM_ANONPAGES++, MM_SWAPENTS--, swap_free).
     /// pte_unmap_same is lockless on x86-64 (pte_t fits a long), so orig_pte is used as read.
     /// </summary>
-    public int do_swap_page(Vmf vmf)
+    internal int do_swap_page(Vmf vmf)
     {
         const string fn = nameof(do_swap_page);
         var entry = pte_to_swp_entry(vmf.OrigPte, fn);
@@ -161,7 +161,7 @@ public sealed partial class KernelWorld
     /// entry, pin the page (get_page_unless_zero), drop the PTL, wait_on_page_locked, put_page. The fault is retried.
     /// With ffa65753c431 the pin is gone: migration_entry_wait_on_locked queues under the PTL and sleeps unpinned.
     /// </summary>
-    public void migration_entry_wait(MmStruct mm, long address)
+    internal void migration_entry_wait(MmStruct mm, long address)
     {
         const string fn = nameof(migration_entry_wait);
         mm.Ptl.Lock(fn);

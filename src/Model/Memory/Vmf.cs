@@ -1,7 +1,7 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>struct vm_fault (v4.11): the state a page fault carries through mm/memory.c.</summary>
-public sealed class Vmf(Vma vma, long address, int flags)
+internal sealed class Vmf(Vma vma, long address, int flags)
 {
     public Vma Vma { get; } = vma;
     public MmStruct Mm => Vma.Mm;

@@ -10,7 +10,7 @@ public sealed partial class KernelWorld
     /// do_wp_page: special PTE → wp_pfn_shared (shared writable) or copy; an anonymous page mapped once is
     /// reused (trylock_page, or the get/unlock/lock_page/relock/pte_same dance); otherwise copy.
     /// </summary>
-    public int do_wp_page(Vmf vmf)
+    internal int do_wp_page(Vmf vmf)
     {
         const string fn = nameof(do_wp_page);
         var vma = vmf.Vma;

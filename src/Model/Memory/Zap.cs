@@ -1,7 +1,7 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>struct zap_details (v4.11): only unmap_mapping_range (truncate/invalidate of a file) passes one.</summary>
-public sealed record ZapDetails(object? CheckMapping, long FirstIndex = 0, long LastIndex = long.MaxValue);
+internal sealed record ZapDetails(object? CheckMapping, long FirstIndex = 0, long LastIndex = long.MaxValue);
 
 /// <summary>
 /// struct mmu_gather (v4.11, include/asm-generic/tlb.h + mm/memory.c): pages whose PTEs were cleared are freed
@@ -11,7 +11,7 @@ public sealed record ZapDetails(object? CheckMapping, long FirstIndex = 0, long 
 /// returns true and zap_pte_range flushes and frees what it gathered (see <see cref="KernelWorld.zap_pte_range"/>).
 /// Batch pages are freed by tlb_finish_mmu.
 /// </summary>
-public sealed class MmuGather(MmStruct mm, bool fullmm)
+internal sealed class MmuGather(MmStruct mm, bool fullmm)
 {
     /// <summary>MMU_GATHER_BUNDLE: the on-stack first batch.</summary>
     public const int MmuGatherBundle = 8;
@@ -61,14 +61,14 @@ public sealed class MmuGather(MmStruct mm, bool fullmm)
 public sealed partial class KernelWorld
 {
     /// <summary>tlb_gather_mmu.</summary>
-    public MmuGather tlb_gather_mmu(MmStruct mm, bool fullmm) => new(mm, fullmm);
+    internal MmuGather tlb_gather_mmu(MmStruct mm, bool fullmm) => new(mm, fullmm);
 
     /// <summary>
     /// tlb_finish_mmu → tlb_flush_mmu: tlb_flush_mmu_tlbonly (flush the TLBs if a present PTE was cleared), then
     /// tlb_flush_mmu_free (drop the gathered pages' references), then free the batch pages. The order is what
     /// makes a zap safe: no CPU can reach a page through a stale translation once it is freed.
     /// </summary>
-    public void tlb_finish_mmu(MmuGather tlb)
+    internal void tlb_finish_mmu(MmuGather tlb)
     {
         tlb_flush_mmu_tlbonly(tlb);
         tlb_flush_mmu_free(tlb);
@@ -81,7 +81,7 @@ public sealed partial class KernelWorld
     /// tlb_flush_mmu_tlbonly (v4.11 mm/memory.c): flush_tlb_mm_range over what was cleared, if anything (under the
     /// PTL when zap_pte_range forces it).
     /// </summary>
-    public void tlb_flush_mmu_tlbonly(MmuGather tlb)
+    internal void tlb_flush_mmu_tlbonly(MmuGather tlb)
     {
         if (!tlb.NeedFlush)
             return;
@@ -93,7 +93,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>tlb_flush_mmu_free: free_pages_and_swap_cache on every gathered page; the batches stay for reuse.</summary>
-    public void tlb_flush_mmu_free(MmuGather tlb)
+    internal void tlb_flush_mmu_free(MmuGather tlb)
     {
         foreach (var page in tlb.Pages)
             put_page(page, "release_pages");
@@ -130,7 +130,7 @@ public sealed partial class KernelWorld
     /// tlb_flush_mmu_tlbonly under the PTL; unlock; with force_flush tlb_flush_mmu_free (the gathered pages are
     /// freed now) and, if the break left addresses, goto again (docs/kernel-model.md, "Lock breaks").
     /// </summary>
-    public void zap_pte_range(MmuGather tlb, Vma vma, long start, long end, ZapDetails? details)
+    internal void zap_pte_range(MmuGather tlb, Vma vma, long start, long end, ZapDetails? details)
     {
         const string fn = nameof(zap_pte_range);
         var mm = tlb.Mm;
@@ -237,7 +237,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>unmap_single_vma / unmap_page_range over [start, end) ∩ vma.</summary>
-    public void unmap_single_vma(MmuGather tlb, Vma vma, long start, long end, ZapDetails? details)
+    internal void unmap_single_vma(MmuGather tlb, Vma vma, long start, long end, ZapDetails? details)
     {
         var s = Math.Max(start, vma.Start);
         var e = Math.Min(end, vma.End);
@@ -250,7 +250,7 @@ public sealed partial class KernelWorld
     /// zap_page_range (madvise(MADV_DONTNEED)): gather, mmu_notifier_invalidate_range_start, unmap the VMA's part,
     /// range_end, finish (mutant <c>zap-skips-mmu-notifier</c> leaves the notifier calls out).
     /// </summary>
-    public void zap_page_range(Vma vma, long start, long pages, ZapDetails? details)
+    internal void zap_page_range(Vma vma, long start, long pages, ZapDetails? details)
     {
         var tlb = tlb_gather_mmu(vma.Mm, fullmm: false);
         var notify = !Variant.ZapSkipsMmuNotifier;
@@ -266,7 +266,7 @@ public sealed partial class KernelWorld
     /// zap_page_range_single: what unmap_mapping_range_vma uses, with details (truncate: check_mapping NULL when
     /// even_cows, else the file's mapping so that private COW pages survive).
     /// </summary>
-    public void zap_page_range_single(Vma vma, long start, long pages, ZapDetails? details)
+    internal void zap_page_range_single(Vma vma, long start, long pages, ZapDetails? details)
     {
         var tlb = tlb_gather_mmu(vma.Mm, fullmm: false);
         mmu_notifier_invalidate_range_start(vma.Mm, start, start + pages);

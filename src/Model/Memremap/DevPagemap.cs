@@ -5,13 +5,13 @@ namespace Hmm.Spec.Model;
 /// migrate the page back to system memory. Returns VM_FAULT_* bits. (The kernel also passes pmdp; the model's
 /// page tables have one level.)
 /// </summary>
-public delegate int DevPageFaultFn(Vma vma, long address, Page page, int flags);
+internal delegate int DevPageFaultFn(Vma vma, long address, Page page, int flags);
 
 /// <summary>dev_page_free_t: called when a device page's refcount drops to its idle value.</summary>
-public delegate void DevPageFreeFn(Page page, object? data);
+internal delegate void DevPageFreeFn(Page page, object? data);
 
 /// <summary>MEMORY_* flags of include/linux/memory_hotplug.h (seed hunk adds MEMORY_DEVICE_UNADDRESSABLE).</summary>
-public static class MemoryFlags
+internal static class MemoryFlags
 {
     public const int MEMORY_NORMAL = 0;
     public const int MEMORY_DEVICE = 1 << 0;
@@ -31,7 +31,7 @@ public static class MemoryFlags
 }
 
 /// <summary>State of the pgmap's percpu_ref.</summary>
-public enum PercpuRefState
+internal enum PercpuRefState
 {
     /// <summary>Live: percpu_ref_tryget_live succeeds.</summary>
     Alive,
@@ -46,7 +46,7 @@ public enum PercpuRefState
 /// page_free callbacks, driver data, the percpu ref and the physical range (res). Once the owner frees it
 /// (<see cref="MarkGone"/>), any field read is a <c>pgmap-gone</c> violation.
 /// </summary>
-public sealed class DevPagemap
+internal sealed class DevPagemap
 {
     private readonly KernelWorld _w;
     private int _flags;

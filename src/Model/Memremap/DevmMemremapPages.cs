@@ -11,14 +11,14 @@ namespace Hmm.Spec.Model;
 /// MEMORY_DEVICE_ALLOW_MIGRATE | MEMORY_DEVICE_UNADDRESSABLE and its callbacks before arch_add_memory. The model
 /// keeps one transcription with this as its parameter (the v2 shape of the patch).
 /// </summary>
-public sealed record DevPagemapSetup(int Flags, DevPageFaultFn? PageFault, DevPageFreeFn? PageFree, object? Data)
+internal sealed record DevPagemapSetup(int Flags, DevPageFaultFn? PageFault, DevPageFreeFn? PageFree, object? Data)
 {
     /// <summary>The seed's own choice: <c>pgmap->flags = MEMORY_DEVICE; page_fault = page_free = data = NULL</c>.</summary>
     public static DevPagemapSetup Seed { get; } = new(MemoryFlags.MEMORY_DEVICE, null, null, null);
 }
 
 /// <summary>struct page_map (kernel/memremap.c): the devres object holding the resource and the dev_pagemap.</summary>
-public sealed class PageMap(string device, Resource res, DevPagemap pgmap)
+internal sealed class PageMap(string device, Resource res, DevPagemap pgmap)
 {
     public string Device { get; } = device;
     public Resource Res { get; } = res;
@@ -37,10 +37,10 @@ public sealed partial class KernelWorld
     private readonly List<PageMap> _pgmapRadix = [];
 
     /// <summary>The live page_maps (pgmap_radix).</summary>
-    public IReadOnlyList<PageMap> PageMaps => _pgmapRadix;
+    internal IReadOnlyList<PageMap> PageMaps => _pgmapRadix;
 
     /// <summary>devm_memremap_pages as the seed leaves it: flags = MEMORY_DEVICE, no callbacks.</summary>
-    public PageMap? devm_memremap_pages(string dev, Resource res, DevPagemap pgmap, out Errno error) =>
+    internal PageMap? devm_memremap_pages(string dev, Resource res, DevPagemap pgmap, out Errno error) =>
         devm_memremap_pages(dev, res, pgmap, DevPagemapSetup.Seed, out error);
 
     /// <summary>
@@ -49,7 +49,7 @@ public sealed partial class KernelWorld
     /// under lock_device_hotplug + mem_hotplug_begin, arch_add_memory(nid, start, size, pgmap->flags);
     /// point every page's pgmap at it. <paramref name="pgmap"/> carries the caller's live percpu_ref.
     /// </summary>
-    public PageMap? devm_memremap_pages(string dev, Resource res, DevPagemap pgmap, DevPagemapSetup setup, out Errno error)
+    internal PageMap? devm_memremap_pages(string dev, Resource res, DevPagemap pgmap, DevPagemapSetup setup, out Errno error)
     {
         const string function = nameof(devm_memremap_pages);
         Record(StepKind.Call, function, $"pgmap {pgmap.Name}", $"{dev} [{res.Start}, {res.End}]");
@@ -135,7 +135,7 @@ public sealed partial class KernelWorld
     /// <item>50f44ee7248a: kill, wait for the in-use pages' pins to drain, then release.</item>
     /// </list>
     /// </summary>
-    public void devm_memremap_pages_teardown(PageMap pageMap)
+    internal void devm_memremap_pages_teardown(PageMap pageMap)
     {
         const string function = "devm_memremap_pages_teardown";
         pageMap.Pgmap.percpu_ref_kill(function);
@@ -151,7 +151,7 @@ public sealed partial class KernelWorld
     /// for page references itself: a reference still held (possible when the era's wait does not cover the pages
     /// in use) is now a reference to a removed struct page.
     /// </summary>
-    public void devm_memremap_pages_release(PageMap pageMap)
+    internal void devm_memremap_pages_release(PageMap pageMap)
     {
         const string function = nameof(devm_memremap_pages_release);
         var pgmap = pageMap.Pgmap;

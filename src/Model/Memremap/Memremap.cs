@@ -9,14 +9,14 @@ namespace Hmm.Spec.Model;
 public sealed partial class KernelWorld
 {
     /// <summary>is_zone_device_page.</summary>
-    public static bool is_zone_device_page(Page page) => page.Zone == Zone.Device;
+    internal static bool is_zone_device_page(Page page) => page.Zone == Zone.Device;
 
     /// <summary>
     /// is_addressable_page (seed, include/linux/memremap.h): not ZONE_DEVICE, or its pgmap lacks
     /// MEMORY_DEVICE_UNADDRESSABLE. (The seed's always-true stub is for !CONFIG_ZONE_DEVICE, which the model
     /// does not configure.)
     /// </summary>
-    public bool is_addressable_page(Page page, [CallerMemberName] string function = "")
+    internal bool is_addressable_page(Page page, [CallerMemberName] string function = "")
     {
         if (page.Zone != Zone.Device)
             return true;
@@ -25,7 +25,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>dev_page_allow_migrate (include/linux/memremap.h): ZONE_DEVICE with MEMORY_DEVICE_ALLOW_MIGRATE.</summary>
-    public bool dev_page_allow_migrate(Page page, [CallerMemberName] string function = "")
+    internal bool dev_page_allow_migrate(Page page, [CallerMemberName] string function = "")
     {
         if (page.Zone != Zone.Device)
             return false;
@@ -61,7 +61,7 @@ public sealed partial class KernelWorld
     /// Under FreeDevicePagesAtRefcountZero (ef233450898f + 0dc45ca1ce18) the page is freed at 0 instead
     /// (free_zone_device_page: page_free, then drop the allocation's pgmap reference).
     /// </summary>
-    public void put_zone_device_page(Page page, [CallerMemberName] string function = "")
+    internal void put_zone_device_page(Page page, [CallerMemberName] string function = "")
     {
         var pgmap = page.ReadPgmap(function) ?? throw Violation(ViolationCategory.BugOn, function, $"ZONE_DEVICE page pfn={page.Pfn} without pgmap");
         var count = page.AddRefcount(-1, function);
@@ -91,7 +91,7 @@ public sealed partial class KernelWorld
     /// idle at 0, allocation pins the pgmap once (percpu_ref_tryget_live) and sets the count to 1.
     /// The caller locks the page if it needs to.
     /// </summary>
-    public void zone_device_page_init(Page page, [CallerMemberName] string function = "")
+    internal void zone_device_page_init(Page page, [CallerMemberName] string function = "")
     {
         page.MarkInUse(function);
         if (Variant.FreeDevicePagesAtRefcountZero)
@@ -108,7 +108,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>Refcount of an idle (free) device page in this variant: 1 in the seed era, 0 after ef233450898f.</summary>
-    public int DevicePageIdleRefcount => Variant.FreeDevicePagesAtRefcountZero ? 0 : 1;
+    internal int DevicePageIdleRefcount => Variant.FreeDevicePagesAtRefcountZero ? 0 : 1;
 
     /// <summary>
     /// device_entry_fault (seed, kernel/memremap.c):
@@ -119,7 +119,7 @@ public sealed partial class KernelWorld
     /// </code>
     /// Without CONFIG_DEVICE_UNADDRESSABLE the stub returns VM_FAULT_SIGBUS.
     /// </summary>
-    public int device_entry_fault(Vma vma, long address, SwapEntry entry, int flags, [CallerMemberName] string caller = "")
+    internal int device_entry_fault(Vma vma, long address, SwapEntry entry, int flags, [CallerMemberName] string caller = "")
     {
         _ = caller;
         const string function = nameof(device_entry_fault);

@@ -4,7 +4,7 @@ namespace Hmm.Spec.Model;
 /// struct anon_vma: page->mapping of anonymous pages (PageAnon). A fork child gets its own anon_vma chained to
 /// the parent's; pages keep the anon_vma they were first mapped with, as in the kernel.
 /// </summary>
-public sealed class AnonVma(string name)
+internal sealed class AnonVma(string name)
 {
     public string Name { get; } = name;
 
@@ -36,7 +36,7 @@ public sealed class AnonVma(string name)
 /// descriptor, has an i_size that ftruncate changes, an i_rwsem (inode_lock) and an i_mmap_rwsem over the VMAs
 /// that map it. Pages are PageSwapBacked and not PageAnon (MM_SHMEMPAGES).
 /// </summary>
-public sealed class ShmemFile(string name)
+internal sealed class ShmemFile(string name)
 {
     private readonly SortedDictionary<long, Page> _cache = [];
 

@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model;
 /// vmemmap either reads an unbacked or stale struct page). pfn_to_page records the pointer's allocation
 /// generation for the calling CPU (<see cref="KernelWorld.NotePagePointer"/>).
 /// </summary>
-public sealed class Memmap(KernelWorld world)
+internal sealed class Memmap(KernelWorld world)
 {
     private readonly SortedDictionary<long, Page> _pages = [];
     private Page? _zeroPage;

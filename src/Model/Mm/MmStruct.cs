@@ -8,7 +8,7 @@ namespace Hmm.Spec.Model;
 /// PTE reads and writes are steps; a PTE write without the PTL is a <c>lock-discipline</c> violation.
 /// </summary>
 [Microsoft.Coyote.Rewriting.SkipRewriting(NotRewritten.Reason)]
-public sealed class MmStruct
+internal sealed class MmStruct
 {
     private readonly KernelWorld _w;
     private readonly List<Vma> _vmas = [];

@@ -12,7 +12,7 @@ public sealed partial class KernelWorld
     /// (<paramref name="file"/>, shared or private, from file offset 0: get_file, then vma_link →
     /// __vma_link_file under i_mmap_rwsem held for write).
     /// </summary>
-    public Vma mmap_region(MmStruct mm, long start, long pages, ulong vmFlags, ShmemFile? file = null)
+    internal Vma mmap_region(MmStruct mm, long start, long pages, ulong vmFlags, ShmemFile? file = null)
     {
         const string fn = nameof(mmap_region);
         mm.MmapSem.AssertWriteHeld(fn, "mmap");
@@ -60,7 +60,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>split_vma: <paramref name="vma"/> keeps [Start, addr), a new VMA gets [addr, End).</summary>
-    public Vma split_vma(Vma vma, long addr)
+    internal Vma split_vma(Vma vma, long addr)
     {
         const string fn = nameof(split_vma);
         vma.Mm.MmapSem.AssertWriteHeld(fn, "split_vma");
@@ -112,7 +112,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>do_munmap → detach the VMAs, unmap_region (unmap_vmas with details NULL, tlb_finish_mmu), remove_vma.</summary>
-    public void do_munmap(MmStruct mm, long start, long pages)
+    internal void do_munmap(MmStruct mm, long start, long pages)
     {
         const string fn = nameof(do_munmap);
         mm.MmapSem.AssertWriteHeld(fn, "munmap");
@@ -134,7 +134,7 @@ public sealed partial class KernelWorld
     /// mprotect_fixup + change_protection: new vm_flags and vm_page_prot for the VMAs in the range, then
     /// change_pte_range with the new protection.
     /// </summary>
-    public void mprotect_fixup(MmStruct mm, long start, long pages, VmProt prot)
+    internal void mprotect_fixup(MmStruct mm, long start, long pages, VmProt prot)
     {
         const string fn = nameof(mprotect_fixup);
         mm.MmapSem.AssertWriteHeld(fn, "mprotect");
@@ -149,7 +149,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>madvise_dontneed: VM_PFNMAP (and locked/hugetlb) VMAs are refused; zap_page_range with details NULL.</summary>
-    public Errno madvise_dontneed(MmStruct mm, long start, long pages)
+    internal Errno madvise_dontneed(MmStruct mm, long start, long pages)
     {
         const string fn = nameof(madvise_dontneed);
         mm.MmapSem.AssertHeld(fn, "madvise");
@@ -169,7 +169,7 @@ public sealed partial class KernelWorld
     /// dup_mmap: with both mmap_sems held for write, copy each VMA (anon_vma_fork, get_file) and its page table
     /// (copy_page_range), then flush the parent's TLB.
     /// </summary>
-    public void dup_mmap(MmStruct child, MmStruct parent)
+    internal void dup_mmap(MmStruct child, MmStruct parent)
     {
         const string fn = nameof(dup_mmap);
         parent.MmapSem.AssertWriteHeld(fn, "fork (parent)");
@@ -201,7 +201,7 @@ public sealed partial class KernelWorld
     /// exit_mmap: mmu_notifier_release (the mirror lets go of the mm), then unmap every VMA (fullmm, details NULL;
     /// unmap_vmas' range_start/end reach no subscriber any more), free the pages, remove the VMAs.
     /// </summary>
-    public void exit_mmap(MmStruct mm)
+    internal void exit_mmap(MmStruct mm)
     {
         const string fn = nameof(exit_mmap);
         mm.Exited = true;

@@ -6,7 +6,7 @@ namespace Hmm.Spec.Model;
 /// without the PTL and allowed to sleep. v4.14 removed <c>invalidate_page</c> (369ea8242c0f), so every PTE
 /// change a secondary MMU must see is bracketed by start/end.
 /// </summary>
-public interface IMmuNotifier
+internal interface IMmuNotifier
 {
     void release(MmStruct mm);
     void invalidate_range_start(MmStruct mm, long start, long end);
@@ -37,7 +37,7 @@ public sealed partial class KernelWorld
     internal static string MmuNotifierRangesRes(MmStruct mm) => $"mmu_notifier {mm.Name} ranges";
 
     /// <summary>mmu_notifier_register: the caller holds mmap_sem for write (the kernel takes it inside).</summary>
-    public void mmu_notifier_register(IMmuNotifier mn, MmStruct mm)
+    internal void mmu_notifier_register(IMmuNotifier mn, MmStruct mm)
     {
         const string fn = nameof(mmu_notifier_register);
         mm.MmapSem.AssertWriteHeld(fn, "mmu_notifier_register");
@@ -59,7 +59,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>mmu_notifier_invalidate_range_start(mm, start, end): before the PTEs of [start, end) change.</summary>
-    public void mmu_notifier_invalidate_range_start(MmStruct mm, long start, long end)
+    internal void mmu_notifier_invalidate_range_start(MmStruct mm, long start, long end)
     {
         const string fn = nameof(mmu_notifier_invalidate_range_start);
         if (!_mmuNotifiers.TryGetValue(mm, out var chain))
@@ -75,7 +75,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>mmu_notifier_invalidate_range_end(mm, start, end): after the PTE changes (and the PTL) are done.</summary>
-    public void mmu_notifier_invalidate_range_end(MmStruct mm, long start, long end)
+    internal void mmu_notifier_invalidate_range_end(MmStruct mm, long start, long end)
     {
         const string fn = nameof(mmu_notifier_invalidate_range_end);
         if (!_mmuNotifiers.TryGetValue(mm, out var chain))
@@ -90,7 +90,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>mmu_notifier_release (__mmu_notifier_release from exit_mmap): every subscriber's release, then unlink.</summary>
-    public void mmu_notifier_release(MmStruct mm)
+    internal void mmu_notifier_release(MmStruct mm)
     {
         const string fn = nameof(mmu_notifier_release);
         if (!_mmuNotifiers.ContainsKey(mm))

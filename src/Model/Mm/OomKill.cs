@@ -17,7 +17,7 @@ public sealed partial class KernelWorld
     /// choose and does not carry it out: scenarios and histories have no process death, and the victim's exit
     /// is what a scenario models as an op (docs/kernel-model.md says what this hides).
     /// </summary>
-    public void pagefault_out_of_memory(MmStruct current)
+    internal void pagefault_out_of_memory(MmStruct current)
     {
         const string fn = nameof(pagefault_out_of_memory);
         if (!Variant.PagefaultOutOfMemoryKills)
@@ -58,8 +58,8 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>Every OOM kill the seed-era fault path asked for, in order (tests and reports read it).</summary>
-    public List<OomKillEvent> OomKills { get; } = [];
+    internal List<OomKillEvent> OomKills { get; } = [];
 }
 
 /// <summary>One out_of_memory call from pagefault_out_of_memory: who faulted, whom the OOM killer chose.</summary>
-public readonly record struct OomKillEvent(string Faulting, string? Victim, long Points);
+internal readonly record struct OomKillEvent(string Faulting, string? Victim, long Points);

@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model;
 /// page through a checked accessor is a <c>use-after-free</c> violation. Allocators and drivers manage free pages
 /// through the <c>Free*</c>/<c>Mark*</c> members, which do not check.
 /// </summary>
-public sealed class Page
+internal sealed class Page
 {
     private readonly KernelWorld _w;
     // PG_locked's sleepers: Coyote's controlled semaphore (explore) or the verify scheduler's (IControlledScheduler).

@@ -4,7 +4,7 @@ namespace Hmm.Spec.Model;
 /// The system-RAM page allocator (mm/page_alloc.c reduced to order-0 pages): a free list handing out the lowest
 /// free pfn, so runs are deterministic. alloc_page returns null when empty (the caller's ENOMEM / VM_FAULT_OOM).
 /// </summary>
-public sealed class PageAllocator(KernelWorld world)
+internal sealed class PageAllocator(KernelWorld world)
 {
     private readonly SortedSet<long> _free = [];
 

@@ -14,7 +14,7 @@ public sealed partial class KernelWorld
     /// get_page: VM_BUG_ON_PAGE(page_ref_count(page) &lt;= 0); page_ref_inc; for ZONE_DEVICE pages (seed era)
     /// get_zone_device_page takes a pgmap percpu reference too.
     /// </summary>
-    public void get_page(Page page, [CallerMemberName] string function = "")
+    internal void get_page(Page page, [CallerMemberName] string function = "")
     {
         var count = page.AddRefcount(1, function);
         BUG_ON(count <= 1, function, $"get_page on page pfn={page.Pfn} with refcount {count - 1}");
@@ -26,7 +26,7 @@ public sealed partial class KernelWorld
     /// get_page_unless_zero: take a reference only if the page is not (being) freed. For seed-era device pages
     /// the idle count is 1, so this does not detect a free device page (as in the kernel).
     /// </summary>
-    public bool get_page_unless_zero(Page page, [CallerMemberName] string function = "")
+    internal bool get_page_unless_zero(Page page, [CallerMemberName] string function = "")
     {
         if (!page.AddRefcountUnlessZero(function))
             return false;
@@ -39,7 +39,7 @@ public sealed partial class KernelWorld
     /// put_page: ZONE_DEVICE pages go to put_zone_device_page; other pages are freed when the count reaches 0
     /// (put_page_testzero + __put_page).
     /// </summary>
-    public void put_page(Page page, [CallerMemberName] string function = "")
+    internal void put_page(Page page, [CallerMemberName] string function = "")
     {
         if (page.Zone == Zone.Device)
         {
@@ -60,13 +60,13 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>page_ref_count.</summary>
-    public int page_ref_count(Page page, [CallerMemberName] string function = "") => page.ReadRefcount(function);
+    internal int page_ref_count(Page page, [CallerMemberName] string function = "") => page.ReadRefcount(function);
 
     /// <summary>page_mapcount: _mapcount + 1.</summary>
-    public int page_mapcount(Page page, [CallerMemberName] string function = "") => page.ReadMapcount(function);
+    internal int page_mapcount(Page page, [CallerMemberName] string function = "") => page.ReadMapcount(function);
 
     /// <summary>page_dup_rmap(page, false): atomic_inc(&amp;page-&gt;_mapcount) (fork).</summary>
-    public void page_dup_rmap(Page page, bool compound = false, [CallerMemberName] string function = "")
+    internal void page_dup_rmap(Page page, bool compound = false, [CallerMemberName] string function = "")
     {
         _ = compound;
         page.AddMapcount(1, function);
@@ -76,17 +76,17 @@ public sealed partial class KernelWorld
     /// set_page_dirty (mm/page-writeback.c v4.11): through the mapping's a_ops (shmem: __set_page_dirty_no_writeback;
     /// anon in no swap cache: SetPageDirty); for every page the model has it sets PG_dirty.
     /// </summary>
-    public void set_page_dirty(Page page, [CallerMemberName] string function = "") => page.SetDirty(function);
+    internal void set_page_dirty(Page page, [CallerMemberName] string function = "") => page.SetDirty(function);
 
     /// <summary>page_remove_rmap(page, false): atomic_add_negative(-1, &amp;page-&gt;_mapcount).</summary>
-    public void page_remove_rmap(Page page, bool compound = false, [CallerMemberName] string function = "")
+    internal void page_remove_rmap(Page page, bool compound = false, [CallerMemberName] string function = "")
     {
         _ = compound;
         page.AddMapcount(-1, function);
     }
 
     /// <summary>page_add_new_anon_rmap: a fresh page's first mapping: _mapcount -1 → 0, mapping = anon_vma.</summary>
-    public void page_add_new_anon_rmap(Page page, Vma vma, long address, [CallerMemberName] string function = "")
+    internal void page_add_new_anon_rmap(Page page, Vma vma, long address, [CallerMemberName] string function = "")
     {
         if (vma.AnonVma is null)
             Violation(ViolationCategory.BugOn, function, $"page_add_new_anon_rmap in {vma} without anon_vma");
@@ -96,7 +96,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>page_add_anon_rmap: one more mapping of an anonymous page (swap-in, remove_migration_pte).</summary>
-    public void page_add_anon_rmap(Page page, Vma vma, long address, [CallerMemberName] string function = "")
+    internal void page_add_anon_rmap(Page page, Vma vma, long address, [CallerMemberName] string function = "")
     {
         var first = page.AddMapcount(1, function) == 0;
         Touch(StepKind.Read, page.ResourceOf("mapping"));
@@ -105,16 +105,16 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>page_add_file_rmap: one more mapping of a page-cache page.</summary>
-    public void page_add_file_rmap(Page page, [CallerMemberName] string function = "") => page.AddMapcount(1, function);
+    internal void page_add_file_rmap(Page page, [CallerMemberName] string function = "") => page.AddMapcount(1, function);
 
     /// <summary>PageAnon: page->mapping is an anon_vma.</summary>
-    public bool PageAnon(Page page, [CallerMemberName] string function = "") => page.ReadMapping(function) is AnonVma;
+    internal bool PageAnon(Page page, [CallerMemberName] string function = "") => page.ReadMapping(function) is AnonVma;
 
     /// <summary>page_rmapping: page->mapping without the PAGE_MAPPING_ANON tag.</summary>
-    public object? page_rmapping(Page page, [CallerMemberName] string function = "") => page.ReadMapping(function);
+    internal object? page_rmapping(Page page, [CallerMemberName] string function = "") => page.ReadMapping(function);
 
     /// <summary>mm_counter(page): MM_ANONPAGES for anon pages, else mm_counter_file (shmem → MM_SHMEMPAGES).</summary>
-    public MmCounter mm_counter(Page page, [CallerMemberName] string function = "") =>
+    internal MmCounter mm_counter(Page page, [CallerMemberName] string function = "") =>
         page.ReadMapping(function) switch
         {
             AnonVma => MmCounter.MM_ANONPAGES,
@@ -123,7 +123,7 @@ public sealed partial class KernelWorld
         };
 
     /// <summary>copy_user_highpage: copy the data of one page into another.</summary>
-    public void copy_user_highpage(Page to, Page from, [CallerMemberName] string function = "") =>
+    internal void copy_user_highpage(Page to, Page from, [CallerMemberName] string function = "") =>
         to.WriteContents(from.ReadContents(function), function);
 
     // ---------------- references held in flight ----------------
@@ -132,7 +132,7 @@ public sealed partial class KernelWorld
     /// Declares that the current actor holds a reference on <paramref name="page"/> that no PTE accounts for
     /// (a fault in progress, a migration in progress). Invariants count these.
     /// </summary>
-    public void NoteRefHeld(Page page, string why)
+    internal void NoteRefHeld(Page page, string why)
     {
         if (!_heldRefs.TryGetValue(page.Pfn, out var list))
             _heldRefs[page.Pfn] = list = [];
@@ -140,7 +140,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>The in-flight reference noted by <see cref="NoteRefHeld"/> is dropped.</summary>
-    public void NoteRefDropped(Page page, string why)
+    internal void NoteRefDropped(Page page, string why)
     {
         var entry = $"{CurrentActor}: {why}";
         if (!_heldRefs.TryGetValue(page.Pfn, out var list) || !list.Remove(entry))
@@ -150,7 +150,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>In-flight references per pfn.</summary>
-    public IReadOnlyDictionary<long, List<string>> HeldRefs => _heldRefs;
+    internal IReadOnlyDictionary<long, List<string>> HeldRefs => _heldRefs;
 
     // ---------------- struct page pointers and their allocation generation ----------------
 
@@ -165,7 +165,7 @@ public sealed partial class KernelWorld
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<long, int>> _pagePointers = new();
 
     /// <summary>The current CPU now holds a pointer to <paramref name="page"/> as it is (its current allocation).</summary>
-    public void NotePagePointer(Page page) =>
+    internal void NotePagePointer(Page page) =>
         _pagePointers.GetOrAdd(CurrentActor, static _ => new())[page.Pfn] = page.Generation;
 
     /// <summary>
@@ -180,10 +180,4 @@ public sealed partial class KernelWorld
         Violation(ViolationCategory.UseAfterFree, function,
             $"{field} of page pfn={page.Pfn} ({page.Zone}) through a stale pointer: freed and allocated again since this CPU looked it up (allocation {captured} -> {page.Generation})");
     }
-
-    /// <summary>
-    /// An op boundary: the current CPU's pointers from its previous op are dead (a kernel path's local
-    /// <c>struct page *</c> does not outlive the system call or driver call that looked it up).
-    /// </summary>
-    public void ForgetPagePointers() => _pagePointers.TryRemove(CurrentActor, out _);
 }

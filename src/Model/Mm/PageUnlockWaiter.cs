@@ -6,7 +6,7 @@ namespace Hmm.Spec.Model;
 /// touches only the wait queue entry (which lives on the sleeper's stack), never the page, so a page freed or
 /// reused meanwhile is not a use-after-free.
 /// </summary>
-public sealed class PageUnlockWaiter
+internal sealed class PageUnlockWaiter
 {
     private readonly KernelWorld _w;
     // Coyote's controlled semaphore (explore) or the verify scheduler's (IControlledScheduler).

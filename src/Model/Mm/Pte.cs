@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model;
 /// Only raw bit access lives here; the typed accessors are the kernel-named methods on <see cref="KernelWorld"/>
 /// (pte_pfn, pte_write, pte_to_swp_entry...) which raise <c>pte-type-confusion</c> on the wrong kind.
 /// </summary>
-public readonly record struct Pte(ulong Raw)
+internal readonly record struct Pte(ulong Raw)
 {
     public const ulong _PAGE_PRESENT = 1UL << 0;
     public const ulong _PAGE_RW = 1UL << 1;

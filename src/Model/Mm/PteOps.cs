@@ -20,86 +20,86 @@ public sealed partial class KernelWorld
             Violation(ViolationCategory.PteTypeConfusion, function, $"{accessor} of a {(pte.IsNone ? "none" : "present")} PTE ({pte})");
     }
 
-    public static bool pte_none(Pte pte) => pte.IsNone;
-    public static bool pte_present(Pte pte) => pte.IsPresent;
-    public static bool pte_protnone(Pte pte) => pte.IsProtnone;
+    internal static bool pte_none(Pte pte) => pte.IsNone;
+    internal static bool pte_present(Pte pte) => pte.IsPresent;
+    internal static bool pte_protnone(Pte pte) => pte.IsProtnone;
     /// <summary>pte_same: compares raw values.</summary>
-    public static bool pte_same(Pte a, Pte b) => a.Raw == b.Raw;
+    internal static bool pte_same(Pte a, Pte b) => a.Raw == b.Raw;
 
-    public long pte_pfn(Pte pte, [CallerMemberName] string function = "")
+    internal long pte_pfn(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_pfn), function);
         return pte.RawPfn;
     }
 
-    public bool pte_write(Pte pte, [CallerMemberName] string function = "")
+    internal bool pte_write(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_write), function);
         return pte.Has(Pte._PAGE_RW);
     }
 
-    public bool pte_dirty(Pte pte, [CallerMemberName] string function = "")
+    internal bool pte_dirty(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_dirty), function);
         return pte.Has(Pte._PAGE_DIRTY);
     }
 
-    public bool pte_young(Pte pte, [CallerMemberName] string function = "")
+    internal bool pte_young(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_young), function);
         return pte.Has(Pte._PAGE_ACCESSED);
     }
 
-    public bool pte_special(Pte pte, [CallerMemberName] string function = "")
+    internal bool pte_special(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_special), function);
         return pte.Has(Pte._PAGE_SPECIAL);
     }
 
-    public bool pte_soft_dirty(Pte pte, [CallerMemberName] string function = "")
+    internal bool pte_soft_dirty(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_soft_dirty), function);
         return pte.Has(Pte._PAGE_SOFT_DIRTY);
     }
 
-    public Pte pte_wrprotect(Pte pte, [CallerMemberName] string function = "")
+    internal Pte pte_wrprotect(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_wrprotect), function);
         return pte.Clear(Pte._PAGE_RW);
     }
 
-    public Pte pte_mkwrite(Pte pte, [CallerMemberName] string function = "")
+    internal Pte pte_mkwrite(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_mkwrite), function);
         return pte.Set(Pte._PAGE_RW);
     }
 
-    public Pte pte_mkdirty(Pte pte, [CallerMemberName] string function = "")
+    internal Pte pte_mkdirty(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_mkdirty), function);
         return pte.Set(Pte._PAGE_DIRTY | Pte._PAGE_SOFT_DIRTY);
     }
 
-    public Pte pte_mkclean(Pte pte, [CallerMemberName] string function = "")
+    internal Pte pte_mkclean(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_mkclean), function);
         return pte.Clear(Pte._PAGE_DIRTY);
     }
 
-    public Pte pte_mkyoung(Pte pte, [CallerMemberName] string function = "")
+    internal Pte pte_mkyoung(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_mkyoung), function);
         return pte.Set(Pte._PAGE_ACCESSED);
     }
 
-    public Pte pte_mkold(Pte pte, [CallerMemberName] string function = "")
+    internal Pte pte_mkold(Pte pte, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_mkold), function);
         return pte.Clear(Pte._PAGE_ACCESSED);
     }
 
     /// <summary>pte_modify: keep pfn and dirty/young/special/soft-dirty, take the new protection bits.</summary>
-    public Pte pte_modify(Pte pte, ulong newProt, [CallerMemberName] string function = "")
+    internal Pte pte_modify(Pte pte, ulong newProt, [CallerMemberName] string function = "")
     {
         RequirePresent(pte, nameof(pte_modify), function);
         const ulong keep = Pte.PTE_PFN_MASK | Pte._PAGE_DIRTY | Pte._PAGE_ACCESSED | Pte._PAGE_SPECIAL | Pte._PAGE_SOFT_DIRTY;
@@ -111,7 +111,7 @@ public sealed partial class KernelWorld
     /// swp_entry(0, 0), as in the kernel (v4.11 change_pte_range decodes none PTEs and finds no special type);
     /// decoding a present PTE is pte-type-confusion.
     /// </summary>
-    public SwapEntry pte_to_swp_entry(Pte pte, [CallerMemberName] string function = "")
+    internal SwapEntry pte_to_swp_entry(Pte pte, [CallerMemberName] string function = "")
     {
         if (pte.IsPresent)
             RequireSwap(pte, nameof(pte_to_swp_entry), function);
@@ -120,7 +120,7 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>swp_entry_to_pte: generic to arch encoding. A type that does not fit the arch field is a BUG.</summary>
-    public Pte swp_entry_to_pte(SwapEntry entry, [CallerMemberName] string function = "")
+    internal Pte swp_entry_to_pte(SwapEntry entry, [CallerMemberName] string function = "")
     {
         var pte = Pte.FromArchSwap(entry.Type, entry.Offset);
         if (pte.ArchSwapType != entry.Type || pte.ArchSwapOffset != entry.Offset)
@@ -128,13 +128,13 @@ public sealed partial class KernelWorld
         return pte;
     }
 
-    public bool pte_swp_soft_dirty(Pte pte, [CallerMemberName] string function = "")
+    internal bool pte_swp_soft_dirty(Pte pte, [CallerMemberName] string function = "")
     {
         RequireSwap(pte, nameof(pte_swp_soft_dirty), function);
         return pte.Has(Pte._PAGE_SWP_SOFT_DIRTY);
     }
 
-    public Pte pte_swp_mksoft_dirty(Pte pte, [CallerMemberName] string function = "")
+    internal Pte pte_swp_mksoft_dirty(Pte pte, [CallerMemberName] string function = "")
     {
         RequireSwap(pte, nameof(pte_swp_mksoft_dirty), function);
         return pte.Set(Pte._PAGE_SWP_SOFT_DIRTY);
@@ -142,28 +142,28 @@ public sealed partial class KernelWorld
 
     // ---------------- swapops.h helpers that touch the memmap ----------------
 
-    public bool non_swap_entry(SwapEntry e) => Swp.non_swap_entry(e);
-    public bool is_device_entry(SwapEntry e) => Swp.is_device_entry(e);
-    public bool is_write_device_entry(SwapEntry e) => Swp.is_write_device_entry(e);
-    public bool is_migration_entry(SwapEntry e) => Swp.is_migration_entry(e);
-    public bool is_write_migration_entry(SwapEntry e) => Swp.is_write_migration_entry(e);
-    public bool is_hwpoison_entry(SwapEntry e) => Swp.is_hwpoison_entry(e);
+    internal bool non_swap_entry(SwapEntry e) => Swp.non_swap_entry(e);
+    internal bool is_device_entry(SwapEntry e) => Swp.is_device_entry(e);
+    internal bool is_write_device_entry(SwapEntry e) => Swp.is_write_device_entry(e);
+    internal bool is_migration_entry(SwapEntry e) => Swp.is_migration_entry(e);
+    internal bool is_write_migration_entry(SwapEntry e) => Swp.is_write_migration_entry(e);
+    internal bool is_hwpoison_entry(SwapEntry e) => Swp.is_hwpoison_entry(e);
 
     /// <summary>make_device_entry(page, write) (seed, swapops.h).</summary>
-    public SwapEntry make_device_entry(Page page, bool write) => Swp.make_device_entry(page.Pfn, write);
+    internal SwapEntry make_device_entry(Page page, bool write) => Swp.make_device_entry(page.Pfn, write);
 
     /// <summary>make_migration_entry(page, write) (swapops.h).</summary>
-    public SwapEntry make_migration_entry(Page page, bool write) => Swp.make_migration_entry(page.Pfn, write);
+    internal SwapEntry make_migration_entry(Page page, bool write) => Swp.make_migration_entry(page.Pfn, write);
 
     /// <summary>device_entry_to_page (seed, swapops.h): pfn_to_page(swp_offset(entry)); NULL when the config is off.</summary>
-    public Page? device_entry_to_page(SwapEntry e, [CallerMemberName] string function = "") =>
+    internal Page? device_entry_to_page(SwapEntry e, [CallerMemberName] string function = "") =>
         Config.DeviceUnaddressable ? Memmap.pfn_to_page(e.Offset, function) : null;
 
     /// <summary>
     /// migration_entry_to_page (v4.11 swapops.h): the page must be locked while migration entries point at it
     /// (BUG_ON(!PageLocked(p))).
     /// </summary>
-    public Page migration_entry_to_page(SwapEntry e, [CallerMemberName] string function = "")
+    internal Page migration_entry_to_page(SwapEntry e, [CallerMemberName] string function = "")
     {
         var page = Memmap.pfn_to_page(e.Offset, function);
         BUG_ON(!page.ReadLocked(function), function, $"migration entry to unlocked page pfn={page.Pfn}");
@@ -171,8 +171,8 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>page_to_pfn: arithmetic on the memmap address, no access.</summary>
-    public static long page_to_pfn(Page page) => page.Pfn;
+    internal static long page_to_pfn(Page page) => page.Pfn;
 
     /// <summary>pfn_to_page.</summary>
-    public Page pfn_to_page(long pfn, [CallerMemberName] string function = "") => Memmap.pfn_to_page(pfn, function);
+    internal Page pfn_to_page(long pfn, [CallerMemberName] string function = "") => Memmap.pfn_to_page(pfn, function);
 }

@@ -11,7 +11,7 @@ namespace Hmm.Spec.Model;
 public sealed partial class KernelWorld
 {
     /// <summary>Swaps out the page mapped at <paramref name="address"/> if it is a singly-mapped anon page.</summary>
-    public bool swap_out_page(string mmName, long address, [CallerMemberName] string caller = "")
+    internal bool swap_out_page(string mmName, long address, [CallerMemberName] string caller = "")
     {
         _ = caller;
         const string function = "try_to_unmap_one";

@@ -14,7 +14,7 @@ public sealed partial class KernelWorld
     private readonly Dictionary<string, ShmemFile> _files = new(StringComparer.Ordinal);
 
     /// <summary>The memfd files by name (they stay open for the whole run).</summary>
-    public IReadOnlyDictionary<string, ShmemFile> Files => _files;
+    internal IReadOnlyDictionary<string, ShmemFile> Files => _files;
 
     /// <summary>
     /// memfd_create(name) + ftruncate(fd, pages) the first time a scenario names the file; the same file after
@@ -34,15 +34,6 @@ public sealed partial class KernelWorld
         _files[name] = f;
         Record(StepKind.Write, "memfd_create", $"{f}", $"i_size {pages} pages");
         return f;
-    }
-
-    /// <summary>ftruncate(fd of <paramref name="file"/>, pages): EINVAL for a file no mmap created.</summary>
-    public Errno Ftruncate(string file, int pages)
-    {
-        if (pages < 0 || !_files.TryGetValue(file, out var f))
-            return Errno.EINVAL;
-        shmem_setattr(f, pages);
-        return Errno.OK;
     }
 
     /// <summary>
@@ -83,7 +74,7 @@ public sealed partial class KernelWorld
     /// too), else the file's mapping (only its page-cache pages go). Walks the file's VMAs under i_mmap_rwsem
     /// held for read (unmap_mapping_range_tree) and zaps each one's part with the details.
     /// </summary>
-    public void unmap_mapping_range(ShmemFile file, long holebegin, long holelen, bool evenCows)
+    internal void unmap_mapping_range(ShmemFile file, long holebegin, long holelen, bool evenCows)
     {
         const string fn = nameof(unmap_mapping_range);
         var last = holelen == 0 ? long.MaxValue : holebegin + holelen - 1;

@@ -1,7 +1,7 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>VM_FAULT_* return bits and FAULT_FLAG_* (include/linux/mm.h, v4.11 values).</summary>
-public static class VmFault
+internal static class VmFault
 {
     public const int VM_FAULT_OOM = 0x0001;
     public const int VM_FAULT_SIGBUS = 0x0002;

@@ -1,7 +1,7 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>vm_flags bits (include/linux/mm.h, v4.11 values).</summary>
-public static class VmFlags
+internal static class VmFlags
 {
     public const ulong VM_READ = 0x00000001;
     public const ulong VM_WRITE = 0x00000002;
@@ -59,7 +59,7 @@ public static class VmFlags
 }
 
 /// <summary>The per-mm rss counters (enum of include/linux/mm_types_task.h).</summary>
-public enum MmCounter
+internal enum MmCounter
 {
     MM_FILEPAGES = 0,
     MM_ANONPAGES = 1,

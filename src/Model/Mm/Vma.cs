@@ -5,7 +5,7 @@ namespace Hmm.Spec.Model;
 /// anonymous), vm_file (a <see cref="ShmemFile"/> for shared anonymous), and for VM_PFNMAP the first MMIO pfn.
 /// VMA bounds and flags change only under mmap_sem held for write.
 /// </summary>
-public sealed class Vma
+internal sealed class Vma
 {
     internal Vma(MmStruct mm, long start, long end, ulong flags)
     {

@@ -1,7 +1,7 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>page_zonenum: ZONE_NORMAL for system RAM, ZONE_DEVICE for hotplugged device memory.</summary>
-public enum Zone
+internal enum Zone
 {
     Normal,
     Device,
@@ -11,7 +11,7 @@ public enum Zone
 /// Life state of a <c>struct page</c>. A free page (in the page allocator, or on a driver's free list) and an
 /// offline one (its memmap was removed by memory hot-remove) must not be touched by a holder of no reference.
 /// </summary>
-public enum PageState
+internal enum PageState
 {
     /// <summary>Free: system page in the allocator, or device page on its driver's free list.</summary>
     Free,

@@ -1,7 +1,7 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>struct mem_size_stats, in pages.</summary>
-public sealed class MemSizeStats
+internal sealed class MemSizeStats
 {
     public int Resident;
     public int Anonymous;
@@ -13,7 +13,7 @@ public sealed class MemSizeStats
 }
 
 /// <summary>pagemap_entry_t flags (fs/proc/task_mmu.c).</summary>
-public static class PagemapFlags
+internal static class PagemapFlags
 {
     public const ulong PM_SOFT_DIRTY = 1UL << 55;
     public const ulong PM_MMAP_EXCLUSIVE = 1UL << 56;
@@ -35,7 +35,7 @@ public sealed partial class KernelWorld
     /// in 2021, efd4149342db); on x86-64 those bits are 0 in a swap PTE, which is what the model reads, noting
     /// the read instead of raising pte-type-confusion so /proc stays usable (docs/kernel-model.md).
     /// </summary>
-    public void smaps_pte_entry(Vma vma, long addr, MemSizeStats mss)
+    internal void smaps_pte_entry(Vma vma, long addr, MemSizeStats mss)
     {
         const string fn = nameof(smaps_pte_entry);
         var pte = vma.Mm.ReadPte(addr, fn);
@@ -96,7 +96,7 @@ public sealed partial class KernelWorld
     /// vm_normal_page; a swap PTE gives the migration or [seed] device entry's page; the page is counted as shared
     /// or private by its mapcount. (The model has no hugetlb VMAs, so /proc never reaches it; tests call it.)
     /// </summary>
-    public void smaps_hugetlb_range(Vma vma, long addr, MemSizeStats mss, out int sharedHugetlb, out int privateHugetlb)
+    internal void smaps_hugetlb_range(Vma vma, long addr, MemSizeStats mss, out int sharedHugetlb, out int privateHugetlb)
     {
         const string fn = nameof(smaps_hugetlb_range);
         sharedHugetlb = 0;
@@ -134,7 +134,7 @@ public sealed partial class KernelWorld
     /// the page from migration or [seed] device entries; PM_FILE if the page is not anonymous, PM_MMAP_EXCLUSIVE if
     /// mapped once (never for the zero page: vm_normal_page is NULL); PM_SOFT_DIRTY.
     /// </summary>
-    public (ulong Flags, ulong Frame) pte_to_pagemap_entry(Vma vma, long addr, Pte pte, bool showPfn = true)
+    internal (ulong Flags, ulong Frame) pte_to_pagemap_entry(Vma vma, long addr, Pte pte, bool showPfn = true)
     {
         const string fn = nameof(pte_to_pagemap_entry);
         ulong frame = 0, flags = 0;

@@ -6,7 +6,7 @@ namespace Hmm.Spec.Model;
 /// PTE's slot reference (as a synchronous swap device would). Slots only come from
 /// <see cref="KernelWorld.swap_out_page"/>, the model's stand-in for reclaim.
 /// </summary>
-public sealed class SwapArea(KernelWorld world)
+internal sealed class SwapArea(KernelWorld world)
 {
     private readonly SortedDictionary<long, (int Count, long Data)> _map = [];
     private long _nextOffset = 1; // offset 0 is the swap header

@@ -4,7 +4,7 @@ namespace Hmm.Spec.Model;
 /// swp_entry_t as include/linux/swapops.h packs it: the type in the top MAX_SWAPFILES_SHIFT (5) bits of the
 /// 64-bit value, the offset in the rest.
 /// </summary>
-public readonly record struct SwapEntry(ulong Val)
+internal readonly record struct SwapEntry(ulong Val)
 {
     public const int MAX_SWAPFILES_SHIFT = 5;
     public const int SWP_TYPE_SHIFT = 64 - MAX_SWAPFILES_SHIFT;

@@ -80,56 +80,56 @@ public sealed class SwapTypes
     // ---------------- swapops.h predicates (pure) ----------------
 
     /// <summary>non_swap_entry: swp_type(entry) &gt;= MAX_SWAPFILES.</summary>
-    public bool non_swap_entry(SwapEntry e) => e.Type >= MAX_SWAPFILES;
+    internal bool non_swap_entry(SwapEntry e) => e.Type >= MAX_SWAPFILES;
 
     /// <summary>is_migration_entry (0 without CONFIG_MIGRATION).</summary>
-    public bool is_migration_entry(SwapEntry e) =>
+    internal bool is_migration_entry(SwapEntry e) =>
         Config.Migration && (e.Type == SWP_MIGRATION_READ || e.Type == SWP_MIGRATION_WRITE);
 
     /// <summary>is_write_migration_entry.</summary>
-    public bool is_write_migration_entry(SwapEntry e) => Config.Migration && e.Type == SWP_MIGRATION_WRITE;
+    internal bool is_write_migration_entry(SwapEntry e) => Config.Migration && e.Type == SWP_MIGRATION_WRITE;
 
     /// <summary>is_hwpoison_entry (0 without CONFIG_MEMORY_FAILURE).</summary>
-    public bool is_hwpoison_entry(SwapEntry e) => Config.MemoryFailure && e.Type == SWP_HWPOISON;
+    internal bool is_hwpoison_entry(SwapEntry e) => Config.MemoryFailure && e.Type == SWP_HWPOISON;
 
     /// <summary>is_device_entry (seed; false without CONFIG_DEVICE_UNADDRESSABLE).</summary>
-    public bool is_device_entry(SwapEntry e) =>
+    internal bool is_device_entry(SwapEntry e) =>
         Config.DeviceUnaddressable && (e.Type == SWP_DEVICE || e.Type == SWP_DEVICE_WRITE);
 
     /// <summary>is_write_device_entry (seed).</summary>
-    public bool is_write_device_entry(SwapEntry e) => Config.DeviceUnaddressable && e.Type == SWP_DEVICE_WRITE;
+    internal bool is_write_device_entry(SwapEntry e) => Config.DeviceUnaddressable && e.Type == SWP_DEVICE_WRITE;
 
     /// <summary>make_device_entry (seed): swp_entry(write ? SWP_DEVICE_WRITE : SWP_DEVICE, pfn); swp_entry(0, 0) when off.</summary>
-    public SwapEntry make_device_entry(long pfn, bool write) =>
+    internal SwapEntry make_device_entry(long pfn, bool write) =>
         Config.DeviceUnaddressable ? SwapEntry.swp_entry(write ? SWP_DEVICE_WRITE : SWP_DEVICE, pfn) : SwapEntry.swp_entry(0, 0);
 
     /// <summary>make_device_entry_read (seed): a no-op when off.</summary>
-    public SwapEntry make_device_entry_read(SwapEntry e) =>
+    internal SwapEntry make_device_entry_read(SwapEntry e) =>
         Config.DeviceUnaddressable ? SwapEntry.swp_entry(SWP_DEVICE, e.Offset) : e;
 
     /// <summary>make_migration_entry(page, write): swp_entry(0, 0) without CONFIG_MIGRATION.</summary>
-    public SwapEntry make_migration_entry(long pfn, bool write) =>
+    internal SwapEntry make_migration_entry(long pfn, bool write) =>
         Config.Migration ? SwapEntry.swp_entry(write ? SWP_MIGRATION_WRITE : SWP_MIGRATION_READ, pfn) : SwapEntry.swp_entry(0, 0);
 
     /// <summary>make_migration_entry_read.</summary>
-    public SwapEntry make_migration_entry_read(SwapEntry e) =>
+    internal SwapEntry make_migration_entry_read(SwapEntry e) =>
         Config.Migration ? SwapEntry.swp_entry(SWP_MIGRATION_READ, e.Offset) : e;
 
     /// <summary>make_hwpoison_entry.</summary>
-    public SwapEntry make_hwpoison_entry(long pfn) =>
+    internal SwapEntry make_hwpoison_entry(long pfn) =>
         Config.MemoryFailure ? SwapEntry.swp_entry(SWP_HWPOISON, pfn) : SwapEntry.swp_entry(0, 0);
 
     /// <summary>
     /// The !CONFIG_SWAP macros free_swap_and_cache(e) / swapcache_prepare(e) (seed hunk):
     /// is_migration_entry(e) || is_device_entry(e). With CONFIG_SWAP the real functions live in <see cref="SwapArea"/>.
     /// </summary>
-    public bool free_swap_and_cache_noswap(SwapEntry e) => is_migration_entry(e) || is_device_entry(e);
+    internal bool free_swap_and_cache_noswap(SwapEntry e) => is_migration_entry(e) || is_device_entry(e);
 
     /// <summary>!CONFIG_SWAP swapcache_prepare macro (seed hunk); same expression as free_swap_and_cache.</summary>
-    public bool swapcache_prepare_noswap(SwapEntry e) => is_migration_entry(e) || is_device_entry(e);
+    internal bool swapcache_prepare_noswap(SwapEntry e) => is_migration_entry(e) || is_device_entry(e);
 
     /// <summary>A name for an entry's kind, for step details and pagemap.</summary>
-    public string Describe(SwapEntry e)
+    internal string Describe(SwapEntry e)
     {
         if (!non_swap_entry(e)) return $"swap type={e.Type} offset={e.Offset}";
         if (is_device_entry(e)) return $"{(is_write_device_entry(e) ? "device-write" : "device-read")} pfn={e.Offset}";

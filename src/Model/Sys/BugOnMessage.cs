@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model;
 /// condition holds: BUG_ONs sit on hot paths (get_page) and almost never fire.
 /// </summary>
 [InterpolatedStringHandler]
-public ref struct BugOnMessage
+internal ref struct BugOnMessage
 {
     private DefaultInterpolatedStringHandler _text;
 

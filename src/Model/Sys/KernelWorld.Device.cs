@@ -1,7 +1,7 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>
-/// The device-side facade operations of docs/model-api (MigrateToDevice, MigrateToSystem, DeviceRead,
+/// The device-side facade operations of src/Model/README.md (MigrateToDevice, MigrateToSystem, DeviceRead,
 /// DeviceWrite, DeviceRemove, HotplugAdd) and the driver probe that <see cref="Create"/> runs when the layout
 /// has device pages. Each takes the locks the kernel path takes (inside the driver and hotplug code).
 /// </summary>
@@ -10,7 +10,7 @@ public sealed partial class KernelWorld
     private Dmirror? _dmirror;
 
     /// <summary>The reference driver (null when the layout has no device pages).</summary>
-    public Dmirror? Device => _dmirror;
+    internal Dmirror? Device => _dmirror;
 
     /// <summary>dmirror probe: hotplug the device memory. A refused range is a broken layout.</summary>
     partial void ProbeDevice()

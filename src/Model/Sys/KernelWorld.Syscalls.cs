@@ -1,8 +1,9 @@
 namespace Hmm.Spec.Model;
 
 /// <summary>
-/// The syscall facade (model-api.md), core side. Each call takes the locks the kernel takes: mmap_sem for write
-/// in mmap/munmap/mprotect/fork (parent and child) and exit; for read in madvise and the /proc walks.
+/// The syscall facade (src/Model/README.md, "The facade"), /proc reads included. Each call takes the locks the
+/// kernel takes: mmap_sem for write in mmap/munmap/mprotect/fork (parent and child) and exit; for read in madvise
+/// and the /proc walks.
 /// An mm comes into existence with its first Mmap/MmapPfn or as a fork child; an unknown or exited mm gives
 /// EINVAL. Names of exited mms are not reused.
 /// </summary>
@@ -284,6 +285,43 @@ public sealed partial class KernelWorld
         finally
         {
             m.MmapSem.UpRead("pagemap_read");
+        }
+    }
+
+    /// <summary>ftruncate(fd of <paramref name="file"/>, pages): EINVAL for a file no mmap created.</summary>
+    public Errno Ftruncate(string file, int pages)
+    {
+        if (pages < 0 || !_files.TryGetValue(file, out var f))
+            return Errno.EINVAL;
+        shmem_setattr(f, pages);
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// pread of one page of /proc/PID/mem: the page's value, or EIO when access_remote_vm copied nothing (a hole,
+    /// VM_IO/VM_PFNMAP, a fault that failed; an exited mm reads as nothing too).
+    /// </summary>
+    public DeviceOutcome MemRead(string mmName, int page)
+    {
+        const string fn = "access_remote_vm";
+        var mm = FindMm(mmName);
+        if (mm is null || page < 0)
+            return new DeviceOutcome(0, Errno.EIO);
+        mm.MmapSem.DownRead(fn);
+        try
+        {
+            if (mm.Exited)
+                return new DeviceOutcome(0, Errno.EIO);
+            var got = get_user_pages_remote(mm, page, FOLL_FORCE | FOLL_GET | FOLL_TOUCH | FOLL_REMOTE);
+            if (got is null)
+                return new DeviceOutcome(0, Errno.EIO);
+            var value = got.ReadContents("copy_from_user_page");
+            put_page(got, fn);
+            return new DeviceOutcome(value, Errno.OK);
+        }
+        finally
+        {
+            mm.MmapSem.UpRead(fn);
         }
     }
 }

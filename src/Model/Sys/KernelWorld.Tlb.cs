@@ -4,7 +4,7 @@ namespace Hmm.Spec.Model;
 /// One cached translation of a CPU's TLB (x86-64): the pfn the PTE named when the walk filled it, whether that PTE
 /// was writable, and whether its dirty bit was already set (a store through a clean entry walks again to set it).
 /// </summary>
-public readonly record struct TlbEntry(long Pfn, bool Write, bool Dirty);
+internal readonly record struct TlbEntry(long Pfn, bool Write, bool Dirty);
 
 /// <summary>
 /// The CPUs' TLBs (arch/x86/mm/tlb.c, include/asm-generic/tlb.h, v4.11). Every actor is a CPU and caches the
@@ -40,13 +40,13 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>The translation <paramref name="cpu"/> caches for <paramref name="address"/> of mm, if any (raw, no step).</summary>
-    public TlbEntry? TlbLookupRaw(MmStruct mm, string cpu, long address) =>
+    internal TlbEntry? TlbLookupRaw(MmStruct mm, string cpu, long address) =>
         _tlbs.TryGetValue(mm, out var byCpu) && byCpu.TryGetValue(cpu, out var map) && map.TryGetValue(address, out var e)
             ? e
             : null;
 
     /// <summary>Every CPU's cached translation of <paramref name="address"/> in mm (raw, for tests and invariants).</summary>
-    public IEnumerable<(string Cpu, TlbEntry Entry)> TlbEntriesRaw(MmStruct mm, long address)
+    internal IEnumerable<(string Cpu, TlbEntry Entry)> TlbEntriesRaw(MmStruct mm, long address)
     {
         if (!_tlbs.TryGetValue(mm, out var byCpu))
             yield break;
@@ -76,7 +76,7 @@ public sealed partial class KernelWorld
     /// flush_tlb_range(vma, start, end) (arch/x86/mm/tlb.c): every CPU drops its translations of [start, end) of
     /// mm (the IPIs are waited for, so the flush is one step). A step that writes every CPU's TLB of the mm.
     /// </summary>
-    public void flush_tlb_range(MmStruct mm, long start, long end, string function)
+    internal void flush_tlb_range(MmStruct mm, long start, long end, string function)
     {
         var res = TlbAllRes(mm);
         Point(StepKind.Write, res);
@@ -92,10 +92,10 @@ public sealed partial class KernelWorld
     }
 
     /// <summary>flush_tlb_page(vma, addr): <see cref="flush_tlb_range"/> of one page.</summary>
-    public void flush_tlb_page(MmStruct mm, long address, string function) => flush_tlb_range(mm, address, address + 1, function);
+    internal void flush_tlb_page(MmStruct mm, long address, string function) => flush_tlb_range(mm, address, address + 1, function);
 
     /// <summary>flush_tlb_mm(mm): every CPU drops every translation of mm.</summary>
-    public void flush_tlb_mm(MmStruct mm, string function) => flush_tlb_range(mm, long.MinValue, long.MaxValue, function);
+    internal void flush_tlb_mm(MmStruct mm, string function) => flush_tlb_range(mm, long.MinValue, long.MaxValue, function);
 
     /// <summary>
     /// ptep_clear_flush(vma, addr, ptep) (mm/pgtable-generic.c): clear the PTE and, if it was present (something a
@@ -103,7 +103,7 @@ public sealed partial class KernelWorld
     /// the value the caller just read under that PTL (the model's PTE changes only under the PTL, except for the
     /// hardware's accessed/dirty bits).
     /// </summary>
-    public void ptep_clear_flush(MmStruct mm, long address, Pte current, string function)
+    internal void ptep_clear_flush(MmStruct mm, long address, Pte current, string function)
     {
         mm.WritePte(address, Pte.None, function);
         if (pte_present(current))

@@ -74,6 +74,9 @@ public readonly struct StepDetail
         _ => null,
     };
 
+    /// <summary>Length of the text of a detail recorded as text; 0 for one formatted later (its text does not exist yet).</summary>
+    internal int TextLength => _textOrFormat is string text ? text.Length : 0;
+
     /// <summary>The detail in words.</summary>
     public string Format() => _textOrFormat switch
     {

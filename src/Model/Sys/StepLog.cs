@@ -20,6 +20,11 @@ internal sealed class StepLog : IReadOnlyList<StepRecord>
     private readonly object _gate = new();
     private readonly List<Entry[]> _chunks = [];
     private int _count;
+    private long _bytes;
+    private long _dropped;
+
+    /// <summary>What one entry costs in the log besides its detail's text: the struct in its chunk (references, kind, detail fields).</summary>
+    internal const int EntryBytes = 64;
     private int _runStart;
     private string? _lastActor;
 
@@ -53,6 +58,37 @@ internal sealed class StepLog : IReadOnlyList<StepRecord>
             _lastActor = entry.Actor;
             _chunks[seq / ChunkSize][seq % ChunkSize] = entry;
             _count++;
+            _bytes += EntryBytes + 2L * entry.Detail.TextLength;
+        }
+    }
+
+    /// <summary>
+    /// Estimated bytes the log holds: <see cref="EntryBytes"/> per entry plus the UTF-16 text of details recorded
+    /// as text (a deferred detail holds a few numbers and a shared formatter; its text is made only when read).
+    /// </summary>
+    public long ApproxBytes
+    {
+        get
+        {
+            lock (_gate)
+                return _bytes;
+        }
+    }
+
+    /// <summary>Counts a step that was not logged (the run passed its bound, <c>KernelWorld.Bound</c>).</summary>
+    public void Drop()
+    {
+        lock (_gate)
+            _dropped++;
+    }
+
+    /// <summary>Steps not logged because the run passed its bound.</summary>
+    public long Dropped
+    {
+        get
+        {
+            lock (_gate)
+                return _dropped;
         }
     }
 

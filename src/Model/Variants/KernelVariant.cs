@@ -11,6 +11,13 @@ public sealed record KernelVariant
     /// <summary>Upstream commit the variant adds (null for seed, upstream and mutants).</summary>
     public string? Commit { get; init; }
 
+    /// <summary>
+    /// The variant a fix step is built on: the previous step of its own path, or <c>seed</c> for a path's first
+    /// step (the steps branch per path, they are not one chain; docs/kernel-model.md, "Variants"). Null for
+    /// seed, upstream and the mutants.
+    /// </summary>
+    public string? Base { get; init; }
+
     // ---- Fault path (mm/memory.c do_swap_page), fixes 16ce101db85d, 1afaeb8293c9, b570f37a2ce4 ----
 
     /// <summary>How do_swap_page calls device_entry_fault.</summary>
@@ -114,7 +121,7 @@ public sealed record KernelVariant
     public bool RmapDeviceSwpSoftDirty { get; init; }
 
     /// <summary>
-    /// "mm/rmap.c: avoid double faults migrating device private pages" (Alistair Popple, v5.16, lore
+    /// 3d88705c1067 "mm/rmap.c: avoid double faults migrating device private pages" (Alistair Popple, v5.16, lore
     /// 20211018045247.3128058-1-apopple@nvidia.com): a write device entry becomes a write migration entry. Off
     /// (2017): make_migration_entry(page, 0), always read; the page comes back read-only and a store faults again.
     /// </summary>
@@ -156,7 +163,8 @@ public sealed record KernelVariant
     /// <summary>
     /// pte_to_pagemap_entry shows a swap PTE's frame (type | offset &lt;&lt; 5; for a device entry, the device pfn) only to
     /// readers with <c>show_pfn</c> (CAP_SYS_ADMIN), as it already did for present PTEs since 1c90308e7a77 (v4.2):
-    /// "mm: /proc/pid/pagemap: hide swap entries from unprivileged users" (2018). Off: v4.11, where any reader sees it.
+    /// ab6ecf247a93 (Huang Ying, 2018, "mm: /proc/pid/pagemap: hide swap entries from unprivileged users"). Off: v4.11,
+    /// where any reader sees it.
     /// </summary>
     public bool PagemapHidesSwapFromUnprivileged { get; init; }
 

@@ -12,6 +12,7 @@ public static class KernelVariants
     public static KernelVariant FixMigrationWait { get; } = Seed with
     {
         Name = "fix-migration-wait",
+        Base = "seed",
         Description = "seed + a CPU waiting on a migration entry sleeps on the page lock without a page reference",
         Commit = "ffa65753c431",
         MigrationWaitWithoutRef = true,
@@ -21,7 +22,8 @@ public static class KernelVariants
     public static KernelVariant FixFaultRef { get; } = FixMigrationWait with
     {
         Name = "fix-fault-ref",
-        Description = "seed + do_swap_page takes the PTL, re-checks the entry and holds a reference across page_fault",
+        Base = "fix-migration-wait",
+        Description = "fix-migration-wait + do_swap_page takes the PTL, re-checks the entry and holds a reference across page_fault",
         Commit = "16ce101db85d",
         Fault = FaultProtocol.RefUnderPtl,
     };
@@ -29,6 +31,7 @@ public static class KernelVariants
     public static KernelVariant FixFaultTrylock { get; } = FixFaultRef with
     {
         Name = "fix-fault-trylock",
+        Base = "fix-fault-ref",
         Description = "fix-fault-ref + only the trylock_page winner migrates the device page",
         Commit = "1afaeb8293c9",
         Fault = FaultProtocol.TrylockThenRef,
@@ -37,6 +40,7 @@ public static class KernelVariants
     public static KernelVariant FixFaultTrylockWait { get; } = FixFaultTrylock with
     {
         Name = "fix-fault-trylock-wait",
+        Base = "fix-fault-trylock",
         Description = "fix-fault-trylock + a trylock loser waits for the page to be unlocked before retrying",
         Commit = "b570f37a2ce4",
         Fault = FaultProtocol.TrylockWaitForUnlock,
@@ -45,6 +49,7 @@ public static class KernelVariants
     public static KernelVariant FixDropAddressableCheck { get; } = Seed with
     {
         Name = "fix-drop-addressable-check",
+        Base = "seed",
         Description = "seed without handle_pte_fault's pfn_to_page/is_addressable_page check (removed after the v3 review)",
         HandlePteFaultChecksAddressable = false,
     };
@@ -52,6 +57,7 @@ public static class KernelVariants
     public static KernelVariant FixPagefaultOomNoKill { get; } = Seed with
     {
         Name = "fix-pf-oom-no-kill",
+        Base = "seed",
         Description = "seed + pagefault_out_of_memory no longer invokes the OOM killer, it warns and the fault is retried",
         Commit = "60e2793d440a",
         PagefaultOutOfMemoryKills = false,
@@ -60,6 +66,7 @@ public static class KernelVariants
     public static KernelVariant FixDriverFaultRefaults { get; } = Seed with
     {
         Name = "fix-driver-fault-refaults",
+        Base = "seed",
         Description = "seed + the driver's page_fault callback (test_hmm) leaves a page it cannot allocate for and the CPU refaults, instead of the 2017 helper's MIGRATE_PFN_ERROR → SIGBUS",
         Commit = "b2ef9f5a5cb3",
         DeviceFaultAllocFailureIsSigbus = false,
@@ -68,6 +75,7 @@ public static class KernelVariants
     public static KernelVariant FixCollectDirty { get; } = Seed with
     {
         Name = "fix-collect-dirty",
+        Base = "seed",
         Description = "seed + migrate_vma_collect_pmd copies a dirty PTE's dirty bit to the page (set_page_dirty) before replacing it",
         Commit = "fd35ca3d12cc",
         CollectCopiesPteDirtyToPage = true,
@@ -80,6 +88,7 @@ public static class KernelVariants
     public static KernelVariant TeardownRemoveUnderRefs { get; } = Seed with
     {
         Name = "v4.14-teardown",
+        Base = "seed",
         Description = "seed + get_page no longer pins the pgmap, so device-memory release removes struct pages under live mappings (v4.14 to v5.1)",
         Commit = "71389703839e",
         Teardown = DeviceTeardown.RemoveUnderPageRefs,
@@ -88,6 +97,7 @@ public static class KernelVariants
     public static KernelVariant FixTeardownWait { get; } = TeardownRemoveUnderRefs with
     {
         Name = "fix-teardown-wait",
+        Base = "v4.14-teardown",
         Description = "v4.14-teardown + in-use device pages pin the pgmap and release waits for it to drain before removing the memory",
         Commit = "50f44ee7248a",
         Teardown = DeviceTeardown.WaitBeforeRemove,
@@ -96,6 +106,7 @@ public static class KernelVariants
     public static KernelVariant FixTeardownRefzero { get; } = FixTeardownWait with
     {
         Name = "fix-teardown-refzero",
+        Base = "fix-teardown-wait",
         Description = "fix-teardown-wait + free device pages idle at refcount 0, each allocated page pins the pgmap",
         Commit = "ef233450898f+0dc45ca1ce18",
         FreeDevicePagesAtRefcountZero = true,
@@ -104,6 +115,7 @@ public static class KernelVariants
     public static KernelVariant FixTeardownEvict { get; } = FixTeardownRefzero with
     {
         Name = "fix-teardown-evict",
+        Base = "fix-teardown-refzero",
         Description = "fix-teardown-refzero + release evicts still-mapped device pages to system memory",
         Commit = "249881232e14",
         ReleaseEvictsMappedPages = true,
@@ -112,6 +124,7 @@ public static class KernelVariants
     public static KernelVariant FixCollectFlush { get; } = Seed with
     {
         Name = "fix-collect-flush",
+        Base = "seed",
         Description = "seed + migrate_vma_collect_pmd flushes the TLBs before dropping the PTL",
         Commit = "60bae7370896",
         MigrateCollectFlushesUnderPtl = true,
@@ -120,6 +133,7 @@ public static class KernelVariants
     public static KernelVariant FixRmapSubpage { get; } = Seed with
     {
         Name = "fix-rmap-subpage",
+        Base = "seed",
         Description = "seed + try_to_unmap_one uses the page itself as subpage of a device-private entry",
         Commit = "1de13ee59225",
         RmapDeviceSubpageIsPage = true,
@@ -128,6 +142,7 @@ public static class KernelVariants
     public static KernelVariant FixRmapSoftDirty { get; } = FixRmapSubpage with
     {
         Name = "fix-rmap-soft-dirty",
+        Base = "fix-rmap-subpage",
         Description = "fix-rmap-subpage + try_to_unmap_one reads soft-dirty of a device-private entry with pte_swp_soft_dirty",
         Commit = "ad7df764b7e1",
         RmapDeviceSwpSoftDirty = true,
@@ -136,22 +151,25 @@ public static class KernelVariants
     public static KernelVariant FixRmapKeepWrite { get; } = FixRmapSoftDirty with
     {
         Name = "fix-rmap-keep-write",
+        Base = "fix-rmap-soft-dirty",
         Description = "fix-rmap-soft-dirty + try_to_unmap_one turns a write device entry into a write migration entry",
-        Commit = "v5.16 \"mm/rmap.c: avoid double faults migrating device private pages\"",
+        Commit = "3d88705c1067",
         RmapDeviceKeepsWrite = true,
     };
 
     public static KernelVariant FixPagemapHideSwap { get; } = Seed with
     {
         Name = "fix-pagemap-hide-swap",
+        Base = "seed",
         Description = "seed + pagemap shows swap and device entries' frames only to privileged readers",
-        Commit = "\"mm: /proc/pid/pagemap: hide swap entries from unprivileged users\" (2018)",
+        Commit = "ab6ecf247a93",
         PagemapHidesSwapFromUnprivileged = true,
     };
 
     public static KernelVariant FixMirrorSyncStart { get; } = Seed with
     {
         Name = "fix-mirror-sync-start",
+        Base = "seed",
         Description = "seed + the device mirror is invalidated at mmu_notifier range_start, not range_end",
         Commit = "ec131b2d7fa6",
         Mirror = MirrorInvalidation.AtRangeStart,
@@ -160,6 +178,7 @@ public static class KernelVariants
     public static KernelVariant FixMirrorIntervalSeq { get; } = FixMirrorSyncStart with
     {
         Name = "fix-mirror-interval-seq",
+        Base = "fix-mirror-sync-start",
         Description = "fix-mirror-sync-start + a mirror snapshot that overlapped any invalidation is retried (interval notifier sequence)",
         Commit = "99cb252f5e68",
         Mirror = MirrorInvalidation.IntervalSequence,
@@ -170,6 +189,7 @@ public static class KernelVariants
         Name = "upstream",
         Description = "seed + every upstream fix (fault path, teardown, pagemap, TLB flush and rmap walker)",
         Commit = null,
+        Base = null,
         MigrationWaitWithoutRef = true,
         Fault = FaultProtocol.TrylockWaitForUnlock,
         HandlePteFaultChecksAddressable = false,

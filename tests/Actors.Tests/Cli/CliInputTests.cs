@@ -29,7 +29,8 @@ public sealed class CliInputTests : IDisposable
     {
         var r = CliRunner.Run("list", "variants");
         r.ExitCode.Should().Be(0);
-        r.Out.Should().Contain("seed").And.Contain("upstream").And.Contain("16ce101db85d").And.Contain("mutant-");
+        r.Out.Should().Contain("seed").And.Contain("upstream").And.Contain("16ce101db85d").And.Contain("mutant-")
+            .And.Contain("(on fix-migration-wait) [16ce101db85d]").And.Contain("fix-collect-flush                    (on seed)");
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public abstract class ModelTest : IDisposable
         return w;
     }
 
-    protected (KernelWorld World, TestDevice Device) NewWorldWithDevice(string variant = "seed", KernelConfig? config = null, int ramPages = 16, int devicePages = 8)
+    private protected (KernelWorld World, TestDevice Device) NewWorldWithDevice(string variant = "seed", KernelConfig? config = null, int ramPages = 16, int devicePages = 8)
     {
         var w = NewWorld(variant, config, ramPages);
         return (w, new TestDevice(w, TestDeviceStart, devicePages));
@@ -64,10 +64,10 @@ public abstract class ModelTest : IDisposable
     }
 
     /// <summary>The raw PTE of mm:addr.</summary>
-    protected static Pte PteOf(KernelWorld w, string mm, long addr) => w.Mms[mm].PageTableRaw.GetValueOrDefault(addr);
+    private protected static Pte PteOf(KernelWorld w, string mm, long addr) => w.Mms[mm].PageTableRaw.GetValueOrDefault(addr);
 
     /// <summary>The swap entry of a swap PTE (decoded without steps).</summary>
-    protected static SwapEntry EntryOf(KernelWorld w, string mm, long addr)
+    private protected static SwapEntry EntryOf(KernelWorld w, string mm, long addr)
     {
         var pte = PteOf(w, mm, addr);
         pte.IsSwap.Should().BeTrue($"{mm}:{addr} should hold a swap entry, has {pte}");

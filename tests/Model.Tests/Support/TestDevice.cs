@@ -8,7 +8,7 @@ namespace Hmm.Spec.Model.Tests.Support;
 /// migrates the faulting page back to a system page the simple way (allocate, copy, PTL + pte_same, install).
 /// <see cref="PlaceDeviceEntry"/> moves a present anonymous page to the device, as migrate_vma would.
 /// </summary>
-public sealed class TestDevice
+internal sealed class TestDevice
 {
     private readonly KernelWorld _w;
     private readonly Stack<Page> _free = new();
