@@ -1,6 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
-using Microsoft.Coyote;
 using Microsoft.Coyote.Specifications;
 using Microsoft.Coyote.SystematicTesting;
 using Xunit.Abstractions;
@@ -13,19 +11,8 @@ namespace Hmm.Spec.Model.Tests;
 /// </summary>
 public sealed class ConcurrencyTests(ITestOutputHelper output)
 {
-    private TestReport Explore(Func<Task> test, uint seed, int iterations = 200)
-    {
-        var config = Configuration.Create().WithTestingIterations((uint)iterations).WithRandomGeneratorSeed(seed)
-            .WithPrioritizationStrategy(false, 3).WithTelemetryEnabled(false);
-        using var engine = TestingEngine.Create(config, test);
-        engine.Run();
-        output.WriteLine($"seed {seed}: {engine.TestReport.NumOfFoundBugs} bug(s) in {iterations} iterations");
-        foreach (var bug in engine.TestReport.BugReports)
-            output.WriteLine(bug);
-        if (engine.TestReport.NumOfFoundBugs > 0)
-            output.WriteLine(engine.ReproducibleTrace);
-        return engine.TestReport;
-    }
+    private TestReport Explore(Func<Task> test, uint seed, int iterations = 200) =>
+        CoyoteTestRun.Run(CoyoteTestRun.Config(seed, iterations).WithPrioritizationStrategy(false, 3), test, output);
 
     /// <summary>Runs each actor's body as a task; a violation becomes a failed assertion.</summary>
     private static async Task RunActors(KernelWorld w, params (string Name, Action Body)[] actors)
@@ -95,7 +82,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
     private static Func<Task> FaultVersusDontneed(string variant) => async () =>
     {
         var w = KernelWorld.Create(new MachineLayout(8, 0, 0), KernelConfig.Default, KernelVariants.Get(variant));
-        var dev = new TestDevice(w, ModelTest.DeviceStart, 4);
+        var dev = new TestDevice(w, ModelTest.TestDeviceStart, 4);
         w.Mmap("A", 0, 1, VmProt.ReadWrite, false);
         w.UserWrite("A", 0, 42);
         dev.PlaceDeviceEntry("A", 0);

@@ -33,6 +33,8 @@ public sealed class FacadeTests
     [
         "KernelWorld", "VmProt", "Sig", "Errno", "AccessOutcome", "DeviceOutcome", "SmapsOutcome", "PagemapOutcome",
         "StepRecord", "StepKind", "StepDetail", "StepFormat", "KernelViolation", "ViolationCategory",
+        // the facts a step carries (StepRecord.Value), which the reports read instead of the detail text
+        "StepKinds", "LockClass", "LockAction", "LockStep", "Counter", "CountText", "CountChange", "ViolationNote",
         "KernelVariant", "KernelVariants", "FaultProtocol", "MirrorInvalidation", "DeviceTeardown",
         "KernelConfig", "Kconfig", "KconfigSymbol", "KconfigKind", "MachineLayout", "SwapTypes",
         "IControlledScheduler", "IControlledSemaphore", "StepBound",

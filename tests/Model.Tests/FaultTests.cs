@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -219,7 +218,7 @@ public sealed class FaultTests : ModelTest
         dev.PlaceDeviceEntry("A", 0);
         dev.FailFaultWith = VmFault.VM_FAULT_OOM;
         w.FaultRetryLimit = 3;
-        ShouldViolate(w, ViolationCategory.Livelock, () => w.UserRead("A", 0));
+        ShouldViolate(w, () => w.UserRead("A", 0), ViolationCategory.Livelock);
         dev.FaultCalls.Should().BeGreaterThan(300, "retries with no other task running are bounded at 100 x the limit");
         if (variant == "seed")
             w.OomKills.Should().OnlyContain(k => k.Victim == "A", "the faulting process is the only one with memory: the kernel would kill it");
@@ -232,7 +231,7 @@ public sealed class FaultTests : ModelTest
         w.Mmap("A", 0, 2, VmProt.ReadWrite, false);
         w.UserWrite("A", 0, 5).Should().Be(Sig.None);
         w.FaultRetryLimit = 1;
-        ShouldViolate(w, ViolationCategory.Livelock, () => w.UserWrite("A", 1, 6));
+        ShouldViolate(w, () => w.UserWrite("A", 1, 6), ViolationCategory.Livelock);
         w.OomKills.Should().NotBeEmpty().And.OnlyContain(k => k.Faulting == "A" && k.Victim == "A");
     }
 
@@ -244,7 +243,7 @@ public sealed class FaultTests : ModelTest
         dev.PlaceDeviceEntry("A", 0);
         dev.FailFaultWith = 0; // "handled" without migrating: the access faults again
         w.FaultRetryLimit = 5;
-        ShouldViolate(w, ViolationCategory.Livelock, () => w.UserRead("A", 0));
+        ShouldViolate(w, () => w.UserRead("A", 0), ViolationCategory.Livelock);
     }
 
     [Fact]
@@ -282,7 +281,7 @@ public sealed class FaultTests : ModelTest
         mm.add_mm_counter(MmCounter.MM_ANONPAGES, 1, "test");
         w.UserWrite("A", 0, 1).Should().Be(Sig.SIGBUS);
         w.Steps.Should().Contain(s => s.Function == "handle_pte_fault" && s.Detail.Contains("Bad page map"));
-        ShouldViolate(w, ViolationCategory.UnaddressableMapped, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.UnaddressableMapped);
     }
 
     [Fact]
@@ -309,7 +308,7 @@ public sealed class FaultTests : ModelTest
         var w = NewWorld("seed");
         w.MmapPfnMapping("A", 0, 1, 100_000, VmProt.ReadWrite, shared: false).Should().Be(Errno.OK);
         w.Fork("A", "B").Should().Be(Errno.OK);
-        ShouldViolate(w, ViolationCategory.NoStructPage, () => w.UserWrite("A", 0, 1));
+        ShouldViolate(w, () => w.UserWrite("A", 0, 1), ViolationCategory.NoStructPage);
     }
 
     [Theory]
@@ -331,7 +330,7 @@ public sealed class FaultTests : ModelTest
     public void Addressability_and_migratability_follow_the_pgmap_flags()
     {
         var (w, dev) = NewWorldWithDevice();
-        var dpage = w.Memmap.Find(DeviceStart)!;
+        var dpage = w.Memmap.Find(TestDeviceStart)!;
         var ram = w.Memmap.Find(0)!;
         w.Buddy.alloc_page("test").Should().BeSameAs(ram);
         w.is_addressable_page(ram, "test").Should().BeTrue();
@@ -350,7 +349,7 @@ public sealed class FaultTests : ModelTest
     public void Reading_a_free_device_page_is_use_after_free()
     {
         var (w, _) = NewWorldWithDevice();
-        var free = w.Memmap.Find(DeviceStart)!;
-        ShouldViolate(w, ViolationCategory.UseAfterFree, () => free.ReadPgmap("device_entry_fault"));
+        var free = w.Memmap.Find(TestDeviceStart)!;
+        ShouldViolate(w, () => free.ReadPgmap("device_entry_fault"), ViolationCategory.UseAfterFree);
     }
 }

@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -127,7 +126,7 @@ public sealed class ForkTests : ModelTest
         MapAndFill(w, "A", 1);
         dev.PlaceDeviceEntry("A", 0);
         w.Fork("A", "B").Should().Be(Errno.OK);
-        ShouldViolate(w, ViolationCategory.RefcountMismatch, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.RefcountMismatch);
     }
 
     [Fact]
@@ -137,7 +136,7 @@ public sealed class ForkTests : ModelTest
         MapAndFill(w, "A", 1);
         dev.PlaceDeviceEntry("A", 0);
         w.Fork("A", "B").Should().Be(Errno.OK);
-        ShouldViolate(w, ViolationCategory.MapcountMismatch, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.MapcountMismatch);
     }
 
     [Fact]

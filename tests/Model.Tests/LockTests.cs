@@ -1,10 +1,7 @@
 using Hmm.Spec.Model;
 using Hmm.Spec.Model.Locking;
-using Hmm.Spec.Model.Tests.Support;
-using Microsoft.Coyote;
 using Microsoft.Coyote.Runtime;
 using Microsoft.Coyote.Specifications;
-using Microsoft.Coyote.SystematicTesting;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -19,7 +16,7 @@ public sealed class LockTests : ModelTest
         l.Lock("t");
         l.HeldByCurrent.Should().BeTrue();
         l.TryLock("t").Should().BeFalse();
-        ShouldViolate(w, ViolationCategory.Deadlock, () => l.Lock("t"));
+        ShouldViolate(w, () => l.Lock("t"), ViolationCategory.Deadlock);
         using (w.EnterActor("other"))
             Assert.Throws<KernelViolation>(() => l.Unlock("t")).Category.Should().Be(ViolationCategory.LockDiscipline);
         l.Unlock("t");
@@ -39,7 +36,7 @@ public sealed class LockTests : ModelTest
         using (w.EnterActor("r2"))
             sem.UpRead("t");
         sem.Readers.Should().BeEmpty();
-        ShouldViolate(w, ViolationCategory.LockDiscipline, () => sem.UpRead("t"));
+        ShouldViolate(w, () => sem.UpRead("t"), ViolationCategory.LockDiscipline);
     }
 
     /// <summary>
@@ -52,8 +49,7 @@ public sealed class LockTests : ModelTest
     public void Rwsem_excludes_a_writer_from_readers_in_every_explored_interleaving(uint seed)
     {
         var bothReadersInside = 0;
-        var config = Configuration.Create().WithTestingIterations(200).WithRandomGeneratorSeed(seed).WithTelemetryEnabled(false);
-        using var engine = TestingEngine.Create(config, async () =>
+        var report = CoyoteTestRun.Run(CoyoteTestRun.Config(seed, 200), async () =>
         {
             var w = KernelWorld.Create(new MachineLayout(1, 0, 0), KernelConfig.Default, KernelVariants.Get("upstream"));
             var sem = new RwSemaphore(w, "mmap_sem X");
@@ -80,8 +76,7 @@ public sealed class LockTests : ModelTest
             await Task.WhenAll(new[] { Reader("r1"), Reader("r2"), Writer() });
             Specification.Assert(sem.Writer is null && sem.Readers.Count == 0, "the semaphore is free at the end");
         });
-        engine.Run();
-        engine.TestReport.NumOfFoundBugs.Should().Be(0, string.Join("\n", engine.TestReport.BugReports));
+        report.NumOfFoundBugs.Should().Be(0, string.Join("\n", report.BugReports));
         bothReadersInside.Should().BeGreaterThan(0, "readers share the semaphore in some interleaving");
     }
 

@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -105,7 +104,7 @@ public sealed class MigrationWaitTests : ModelTest
         var v = KernelVariants.Get(variant) with { MigrationWaitWithoutRef = withoutRef };
         var waiting = PtlUnlocked("reader", "do_swap_page");
         var w = KernelWorld.Create(new MachineLayout(16, 0, 0), KernelConfig.Default, v, waiting);
-        var dev = new TestDevice(w, DeviceStart, 8);
+        var dev = new TestDevice(w, TestDeviceStart, 8);
         MapAndFill(w, "A", 1);
         var dpage = dev.PlaceDeviceEntry("A", 0);
         var refcount = dpage.RefcountRaw;

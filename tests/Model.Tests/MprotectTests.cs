@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -109,6 +108,6 @@ public sealed class MprotectTests : ModelTest
         dev.PlaceDeviceEntry("A", 0, write: true);
         w.Mprotect("A", 0, 1, VmProt.Read).Should().Be(Errno.OK);
         w.is_write_device_entry(EntryOf(w, "A", 0)).Should().BeTrue("the mutant's fault");
-        ShouldViolate(w, ViolationCategory.WritableInReadOnlyVma, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.WritableInReadOnlyVma);
     }
 }

@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -91,7 +90,7 @@ public sealed class ProcTests : ModelTest
         MapAndFill(w, "A", 2);
         var present = w.pte_pfn(PteOf(w, "A", 0), "test");
         var device = dev.PlaceDeviceEntry("A", 1, write: true);
-        device.Pfn.Should().BeGreaterThanOrEqualTo(DeviceStart);
+        device.Pfn.Should().BeGreaterThanOrEqualTo(TestDeviceStart);
         var deviceFrame = w.Swp.SWP_DEVICE_WRITE + (device.Pfn << 5);
 
         // pm->show_pfn guards present pages in every era (1c90308e7a77, v4.2).

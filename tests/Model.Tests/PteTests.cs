@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -11,7 +10,7 @@ public sealed class PteTests : ModelTest
     {
         var w = NewWorld();
         var swp = w.swp_entry_to_pte(w.Swp.make_device_entry(4096, true), "test");
-        ShouldViolate(w, ViolationCategory.PteTypeConfusion, () => w.pte_pfn(swp, "test"));
+        ShouldViolate(w, () => w.pte_pfn(swp, "test"), ViolationCategory.PteTypeConfusion);
     }
 
     [Fact]
@@ -19,7 +18,7 @@ public sealed class PteTests : ModelTest
     {
         var w = NewWorld();
         var swp = w.swp_entry_to_pte(w.Swp.make_migration_entry(3, true), "test");
-        ShouldViolate(w, ViolationCategory.PteTypeConfusion, () => w.pte_write(swp, "test"));
+        ShouldViolate(w, () => w.pte_write(swp, "test"), ViolationCategory.PteTypeConfusion);
     }
 
     [Fact]
@@ -27,7 +26,7 @@ public sealed class PteTests : ModelTest
     {
         var w = NewWorld();
         var present = Pte.pfn_pte(3, Pte._PAGE_PRESENT | Pte._PAGE_RW);
-        ShouldViolate(w, ViolationCategory.PteTypeConfusion, () => w.pte_to_swp_entry(present, "test"));
+        ShouldViolate(w, () => w.pte_to_swp_entry(present, "test"), ViolationCategory.PteTypeConfusion);
     }
 
     [Fact]
@@ -48,7 +47,7 @@ public sealed class PteTests : ModelTest
     public void Pfn_to_page_without_struct_page_is_a_violation()
     {
         var w = NewWorld();
-        ShouldViolate(w, ViolationCategory.NoStructPage, () => w.pfn_to_page(999_999, "test"));
+        ShouldViolate(w, () => w.pfn_to_page(999_999, "test"), ViolationCategory.NoStructPage);
     }
 
     [Fact]
@@ -56,6 +55,6 @@ public sealed class PteTests : ModelTest
     {
         var w = NewWorld();
         w.Mmap("A", 0, 1, VmProt.ReadWrite, false).Should().Be(Errno.OK);
-        ShouldViolate(w, ViolationCategory.LockDiscipline, () => w.Mms["A"].WritePte(0, Pte.None, "test"));
+        ShouldViolate(w, () => w.Mms["A"].WritePte(0, Pte.None, "test"), ViolationCategory.LockDiscipline);
     }
 }

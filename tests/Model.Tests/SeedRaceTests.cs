@@ -1,6 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
-using Microsoft.Coyote;
 using Microsoft.Coyote.SystematicTesting;
 using Xunit.Abstractions;
 
@@ -19,7 +17,7 @@ public sealed class SeedRaceTests(ITestOutputHelper output)
     private static Func<Task> TwoFaults(string variant, List<KernelViolation> found) => async () =>
     {
         var w = KernelWorld.Create(new MachineLayout(8, 0, 0), KernelConfig.Default, KernelVariants.Get(variant));
-        var dev = new TestDevice(w, ModelTest.DeviceStart, 4);
+        var dev = new TestDevice(w, ModelTest.TestDeviceStart, 4);
         w.Mmap("A", 0, 1, VmProt.ReadWrite, false);
         w.UserWrite("A", 0, 42);
         dev.PlaceDeviceEntry("A", 0);
@@ -51,19 +49,9 @@ public sealed class SeedRaceTests(ITestOutputHelper output)
         w.CheckInvariants();
     };
 
-    private TestReport Run(string variant, List<KernelViolation> found)
-    {
-        var config = Configuration.Create().WithTestingIterations(300).WithRandomGeneratorSeed(Seed)
-            .WithPrioritizationStrategy(false, 3).WithTelemetryEnabled(false);
-        using var engine = TestingEngine.Create(config, TwoFaults(variant, found));
-        engine.Run();
-        output.WriteLine($"{variant}: seed {Seed}, {engine.TestReport.NumOfFoundBugs} bug(s)");
-        foreach (var bug in engine.TestReport.BugReports)
-            output.WriteLine(bug);
-        if (engine.TestReport.NumOfFoundBugs > 0)
-            output.WriteLine(engine.ReproducibleTrace);
-        return engine.TestReport;
-    }
+    private TestReport Run(string variant, List<KernelViolation> found) =>
+        CoyoteTestRun.Run(CoyoteTestRun.Config(Seed, 300).WithPrioritizationStrategy(false, 3), TwoFaults(variant, found),
+            output, variant);
 
     [Fact]
     public void Seed_lockless_device_fault_is_a_use_after_free()
@@ -100,7 +88,7 @@ public sealed class SeedRaceTests(ITestOutputHelper output)
         {
             var w = KernelWorld.Create(new MachineLayout(8, 0, 0), KernelConfig.Default, KernelVariants.Get("upstream"));
             w.FaultRetryLimit = 5;
-            var dev = new TestDevice(w, ModelTest.DeviceStart, 4) { FailFaultWith = 0 };
+            var dev = new TestDevice(w, ModelTest.TestDeviceStart, 4) { FailFaultWith = 0 };
             w.Mmap("A", 0, 2, VmProt.ReadWrite, false);
             w.UserWrite("A", 0, 1);
             w.UserWrite("A", 1, 2);
@@ -118,11 +106,7 @@ public sealed class SeedRaceTests(ITestOutputHelper output)
             await Task.WhenAll(cpus);
             Microsoft.Coyote.Specifications.Specification.Assert(found.Count == 0, found.FirstOrDefault()?.Message ?? "");
         };
-        var config = Configuration.Create().WithTestingIterations(20).WithRandomGeneratorSeed(Seed)
-            .WithRandomStrategy().WithTelemetryEnabled(false);
-        using var engine = TestingEngine.Create(config, test);
-        engine.Run();
-        output.WriteLine(string.Join("\n", engine.TestReport.BugReports));
+        CoyoteTestRun.Run(CoyoteTestRun.Config(Seed, 20).WithRandomStrategy(), test, output);
         found.Should().NotBeEmpty($"seed {Seed}");
         found[0].Category.Should().Be(ViolationCategory.Livelock);
         found[0].Message.Should().Contain("while other tasks ran");

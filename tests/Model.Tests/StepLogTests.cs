@@ -56,4 +56,45 @@ public sealed class StepLogTests
         new StepDetail(static (_, a, _) => a.ToString(System.Globalization.CultureInfo.InvariantCulture), 3, state: outcome).Value
             .Should().BeNull("only the value constructor makes a value detail");
     }
+
+    [Fact]
+    public void Lock_counter_and_violation_steps_carry_their_facts_and_their_text_is_rendered_from_them()
+    {
+        var world = KernelWorld.Create(new MachineLayout(4, 0, 0), KernelConfig.Default, KernelVariants.Get("upstream"));
+        KernelViolation? raised = null;
+        using (world.EnterActor("cpu0"))
+        {
+            world.Mmap("A", 0, 1, VmProt.ReadWrite, false).Should().Be(Errno.OK);
+            world.UserWrite("A", 0, 5).Should().Be(Sig.None);
+            raised = Assert.Throws<KernelViolation>(() => world.BUG_ON(true, "zap_pte_range", "facts test"));
+        }
+        var steps = world.Steps.ToList();
+
+        var locks = steps.Where(s => s.Kind is StepKind.Lock or StepKind.Unlock).ToList();
+        locks.Should().NotBeEmpty().And.OnlyContain(s => s.Value is LockStep && s.Detail == s.Value.ToString());
+        var sem = (LockStep)locks.First(s => s.Resource == "mmap_sem A").Value!;
+        (sem.Class, sem.Action, sem.Acquired, sem.ForWrite).Should().Be((LockClass.MmapSem, LockAction.DownWrite, true, true));
+        sem.Should().BeSameAs(LockStep.Of(LockClass.MmapSem, LockAction.DownWrite), "locks share one instance per fact");
+        Enum.GetValues<LockClass>().SelectMany(c => Enum.GetValues<LockAction>().Select(a => (c, a)))
+            .Should().OnlyContain(f => LockStep.Of(f.c, f.a) == new LockStep(f.c, f.a));
+        var ptl = locks.First(s => s.Resource == "ptl A");
+        ((LockStep)ptl.Value!).Class.Should().Be(LockClass.PageTable);
+        ptl.Detail.Should().Be("acquired");
+
+        var counts = steps.Where(s => s.Value is CountChange).ToList();
+        counts.Should().Contain(s => ((CountChange)s.Value!).Counter == Counter.Rss && s.Resource.StartsWith("rss A"))
+            .And.OnlyContain(s => s.Kind == StepKind.Write && s.Detail == s.Value!.ToString());
+        counts.Should().Contain(s => ((CountChange)s.Value!).Counter == Counter.PageRef && s.Resource.EndsWith(" refcount")
+            && s.Actor == "cpu0");
+        foreach (var s in counts)
+        {
+            var change = (CountChange)s.Value!;
+            (s.Detail == $"{change.From} -> {change.To}").Should().Be(change.Bare, s.ToString());
+        }
+
+        var note = steps[^1];
+        (note.Kind, note.Resource).Should().Be((StepKind.Note, "violation"));
+        note.Value.Should().Be(raised!.Note).And.Be(new ViolationNote(ViolationCategory.BugOn, "zap_pte_range", "cpu0", "facts test"));
+        note.Detail.Should().Be(raised!.Message);
+    }
 }

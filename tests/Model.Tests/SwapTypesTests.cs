@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -119,7 +118,7 @@ public sealed class SwapTypesTests : ModelTest
         // SWP_DEVICE (33) overflows the 5-bit field: a device entry reads back as swap file 1.
         s.make_device_entry(5, write: false).Type.Should().Be(1);
         var w = NewWorld("mutant-max-swapfiles-not-reduced");
-        ShouldViolate(w, ViolationCategory.SwapTypeCollision, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.SwapTypeCollision);
     }
 
     [Theory]

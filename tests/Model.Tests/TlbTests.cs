@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -75,7 +74,7 @@ public sealed class TlbTests : ModelTest
         m.Ptl.Unlock("test");
         w.put_page(page, "test");
         page.State.Should().Be(PageState.Free);
-        var v = ShouldViolate(w, ViolationCategory.UseAfterFree, () => w.UserWrite("A", 0, 5));
+        var v = ShouldViolate(w, () => w.UserWrite("A", 0, 5), ViolationCategory.UseAfterFree);
         v.Message.Should().Contain("tlb hit");
     }
 

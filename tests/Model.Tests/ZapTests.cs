@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -62,7 +61,7 @@ public sealed class ZapTests : ModelTest
     {
         var w = NewWorld();
         w.Buddy.alloc_page("test").Should().NotBeNull();
-        ShouldViolate(w, ViolationCategory.RefcountMismatch, w.CheckLeaks);
+        ShouldViolate(w, w.CheckLeaks, ViolationCategory.RefcountMismatch);
     }
 
     [Fact]
@@ -151,7 +150,7 @@ public sealed class ZapTests : ModelTest
         MapAndFill(w, "A", 1);
         dev.PlaceDeviceEntry("A", 0);
         w.Munmap("A", 0, 1).Should().Be(Errno.OK);
-        ShouldViolate(w, ViolationCategory.RssMismatch, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.RssMismatch);
     }
 
     [Fact]
@@ -162,7 +161,7 @@ public sealed class ZapTests : ModelTest
         dev.PlaceDeviceEntry("A", 0);
         w.Munmap("A", 0, 1).Should().Be(Errno.OK);
         dev.FreeCount.Should().Be(7);
-        ShouldViolate(w, ViolationCategory.RefcountMismatch, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.RefcountMismatch);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Hmm.Spec.Model.Tests.Support;
 
 namespace Hmm.Spec.Model.Tests;
 
@@ -105,7 +104,7 @@ public sealed class ZeroPageTests : ModelTest
         mm.Ptl.Lock("test");
         mm.WritePte(0, PteOf(w, "A", 0).Set(Pte._PAGE_RW), "test");
         mm.Ptl.Unlock("test");
-        ShouldViolate(w, ViolationCategory.BugOn, w.CheckInvariants);
+        ShouldViolate(w, w.CheckInvariants, ViolationCategory.BugOn);
     }
 
     [Theory]

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using Hmm.Spec.Model;
 using static Hmm.Spec.Actors.Reports.HtmlText;
 
@@ -11,7 +10,7 @@ namespace Hmm.Spec.Actors.Reports;
 /// each step a box (kernel function, what it read or wrote), lock intervals shaded, refcount/mapcount changes as
 /// badges, the violating step highlighted, and every step linked to the seed hunk it comes from.
 /// </summary>
-public static partial class HtmlReport
+public static class HtmlReport
 {
     /// <summary>Up to this many rows the page opens with boxes showing their full text.</summary>
     internal const int WrapRowLimit = 400;
@@ -265,7 +264,7 @@ public static partial class HtmlReport
     private static void WriteBox(StringBuilder html, StepRecord s, HeldLocks held)
     {
         var location = SeedHunks.Lookup(s.Function);
-        var kind = KindClass(s.Kind);
+        var kind = s.Kind.Name();
         var seedRef = location.InSeed
             ? "seed: " + string.Join("; ", location.Hunks.Select(h => h.Reference))
             : SeedHunks.NotInSeed + (location.Origin is null ? "" : ": " + location.Origin);
@@ -284,48 +283,35 @@ public static partial class HtmlReport
         html.Append("</div>");
     }
 
-    /// <summary>A refcount or mapcount write becomes a badge (ref 2→1), coloured by direction. Returns true when
-    /// the badge carries the whole detail (a bare "2 -> 1"), so the box need not repeat it.</summary>
+    /// <summary>A counter write (<see cref="CountChange"/>: refcount, mapcount, rss, pgmap ref) becomes a badge
+    /// (ref 2→1), coloured by direction. Returns true when the badge carries the whole detail (a bare "2 -> 1"),
+    /// so the box need not repeat it.</summary>
     private static bool AppendCountBadge(StringBuilder html, StepRecord s)
     {
-        if (s.Kind != StepKind.Write)
+        if (s.Kind != StepKind.Write || s.Value is not CountChange change)
             return false;
-        var label = CountLabel(s.Resource);
-        if (label is null)
-            return false;
-        var m = Transition().Match(s.Detail);
+        var label = CountLabel(change.Counter);
         var direction = "flat";
         var text = label;
-        if (m.Success)
+        if (change.HasTransition)
         {
-            var from = long.Parse(m.Groups["from"].Value, CultureInfo.InvariantCulture);
-            var to = long.Parse(m.Groups["to"].Value, CultureInfo.InvariantCulture);
-            direction = to > from ? "up" : to < from ? "down" : "flat";
-            text = string.Create(CultureInfo.InvariantCulture, $"{label} {from}\u2192{to}");
+            direction = change.To > change.From ? "up" : change.To < change.From ? "down" : "flat";
+            text = string.Create(CultureInfo.InvariantCulture, $"{label} {change.From}\u2192{change.To}");
         }
         html.Append("<span class=\"badge ").Append(direction).Append(label == "ref" ? "" : " " + label).Append("\">")
             .Append(Escape(text)).Append("</span>");
-        return m.Success && m.Value.Length == s.Detail.Trim().Length;
+        return change.Bare;
     }
 
-    /// <summary>"ref" for a refcount resource (<c>page 1027 refcount</c>), "map" for a mapcount one, "rss" for an
-    /// mm counter (<c>rss A anon</c>), "pgmap" for a pgmap's reference (<c>pgmap hmm_dmirror0 ref</c>), else null.</summary>
-    internal static string? CountLabel(string resource)
+    /// <summary>The badge's label: "ref" for a page's refcount, "map" for its mapcount, "rss" for an mm counter,
+    /// "pgmap" for a pgmap's reference.</summary>
+    internal static string CountLabel(Counter counter) => counter switch
     {
-        if (resource.EndsWith("refcount", StringComparison.OrdinalIgnoreCase)
-            || resource.EndsWith("_refcount", StringComparison.OrdinalIgnoreCase))
-            return "ref";
-        if (resource.EndsWith("mapcount", StringComparison.OrdinalIgnoreCase))
-            return "map";
-        if (resource.StartsWith("rss ", StringComparison.Ordinal))
-            return "rss";
-        if (resource.StartsWith("pgmap ", StringComparison.Ordinal) && resource.EndsWith(" ref", StringComparison.Ordinal))
-            return "pgmap";
-        return null;
-    }
-
-    [GeneratedRegex(@"(?<from>-?\d+)\s*(?:->|\u2192|=>)\s*(?<to>-?\d+)")]
-    private static partial Regex Transition();
+        Counter.PageRef => "ref",
+        Counter.PageMap => "map",
+        Counter.Rss => "rss",
+        _ => "pgmap",
+    };
 
     private static void WriteCallout(StringBuilder html, ReportViolation v, int laneCount, int? seq)
     {
@@ -415,15 +401,6 @@ public static partial class HtmlReport
     internal static string FunctionAnchor(SeedLocation location) =>
         Anchor(location.InSeed ? "h-" : "x-", location.InSeed ? location.Hunks[0].Symbol : SeedHunks.LeadingIdentifier(location.Function));
 
-    private static string KindClass(StepKind kind) => kind switch
-    {
-        StepKind.Read => "read",
-        StepKind.Write => "write",
-        StepKind.Lock => "lock",
-        StepKind.Unlock => "unlock",
-        StepKind.Call => "call",
-        _ => "note",
-    };
 
     private static char KindLetter(StepKind kind) => kind switch
     {

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Hmm.Spec.Model;
 
 namespace Hmm.Spec.Actors.Reports;
@@ -33,59 +32,50 @@ public sealed record ReplayView(
 /// <param name="Detail">Human-readable reason.</param>
 /// <param name="StepSeq">Seq of the step the violation belongs to, when known. When null the report highlights
 /// the last step of <paramref name="Actor"/> in <paramref name="Function"/>, if there is one.</param>
-public sealed partial record ReportViolation(string Category, string Function, string Actor, string Detail, int? StepSeq)
+public sealed record ReportViolation(string Category, string Function, string Actor, string Detail, int? StepSeq)
 {
     /// <summary>Builds the report's view of a model violation.</summary>
     public static ReportViolation From(KernelViolation violation, int? stepSeq = null) =>
         new(violation.Category, violation.Function, violation.Actor, violation.Detail, stepSeq);
 
     /// <summary>Builds the report's view of a model violation and ties it to the Note step the world recorded
-    /// when it raised it (resource <c>violation</c>, detail = the violation's message); null when there is none
+    /// when it raised it (resource <c>violation</c>, value = the violation's <see cref="ViolationNote"/>); null when there is none
     /// (e.g. a harness expectation that never went through the world).</summary>
     public static ReportViolation From(KernelViolation violation, IReadOnlyList<StepRecord> steps)
     {
+        ArgumentNullException.ThrowIfNull(violation);
         ArgumentNullException.ThrowIfNull(steps);
-        int? seq = null;
-        for (var i = steps.Count - 1; i >= 0; i--)
-        {
-            var s = steps[i];
-            if (s.Kind == StepKind.Note && s.Resource == ViolationResource && s.Detail == violation.Message)
-            {
-                seq = s.Seq;
-                break;
-            }
-        }
-        return From(violation, seq);
+        var note = LastViolationNote(steps, v => v.Message == violation.Message);
+        return From(violation, note?.Seq);
     }
 
     /// <summary>Builds the report's view from a bug's category and message as a trace bundle or replay keeps them.
-    /// A message in KernelViolation's form (<c>[category] function (actor): detail</c>) is split into its parts;
-    /// any other message (an expectation, a linearizability verdict) becomes the detail. The violation is tied
-    /// to the world's recorded violation step when one carries the same message.</summary>
+    /// When the world recorded a violation whose message the bug's message contains (a KernelViolation's
+    /// <c>[category] function (actor): detail</c>, possibly wrapped), function, actor and detail are that
+    /// violation's and the view is tied to its step; any other message (an expectation, a linearizability
+    /// verdict) becomes the detail.</summary>
     public static ReportViolation FromMessage(string category, string message, IReadOnlyList<StepRecord> steps)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(steps);
-        var m = KernelMessage().Match(message);
-        var function = m.Success ? m.Groups["fn"].Value : "";
-        var actor = m.Success ? m.Groups["actor"].Value : "";
-        var detail = m.Success ? m.Groups["detail"].Value : message;
-        int? seq = null;
+        return LastViolationNote(steps, v => message.Contains(v.Message, StringComparison.Ordinal)) is { } note
+            ? new ReportViolation(category, note.Violation.Function, note.Violation.Actor, note.Violation.Detail, note.Seq)
+            : new ReportViolation(category, "", "", message, null);
+    }
+
+    /// <summary>The last violation note (its step and the violation it carries) that <paramref name="match"/>
+    /// accepts, or null.</summary>
+    private static (int Seq, ViolationNote Violation)? LastViolationNote(IReadOnlyList<StepRecord> steps,
+        Func<ViolationNote, bool> match)
+    {
         for (var i = steps.Count - 1; i >= 0; i--)
         {
             var s = steps[i];
-            if (s.Kind == StepKind.Note && s.Resource == ViolationResource && s.Detail.Length > 0
-                && message.Contains(s.Detail, StringComparison.Ordinal))
-            {
-                seq = s.Seq;
-                break;
-            }
+            if (s.Kind == StepKind.Note && s.Resource == ViolationResource && s.Value is ViolationNote v && match(v))
+                return (s.Seq, v);
         }
-        return new ReportViolation(category, function, actor, detail, seq);
+        return null;
     }
-
-    [GeneratedRegex(@"\[(?<cat>[^\]]+)\] (?<fn>\S+) \((?<actor>[^)]*)\): (?<detail>.*)\z", RegexOptions.Singleline)]
-    private static partial Regex KernelMessage();
 
     /// <summary>The resource of the Note step KernelWorld.Violation records.</summary>
     public const string ViolationResource = "violation";

@@ -151,33 +151,11 @@ internal sealed class ReportLayout
         return -1;
     }
 
-    internal static bool IsPtl(string resource) => HasWord(resource, "ptl") || HasWord(resource, "page_table_lock");
+    /// <summary>The facts of a Lock or Unlock step (every one the model records carries them), else null.</summary>
+    private static LockStep? LockOf(StepRecord s) => s.Value as LockStep;
 
-    internal static bool IsMmapSem(string resource) => HasWord(resource, "mmap_sem") || HasWord(resource, "mmap_lock");
-
-    /// <summary>mmap_sem taken for write: the step's detail or function says so (down_write, "write").</summary>
-    internal static bool IsWriteMode(StepRecord s) =>
-        s.Detail.Contains("write", StringComparison.OrdinalIgnoreCase)
-        || s.Function.Contains("down_write", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>A Lock step that did not get the lock (the model records <c>trylock failed</c>).</summary>
-    internal static bool IsFailedAcquire(StepRecord s) => s.Detail.Contains("fail", StringComparison.OrdinalIgnoreCase);
-
-    private static bool HasWord(string text, string word)
-    {
-        var at = 0;
-        while ((at = text.IndexOf(word, at, StringComparison.OrdinalIgnoreCase)) >= 0)
-        {
-            var before = at == 0 || !IsWordChar(text[at - 1]);
-            var after = at + word.Length == text.Length || !IsWordChar(text[at + word.Length]);
-            if (before && after)
-                return true;
-            at += word.Length;
-        }
-        return false;
-    }
-
-    private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
+    /// <summary>A Lock step that took the lock (not a <c>trylock failed</c>).</summary>
+    private static bool Acquires(StepRecord s) => s.Kind == StepKind.Lock && LockOf(s) is { Acquired: true };
 
     /// <summary>Per step, per lane: the locks held. A Lock step's row already shows the lock, an Unlock step's row
     /// still shows it.</summary>
@@ -201,7 +179,7 @@ internal sealed class ReportLayout
         {
             var s = steps[i];
             var lane = laneOf[s.Actor];
-            var acquires = s.Kind == StepKind.Lock && !IsFailedAcquire(s);
+            var acquires = Acquires(s);
             if (acquires)
                 Target(s, lane).Add(s.Resource);
             var changed = previous is null || acquires || s.Kind == StepKind.Unlock;
@@ -219,10 +197,13 @@ internal sealed class ReportLayout
         }
         return result;
 
-        List<string> Target(StepRecord s, int lane) =>
-            IsPtl(s.Resource) ? ptl[lane]
-            : IsMmapSem(s.Resource) ? (IsWriteMode(s) ? semWrite[lane] : semRead[lane])
-            : other[lane];
+        List<string> Target(StepRecord s, int lane) => LockOf(s) switch
+        {
+            { Class: LockClass.PageTable } => ptl[lane],
+            { Class: LockClass.MmapSem, ForWrite: true } => semWrite[lane],
+            { Class: LockClass.MmapSem } => semRead[lane],
+            _ => other[lane],
+        };
 
         HeldLocks[] Snapshot()
         {

@@ -44,7 +44,7 @@ public static class TextReport
                     var s = r.Step;
                     var locks = lockTexts[stepRowIndex++];
                     sb.Append(CultureInfo.InvariantCulture, $"{s.Seq,5}  {s.Actor.PadRight(actorWidth)}  {locks.PadRight(lockWidth)}  ")
-                        .Append(CultureInfo.InvariantCulture, $"{s.Function.PadRight(fnWidth)}  {KindName(s.Kind),-6}  {What(s)}");
+                        .Append(CultureInfo.InvariantCulture, $"{s.Function.PadRight(fnWidth)}  {s.Kind.Name(),-6}  {What(s)}");
                     sb.AppendLine();
                     if (r.Violating && view.Violation is { } hit)
                         sb.AppendLine($"{">>>",5}  {Describe(hit)}");
@@ -80,14 +80,4 @@ public static class TextReport
         parts.AddRange(held.Other);
         return string.Join('+', parts);
     }
-
-    private static string KindName(StepKind k) => k switch
-    {
-        StepKind.Read => "read",
-        StepKind.Write => "write",
-        StepKind.Lock => "lock",
-        StepKind.Unlock => "unlock",
-        StepKind.Call => "call",
-        _ => "note",
-    };
 }

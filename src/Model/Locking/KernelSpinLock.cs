@@ -14,10 +14,18 @@ internal sealed class KernelSpinLock
     private readonly SemaphoreSlim? _sem;
     private readonly IControlledSemaphore? _ctl;
 
-    public KernelSpinLock(KernelWorld world, string name)
+    // The facts of this lock's Lock and Unlock steps (see LockStep), the shared instances.
+    private readonly LockStep _locked, _tryLocked, _tryFailed, _unlocked;
+
+    public KernelSpinLock(KernelWorld world, string name, LockClass lockClass = LockClass.Other)
     {
         this.world = world;
         Name = name;
+        var steps = LockStep.SpinLockSteps[(int)lockClass];
+        _locked = steps[0];
+        _tryLocked = steps[1];
+        _tryFailed = steps[2];
+        _unlocked = steps[3];
         if (world.Controlled is { } scheduler)
             _ctl = scheduler.CreateSemaphore(1, name);
         else
@@ -40,7 +48,7 @@ internal sealed class KernelSpinLock
         else
             _ctl.Wait();
         Owner = world.CurrentActor;
-        world.Record(StepKind.Lock, function, Name, "acquired");
+        world.Record(StepKind.Lock, function, Name, new StepDetail(_locked));
     }
 
     /// <summary>spin_trylock.</summary>
@@ -50,11 +58,11 @@ internal sealed class KernelSpinLock
             return false;
         if (!(_ctl is null ? _sem!.Wait(0) : _ctl.TryWait()))
         {
-            world.Record(StepKind.Lock, function, Name, "trylock failed");
+            world.Record(StepKind.Lock, function, Name, new StepDetail(_tryFailed));
             return false;
         }
         Owner = world.CurrentActor;
-        world.Record(StepKind.Lock, function, Name, "acquired (trylock)");
+        world.Record(StepKind.Lock, function, Name, new StepDetail(_tryLocked));
         return true;
     }
 
@@ -64,7 +72,7 @@ internal sealed class KernelSpinLock
         if (!HeldByCurrent)
             world.Violation(ViolationCategory.LockDiscipline, function, $"{Name} released by {world.CurrentActor}, held by {Owner ?? "nobody"}");
         Owner = null;
-        world.Record(StepKind.Unlock, function, Name, "released");
+        world.Record(StepKind.Unlock, function, Name, new StepDetail(_unlocked));
         if (_ctl is null)
             _sem!.Release();
         else

@@ -15,10 +15,18 @@ internal sealed class RwSemaphore
     private readonly IControlledSemaphore? _ctlReaderGate, _ctlWriterOrReaders;
     private readonly List<string> _readers = [];
 
-    public RwSemaphore(KernelWorld world, string name)
+    // The facts of this semaphore's Lock and Unlock steps (see LockStep), the shared instances.
+    private readonly LockStep _downRead, _upRead, _downWrite, _upWrite;
+
+    public RwSemaphore(KernelWorld world, string name, LockClass lockClass = LockClass.Other)
     {
         this.world = world;
         Name = name;
+        var steps = LockStep.RwsemSteps[(int)lockClass];
+        _downRead = steps[0];
+        _upRead = steps[1];
+        _downWrite = steps[2];
+        _upWrite = steps[3];
         if (world.Controlled is { } scheduler)
         {
             _ctlReaderGate = scheduler.CreateSemaphore(1, name + " readers");
@@ -49,7 +57,7 @@ internal sealed class RwSemaphore
             ExclusiveWait();
         _readers.Add(world.CurrentActor);
         GateRelease();
-        world.Record(StepKind.Lock, function, Name, "down_read");
+        world.Record(StepKind.Lock, function, Name, new StepDetail(_downRead));
     }
 
     /// <summary>up_read.</summary>
@@ -57,7 +65,7 @@ internal sealed class RwSemaphore
     {
         if (!ReadHeldByCurrent)
             world.Violation(ViolationCategory.LockDiscipline, function, $"up_read({Name}) by {world.CurrentActor}, not a reader");
-        world.Record(StepKind.Unlock, function, Name, "up_read");
+        world.Record(StepKind.Unlock, function, Name, new StepDetail(_upRead));
         GateWait();
         _readers.Remove(world.CurrentActor);
         if (_readers.Count == 0)
@@ -72,7 +80,7 @@ internal sealed class RwSemaphore
             world.Violation(ViolationCategory.Deadlock, function, $"down_write({Name}) while already holding it");
         ExclusiveWait();
         Writer = world.CurrentActor;
-        world.Record(StepKind.Lock, function, Name, "down_write");
+        world.Record(StepKind.Lock, function, Name, new StepDetail(_downWrite));
     }
 
     /// <summary>up_write.</summary>
@@ -80,7 +88,7 @@ internal sealed class RwSemaphore
     {
         if (!WriteHeldByCurrent)
             world.Violation(ViolationCategory.LockDiscipline, function, $"up_write({Name}) by {world.CurrentActor}, writer is {Writer ?? "nobody"}");
-        world.Record(StepKind.Unlock, function, Name, "up_write");
+        world.Record(StepKind.Unlock, function, Name, new StepDetail(_upWrite));
         Writer = null;
         ExclusiveRelease();
     }

@@ -152,7 +152,7 @@ internal sealed class DevPagemap
         _w.Point(StepKind.Write, Res["ref"]);
         _refCount = 1;
         RefState = PercpuRefState.Alive;
-        _w.Record(StepKind.Write, function, Res["ref"], "init 1 (alive)");
+        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(CountText.PgmapRefInit, 0, 1));
     }
 
     /// <summary>percpu_ref_get (allowed after kill, as in the kernel's atomic mode).</summary>
@@ -163,7 +163,7 @@ internal sealed class DevPagemap
         if (RefState == PercpuRefState.Drained)
             _w.Violation(ViolationCategory.PgmapGone, function, $"percpu_ref_get on drained ref of {Name}");
         _refCount++;
-        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(static (_, a, b) => $"{a} -> {b}", _refCount - 1, _refCount));
+        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(CountText.PgmapRef, _refCount - 1, _refCount));
     }
 
     /// <summary>percpu_ref_tryget_live: fails once killed.</summary>
@@ -177,7 +177,7 @@ internal sealed class DevPagemap
             return false;
         }
         _refCount++;
-        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(static (_, a, b) => $"{a} -> {b}", _refCount - 1, _refCount));
+        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(CountText.PgmapRef, _refCount - 1, _refCount));
         return true;
     }
 
@@ -189,7 +189,7 @@ internal sealed class DevPagemap
         if (_refCount <= 0)
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"percpu_ref_put below zero on {Name}");
         _refCount--;
-        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(static (_, a, b) => $"{a} -> {b}", _refCount + 1, _refCount));
+        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(CountText.PgmapRef, _refCount + 1, _refCount));
         if (_refCount == 0)
             Drain(function);
     }
@@ -203,7 +203,7 @@ internal sealed class DevPagemap
             _w.Violation(ViolationCategory.BugOn, function, $"percpu_ref_kill twice on {Name}");
         RefState = PercpuRefState.Killed;
         _refCount--;
-        _w.Record(StepKind.Write, function, Res["ref"], $"killed, {_refCount + 1} -> {_refCount}");
+        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(CountText.PgmapRefKilled, _refCount + 1, _refCount));
         if (_refCount == 0)
             Drain(function);
     }
@@ -213,7 +213,7 @@ internal sealed class DevPagemap
         if (RefState != PercpuRefState.Killed)
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"percpu ref of {Name} reached zero while alive");
         RefState = PercpuRefState.Drained;
-        _w.Record(StepKind.Write, function, Res["ref"], "drained (release: complete)");
+        _w.Record(StepKind.Write, function, Res["ref"], new StepDetail(CountText.PgmapRefDrained, 0, 0));
     }
 
     /// <summary>The owner freed the pgmap (devm release done): later field reads are pgmap-gone.</summary>

@@ -20,8 +20,8 @@ internal sealed class MmStruct
     {
         _w = world;
         Name = name;
-        Ptl = new KernelSpinLock(world, $"ptl {name}");
-        MmapSem = new RwSemaphore(world, $"mmap_sem {name}");
+        Ptl = new KernelSpinLock(world, $"ptl {name}", LockClass.PageTable);
+        MmapSem = new RwSemaphore(world, $"mmap_sem {name}", LockClass.MmapSem);
     }
 
     public string Name { get; }
@@ -128,7 +128,7 @@ internal sealed class MmStruct
         _w.Point(StepKind.Write, res);
         var old = _rss[(int)member];
         _rss[(int)member] = old + value;
-        _w.Record(StepKind.Write, function, res, new StepDetail(static (_, a, b) => $"{a} -> {b}", old, old + value));
+        _w.Record(StepKind.Write, function, res, new StepDetail(CountText.Rss, old, old + value));
     }
 
     /// <summary>get_mm_counter.</summary>

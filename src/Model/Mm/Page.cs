@@ -114,7 +114,7 @@ internal sealed class Page
         if (old + delta < 0)
             _w.Violation(ViolationCategory.RefcountUnderflow, function, $"page pfn={Pfn} refcount {old} + {delta} < 0");
         _refcount = old + delta;
-        _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(static (_, a, b) => $"{a} -> {b}", old, _refcount));
+        _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(CountText.PageRef, old, _refcount));
         return _refcount;
     }
 
@@ -132,7 +132,7 @@ internal sealed class Page
         // A speculative reference: whatever allocation the page now is, the caller holds it (and must re-check it).
         _w.NotePagePointer(this);
         _refcount++;
-        _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(static (_, a, b) => $"{a} -> {b}", _refcount - 1, _refcount));
+        _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(CountText.PageRef, _refcount - 1, _refcount));
         return true;
     }
 
@@ -142,7 +142,7 @@ internal sealed class Page
         _w.Point(StepKind.Write, Res["refcount"]);
         var old = _refcount;
         _refcount = value;
-        _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(static (_, a, b) => $"{a} -> {b} (set)", old, value));
+        _w.Record(StepKind.Write, function, Res["refcount"], new StepDetail(CountText.PageRefSet, old, value));
     }
 
     /// <summary>The raw count, for invariants at a quiescent point (no step).</summary>
@@ -168,7 +168,7 @@ internal sealed class Page
         if (old + delta < -1)
             _w.Violation(ViolationCategory.MapcountUnderflow, function, $"page pfn={Pfn} _mapcount {old} + {delta} < -1");
         _mapcount = old + delta;
-        _w.Record(StepKind.Write, function, Res["mapcount"], new StepDetail(static (_, a, b) => $"{a} -> {b}", old, _mapcount));
+        _w.Record(StepKind.Write, function, Res["mapcount"], new StepDetail(CountText.PageMap, old, _mapcount));
         return _mapcount;
     }
 
@@ -241,6 +241,11 @@ internal sealed class Page
             _ctlPgLock.Release();
     }
 
+    // The facts of PG_locked's Lock and Unlock steps (see LockStep).
+    private static readonly LockStep TryLockPageStep = LockStep.Of(LockClass.Other, LockAction.TryLockPage);
+    private static readonly LockStep LockPageStep = LockStep.Of(LockClass.Other, LockAction.LockPage);
+    private static readonly LockStep UnlockPageStep = LockStep.Of(LockClass.Other, LockAction.UnlockPage);
+
     /// <summary>trylock_page.</summary>
     public bool TryLock(string function)
     {
@@ -252,7 +257,7 @@ internal sealed class Page
             return false;
         }
         _locked = true;
-        _w.Record(StepKind.Lock, function, Res["PG_locked"], "0 -> 1 (trylock_page)");
+        _w.Record(StepKind.Lock, function, Res["PG_locked"], new StepDetail(TryLockPageStep));
         return true;
     }
 
@@ -262,7 +267,7 @@ internal sealed class Page
         CheckAccess(function, "PG_locked");
         PgLockWait();
         _locked = true;
-        _w.Record(StepKind.Lock, function, Res["PG_locked"], "0 -> 1 (lock_page)");
+        _w.Record(StepKind.Lock, function, Res["PG_locked"], new StepDetail(LockPageStep));
     }
 
     /// <summary>unlock_page; unlocking an unlocked page is a BUG.</summary>
@@ -273,7 +278,7 @@ internal sealed class Page
         if (!_locked)
             _w.Violation(ViolationCategory.BugOn, function, $"unlock_page of unlocked page pfn={Pfn}");
         _locked = false;
-        _w.Record(StepKind.Unlock, function, Res["PG_locked"], "1 -> 0 (unlock_page)");
+        _w.Record(StepKind.Unlock, function, Res["PG_locked"], new StepDetail(UnlockPageStep));
         PgLockRelease();
         // wake_up_page(page, PG_locked): every sleeper queued by QueueUnlockWaiter. The release above is a full
         // barrier between clearing PG_locked and looking for sleepers (pairs with QueueUnlockWaiter's barrier).

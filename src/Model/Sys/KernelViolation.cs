@@ -5,8 +5,15 @@ namespace Hmm.Spec.Model;
 /// the Coyote harness turns it into a failed specification assertion.
 /// </summary>
 public sealed class KernelViolation(string category, string function, string actor, string detail)
-    : Exception($"[{category}] {function} ({actor}): {detail}")
+    : Exception(FormatMessage(category, function, actor, detail))
 {
+    /// <summary>The message of a violation: <c>[category] function (actor): detail</c>.</summary>
+    public static string FormatMessage(string category, string function, string actor, string detail) =>
+        $"[{category}] {function} ({actor}): {detail}";
+
+    /// <summary>What this violation says, as the value its violation note carries.</summary>
+    public ViolationNote Note => new(Category, Function, Actor, Detail);
+
     public string Category { get; } = category;
     public string Function { get; } = function;
     public string Actor { get; } = actor;

@@ -238,7 +238,7 @@ public sealed partial class KernelWorld
     {
         var v = new KernelViolation(category, function, CurrentActor, detail);
         FirstViolation ??= v;
-        Record(StepKind.Note, function, "violation", v.Message);
+        Record(StepKind.Note, function, "violation", new StepDetail(v.Note));
         Logger.LogDebug("{Violation}", v.Message);
         throw v;
     }

@@ -27,28 +27,52 @@ public readonly struct StepDetail
 
     /// <summary>A detail formatted later by <paramref name="format"/> (pass a <c>static</c> lambda: no allocation).</summary>
     public StepDetail(StepFormat format, long a, long b = 0, object? state = null)
+        : this(format, state, a, b)
     {
-        _textOrFormat = format;
+    }
+
+    /// <summary>
+    /// A detail that is a structured value (an op's outcome, a <see cref="LockStep"/>, a <see cref="ViolationNote"/>):
+    /// readers take it from
+    /// <see cref="StepRecord.Value"/>, never by parsing the text, which is the value's <c>ToString()</c>. The value
+    /// must be immutable.
+    /// </summary>
+    public StepDetail(object value)
+        : this(ValueText, value, 0, 0)
+    {
+    }
+
+    /// <summary>
+    /// A counter write (<see cref="CountChange"/>): the counter and the detail's wording come from
+    /// <paramref name="text"/>, the values are kept unformatted; readers get the facts as <see cref="StepRecord.Value"/>.
+    /// </summary>
+    public StepDetail(CountText text, long from, long to)
+        : this(text, null, from, to)
+    {
+    }
+
+    // Every detail's fields: the text or what formats it (a StepFormat, a CountText), and the captured values.
+    private StepDetail(object textOrFormat, object? state, long a, long b)
+    {
+        _textOrFormat = textOrFormat;
         _state = state;
         _a = a;
         _b = b;
     }
 
-    /// <summary>
-    /// A detail that is a structured value (an op's outcome): readers take it from <see cref="StepRecord.Value"/>,
-    /// never by parsing the text, which is the value's <c>ToString()</c>. The value must be immutable.
-    /// </summary>
-    public StepDetail(object value)
-    {
-        _textOrFormat = ValueText;
-        _state = value;
-    }
-
     // Marks a value detail without a further field (see above); formats it as its ToString().
     private static readonly StepFormat ValueText = static (v, _, _) => v?.ToString() ?? "";
 
-    /// <summary>The structured value of a detail made by <see cref="StepDetail(object)"/>, else null.</summary>
-    public object? Value => ReferenceEquals(_textOrFormat, ValueText) ? _state : null;
+    /// <summary>
+    /// The structured facts of the detail, else null: the value of <see cref="StepDetail(object)"/> (an op's outcome,
+    /// a <see cref="LockStep"/>, a <see cref="ViolationNote"/>), or a <see cref="CountChange"/>.
+    /// </summary>
+    public object? Value => _textOrFormat switch
+    {
+        CountText text => new CountChange(text, _a, _b),
+        _ when ReferenceEquals(_textOrFormat, ValueText) => _state,
+        _ => null,
+    };
 
     /// <summary>Length of the text of a detail recorded as text; 0 for one formatted later (its text does not exist yet).</summary>
     internal int TextLength => _textOrFormat is string text ? text.Length : 0;
@@ -58,6 +82,7 @@ public readonly struct StepDetail
     {
         string text => text,
         StepFormat format => format(_state, _a, _b),
+        CountText text => text.Format(_a, _b),
         _ => "",
     };
 }

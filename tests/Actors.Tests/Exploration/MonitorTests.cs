@@ -12,12 +12,8 @@ public sealed class MonitorTests
 {
     private static readonly ExploreOptions Options = new() { Strategy = ExplorationStrategy.Random, Seed = 5, Iterations = 5, MaxSteps = 400, OutDir = null };
 
-    private static Microsoft.Coyote.SystematicTesting.TestReport Run(Func<Task> test)
-    {
-        using var engine = CoyoteEngine.Create(Explorer.CreateConfiguration(Options), test);
-        engine.Run();
-        return engine.TestReport;
-    }
+    private static Microsoft.Coyote.SystematicTesting.TestReport Run(Func<Task> test) =>
+        CoyoteTestRun.Run(Explorer.CreateConfiguration(Options), test);
 
     [Fact]
     public void A_cpu_access_that_never_completes_is_a_livelock()

@@ -1,5 +1,4 @@
 using System.Reflection;
-using Microsoft.Coyote;
 using Microsoft.Coyote.Rewriting;
 using Microsoft.Coyote.SystematicTesting;
 using Xunit.Abstractions;
@@ -42,15 +41,6 @@ public sealed class RewritingTests(ITestOutputHelper output)
             $"seed {seed}: a report here means uncontrolled concurrency (e.g. a false deadlock): {report.BugReports.FirstOrDefault()}");
     }
 
-    private static Microsoft.Coyote.SystematicTesting.TestReport Run(Func<Task> test, int seed, uint iterations)
-    {
-        var config = Configuration.Create()
-            .WithTestingIterations(iterations)
-            .WithRandomGeneratorSeed((uint)seed)
-            .WithTelemetryEnabled(false);
-        using var engine = TestingEngine.Create(config, test);
-        engine.IsTestRewritten().Should().BeTrue("the fixture's assembly must be rewritten before Coyote runs it");
-        engine.Run();
-        return engine.TestReport;
-    }
+    private Microsoft.Coyote.SystematicTesting.TestReport Run(Func<Task> test, int seed, int iterations) =>
+        CoyoteTestRun.Run(CoyoteTestRun.Config((uint)seed, iterations), test, output, requireRewritten: true);
 }

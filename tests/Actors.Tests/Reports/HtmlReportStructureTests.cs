@@ -211,10 +211,13 @@ public sealed class HtmlReportStructureTests
     {
         var steps = new[]
         {
-            new StepRecord(0, "cpu0", "do_swap_page", StepKind.Lock, "ptl A", "trylock failed"),
+            new StepRecord(0, "cpu0", "do_swap_page", StepKind.Lock, "ptl A", "trylock failed")
+                { Value = SampleViews.Lock(LockClass.PageTable, LockAction.SpinTryLockFailed) },
             new StepRecord(1, "cpu0", "do_swap_page", StepKind.Read, "pte A:0", "device-write pfn=1024"),
-            new StepRecord(2, "cpu0", "do_swap_page", StepKind.Lock, "ptl A", "acquired (trylock)"),
-            new StepRecord(3, "cpu0", "do_swap_page", StepKind.Unlock, "ptl A", "released"),
+            new StepRecord(2, "cpu0", "do_swap_page", StepKind.Lock, "ptl A", "acquired (trylock)")
+                { Value = SampleViews.Lock(LockClass.PageTable, LockAction.SpinTryLock) },
+            new StepRecord(3, "cpu0", "do_swap_page", StepKind.Unlock, "ptl A", "released")
+                { Value = SampleViews.Lock(LockClass.PageTable, LockAction.SpinUnlock) },
         };
         var html = HtmlReport.Render(new ReplayView("t", "upstream", null, null, ["cpu0"], steps, null));
 
@@ -222,6 +225,24 @@ public sealed class HtmlReportStructureTests
         LaneCellClass(html, 1, 0).Should().BeEmpty();
         LaneCellClass(html, 2, 0).Should().Be("ptl");
         LaneCellClass(html, 3, 0).Should().Be("ptl");
+    }
+
+    [Fact]
+    public void Lock_shading_and_count_badges_come_from_the_steps_facts_not_their_text()
+    {
+        var steps = new[]
+        {
+            new StepRecord(0, "cpu0", "f", StepKind.Lock, "lock X", "write, ptl")
+                { Value = SampleViews.Lock(LockClass.MmapSem, LockAction.DownRead) },
+            new StepRecord(1, "cpu0", "f", StepKind.Write, "counter", "went up") { Value = new CountChange(CountText.PageRef, 1, 2) },
+            new StepRecord(2, "cpu0", "f", StepKind.Write, "page 1 refcount", "3 -> 2"),
+            new StepRecord(3, "cpu0", "f", StepKind.Unlock, "lock X", "") { Value = SampleViews.Lock(LockClass.MmapSem, LockAction.UpRead) },
+        };
+        var html = HtmlReport.Render(new ReplayView("t", "upstream", null, null, ["cpu0"], steps, null));
+
+        LaneCellClass(html, 0, 0).Should().Be("sem-r");
+        Row(html, 1).Should().Contain("<span class=\"badge up\">ref 1\u21922</span>");
+        Row(html, 2).Should().NotContain("class=\"badge", "a step without a CountChange is no count change, whatever its text");
     }
 
     [Fact]

@@ -31,8 +31,10 @@ public sealed class ReplayReportTests
         {
             new StepRecord(0, "setup", "migrate_vma", StepKind.Write, "pte A:0", "present pfn=3 -> device-write pfn=1024"),
             new StepRecord(1, actors[0], "do_swap_page", StepKind.Read, "pte A:0", "device-write pfn=1024"),
-            new StepRecord(2, actors[^1], "put_page", StepKind.Write, "page 1024 refcount", "1 -> 0"),
-            new StepRecord(3, actors[0], "device_entry_fault", StepKind.Note, ReportViolation.ViolationResource, bundle.Message),
+            new StepRecord(2, actors[^1], "put_page", StepKind.Write, "page 1024 refcount", "1 -> 0")
+                { Value = new CountChange(CountText.PageRef, 1, 0) },
+            new StepRecord(3, actors[0], "device_entry_fault", StepKind.Note, ReportViolation.ViolationResource, bundle.Message)
+                { Value = new ViolationNote("use-after-free", "device_entry_fault", actors[0], "page 1024 freed") },
         };
         return new ReplayResult(bundle, "seed", reproduced, reproduced ? bundle.Category : null,
             reproduced ? bundle.Message : null, steps, null);

@@ -6,7 +6,7 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// migrate_vma_collect_pmd's TLB flush (issue 12 item 6): after pte_unmap_unlock in the 2017 code (8c3328f1f36a),
 /// before it from 60bae7370896; try_to_unmap_one's ptep_clear_flush for a page another mm maps.
 /// </summary>
-public sealed class CollectFlushTests : DeviceTestBase
+public sealed class CollectFlushTests : ModelTest
 {
     [Theory]
     [InlineData("seed", false)]
@@ -14,7 +14,7 @@ public sealed class CollectFlushTests : DeviceTestBase
     [InlineData("upstream", true)]
     public void Collect_flushes_after_or_before_dropping_the_ptl(string variant, bool underPtl)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: 2);
         var before = w.Steps.Count;
         w.MigrateToDevice("A", 0, 2).Should().Be(2);
@@ -29,7 +29,7 @@ public sealed class CollectFlushTests : DeviceTestBase
     [Fact]
     public void Collect_of_device_entries_only_flushes_nothing()
     {
-        var w = NewWorld("seed");
+        var w = NewDeviceWorld("seed");
         MapAndFill(w, pages: 1);
         w.MigrateToDevice("A", 0, 1).Should().Be(1);
         var before = w.Steps.Count;
@@ -41,7 +41,7 @@ public sealed class CollectFlushTests : DeviceTestBase
     [Fact]
     public void Try_to_unmap_one_flushes_the_other_mms_present_mapping_under_its_ptl()
     {
-        var w = NewWorld("upstream");
+        var w = NewDeviceWorld("upstream");
         MapAndFill(w, pages: 1);
         w.Fork("A", "B").Should().Be(Errno.OK);
         using (w.EnterActor("cpu1"))

@@ -3,7 +3,7 @@ using Hmm.Spec.Model;
 namespace Hmm.Spec.Model.Tests.Device;
 
 /// <summary>The driver's page_fault callback (CPU access to a device page) and page_free callback.</summary>
-public sealed class DeviceFaultTests : DeviceTestBase
+public sealed class DeviceFaultTests : ModelTest
 {
     [Theory]
     [InlineData("seed")]
@@ -13,7 +13,7 @@ public sealed class DeviceFaultTests : DeviceTestBase
     [InlineData("upstream")]
     public void Cpu_write_to_a_device_page_migrates_it_back_and_frees_the_device_page(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: 3);
         w.MigrateToDevice("A", 0, 3).Should().Be(3);
         var devicePfn = w.pte_to_swp_entry(PteOf(w, "A", 1), "test").Offset;
@@ -35,7 +35,7 @@ public sealed class DeviceFaultTests : DeviceTestBase
     [InlineData("upstream")]
     public void Page_free_returns_device_pages_on_munmap_madvise_and_exit(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: 6);
         w.MigrateToDevice("A", 0, 6).Should().Be(6);
         w.Device!.PagesInUse.Should().Be(6);
@@ -55,7 +55,7 @@ public sealed class DeviceFaultTests : DeviceTestBase
     [InlineData("fix-pf-oom-no-kill")]
     public void Seed_driver_without_a_free_system_page_is_sigbus_and_loses_nothing(string variant)
     {
-        var w = NewWorld(variant, ramPages: 4);
+        var w = NewDeviceWorld(variant, ramPages: 4);
         MapAndFill(w, pages: 4);
         w.MigrateToDevice("A", 0, 4).Should().Be(4);
         MapAndFill(w, pages: 4, start: 8); // RAM is now full
@@ -74,7 +74,7 @@ public sealed class DeviceFaultTests : DeviceTestBase
     [InlineData("upstream")]
     public void Test_hmm_driver_without_a_free_system_page_refaults_until_the_livelock_bound(string variant)
     {
-        var w = NewWorld(variant, ramPages: 4);
+        var w = NewDeviceWorld(variant, ramPages: 4);
         MapAndFill(w, pages: 4);
         w.MigrateToDevice("A", 0, 4).Should().Be(4);
         MapAndFill(w, pages: 4, start: 8); // RAM is now full, and nothing else runs to free it
@@ -89,7 +89,7 @@ public sealed class DeviceFaultTests : DeviceTestBase
     [Fact]
     public void Page_fault_callback_reports_a_failed_migrate_vma_as_sigbus()
     {
-        var w = NewWorld("upstream");
+        var w = NewDeviceWorld("upstream");
         MapAndFill(w, pages: 2);
         w.MigrateToDevice("A", 0, 2).Should().Be(2);
         var mm = w.Mms["A"];
@@ -114,7 +114,7 @@ public sealed class DeviceFaultTests : DeviceTestBase
     [InlineData("upstream")]
     public void A_device_page_shared_by_fork_moves_back_for_both_address_spaces(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: 2);
         w.MigrateToDevice("A", 0, 2).Should().Be(2);
         w.Fork("A", "B").Should().Be(Errno.OK);
@@ -141,7 +141,7 @@ public sealed class DeviceFaultTests : DeviceTestBase
     [InlineData("upstream")]
     public void Migrating_a_cow_shared_system_page_maps_the_device_page_in_both(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: 2);
         w.Fork("A", "B").Should().Be(Errno.OK);
         w.MigrateToDevice("A", 0, 2).Should().Be(2);

@@ -1,5 +1,4 @@
 using Hmm.Spec.Model;
-using Microsoft.Coyote;
 using Microsoft.Coyote.SystematicTesting;
 using Xunit.Abstractions;
 
@@ -18,9 +17,9 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
     /// <summary>The tail of the step log of the first violating iteration (printed on failure).</summary>
     private static string LastSteps { get; set; } = "";
 
-    private static KernelWorld NewWorld(string variant)
+    private static KernelWorld NewDeviceWorld(string variant)
     {
-        var w = KernelWorld.Create(new MachineLayout(8, 4, DeviceTestBase.DeviceStart), KernelConfig.Default, KernelVariants.Get(variant));
+        var w = KernelWorld.Create(new MachineLayout(8, 4, ModelTest.DeviceStart), KernelConfig.Default, KernelVariants.Get(variant));
         // Fair PCT switches to fair scheduling after its unfair phase; retries before that switch are the
         // scheduler starving the other CPU, not a livelock, so allow more of them than the default.
         w.FaultRetryLimit = 1000;
@@ -54,7 +53,7 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
     /// <summary>cpu0 reads A:0 (device page → page_fault) while the driver migrates A:0 back.</summary>
     private static Func<Task> FaultVersusMigrateBack(string variant, List<KernelViolation> found) => async () =>
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         var read = Actor(w, "cpu0", found, new AccessOutcome(-1, Sig.None), () => w.UserRead("A", 0));
         var moved = Actor(w, "driver", found, -1, () => w.MigrateToSystem("A", 0, 1));
         await Task.WhenAll(new Task[] { read, moved });
@@ -76,7 +75,7 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
     /// </summary>
     private static Func<Task> FaultVersusReallocation(string variant, List<KernelViolation> found) => async () =>
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.MigrateToSystem("A", 1, 1);
         var read = Actor(w, "cpu0", found, new AccessOutcome(-1, Sig.None), () => w.UserRead("A", 0));
         var driver = Actor(w, "driver", found, -1, () => w.MigrateToSystem("A", 0, 1) + w.MigrateToDevice("A", 1, 1));
@@ -99,7 +98,7 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
     /// <summary>Two CPUs read the same device page (A:0): both fault into the driver's page_fault.</summary>
     private static Func<Task> TwoFaults(string variant, List<KernelViolation> found) => async () =>
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         var readers = new[] { "cpu0", "cpu1" }
             .Select(cpu => Actor(w, cpu, found, new AccessOutcome(-1, Sig.None), () => w.UserRead("A", 0)))
             .ToList();
@@ -117,7 +116,7 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
     /// <summary>The process exits while the driver's device memory is released.</summary>
     private static Func<Task> ReleaseVersusExit(string variant, List<KernelViolation> found) => async () =>
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         var exit = Actor(w, "proc", found, Errno.EINVAL, () => w.Exit("A"));
         var remove = Actor(w, "unbind", found, Errno.EINVAL, () => w.DeviceRemove());
         await Task.WhenAll(new Task[] { exit, remove });
@@ -135,21 +134,8 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
     /// faulting CPU retries, which the world reports as a livelock no real SMP machine has.
     /// </summary>
     private TestReport Run(string name, Func<Task> test, int iterations = 200, uint bound = 3)
-    {
-        var config = Configuration.Create().WithTestingIterations((uint)iterations).WithRandomGeneratorSeed(Seed)
-            .WithPrioritizationStrategy(true, bound).WithTelemetryEnabled(false);
-        using var engine = TestingEngine.Create(config, test);
-        engine.Run();
-        output.WriteLine($"{name}: seed {Seed}, {engine.TestReport.NumOfFoundBugs} bug(s)");
-        foreach (var bug in engine.TestReport.BugReports)
-            output.WriteLine(bug);
-        if (engine.TestReport.NumOfFoundBugs > 0)
-        {
-            output.WriteLine(LastSteps);
-            output.WriteLine(engine.ReproducibleTrace);
-        }
-        return engine.TestReport;
-    }
+        => CoyoteTestRun.Run(CoyoteTestRun.Config(Seed, iterations).WithPrioritizationStrategy(true, bound), test, output,
+            name, onBug: () => LastSteps);
 
     [Fact]
     public void Seed_fault_against_driver_migration_is_a_use_after_free()
@@ -199,7 +185,7 @@ public sealed class DeviceRaceTests(ITestOutputHelper output)
         var found = new List<KernelViolation>();
         var report = Run("fix-teardown-wait release alone", async () =>
         {
-            var w = NewWorld("fix-teardown-wait");
+            var w = NewDeviceWorld("fix-teardown-wait");
             var remove = Actor(w, "unbind", found, Errno.EINVAL, () => w.DeviceRemove());
             var read = Actor(w, "cpu0", found, new AccessOutcome(-1, Sig.None), () => w.UserRead("A", 1));
             await Task.WhenAll(new Task[] { remove, read });

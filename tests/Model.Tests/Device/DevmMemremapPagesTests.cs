@@ -4,12 +4,12 @@ using Hmm.Spec.Model.Hotplug;
 namespace Hmm.Spec.Model.Tests.Device;
 
 /// <summary>kernel/memremap.c: devm_memremap_pages and its release pass pgmap->flags to the arch (seed hunks).</summary>
-public sealed class DevmMemremapPagesTests : DeviceTestBase
+public sealed class DevmMemremapPagesTests : ModelTest
 {
     [Fact]
     public void Driver_probe_passes_the_unaddressable_flags_to_arch_add_memory()
     {
-        var w = NewWorld();
+        var w = NewDeviceWorld();
         var call = w.ArchMemoryCalls.Single();
         call.Function.Should().Be("arch_add_memory");
         call.StartPfn.Should().Be(DeviceStart);
@@ -29,14 +29,14 @@ public sealed class DevmMemremapPagesTests : DeviceTestBase
     [Fact]
     public void Refcount_zero_variant_idles_device_pages_at_zero()
     {
-        var w = NewWorld("fix-teardown-refzero");
+        var w = NewDeviceWorld("fix-teardown-refzero");
         w.Memmap.Find(DeviceStart)!.RefcountRaw.Should().Be(0);
     }
 
     [Fact]
     public void Seed_devm_memremap_pages_uses_memory_device_and_a_linear_mapping_and_release_passes_the_flags_back()
     {
-        var w = NewWorld(devicePages: 0);
+        var w = NewDeviceWorld(devicePages: 0);
         var res = new Resource("pmem0", 200, 203, IoresourceFlags.Mem | IoresourceFlags.Busy, IoresDesc.PersistentMemory);
         w.Iomem.request_resource(w.Iomem.Root, res).Should().Be(0);
         var pgmap = new DevPagemap(w, "pmem0", 200, 4);
@@ -61,7 +61,7 @@ public sealed class DevmMemremapPagesTests : DeviceTestBase
     [Fact]
     public void Release_of_the_driver_memory_passes_the_unaddressable_flags_to_arch_remove_memory()
     {
-        var w = NewWorld("upstream");
+        var w = NewDeviceWorld("upstream");
         w.DeviceRemove().Should().Be(Errno.OK);
         var call = w.ArchMemoryCalls[^1];
         call.Function.Should().Be("arch_remove_memory");
@@ -75,7 +75,7 @@ public sealed class DevmMemremapPagesTests : DeviceTestBase
     [Fact]
     public void Devm_memremap_pages_refuses_system_ram_and_a_dead_ref_and_collisions()
     {
-        var w = NewWorld(devicePages: 0);
+        var w = NewDeviceWorld(devicePages: 0);
         var ramRes = new Resource("bogus", 4, 7, IoresourceFlags.Mem);
         var p1 = new DevPagemap(w, "p1", 4, 4);
         p1.percpu_ref_init("test");

@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// bits"): 2017's migrate_vma_collect_pmd drops a dirty PTE's bit, fd35ca3d12cc copies it to the page, and
 /// migrate_page_states carries PG_dirty to the new page.
 /// </summary>
-public sealed class DirtyBitTests : DeviceTestBase
+public sealed class DirtyBitTests : ModelTest
 {
     private static Page PageAt(KernelWorld w, string mm, long addr)
     {
@@ -21,7 +21,7 @@ public sealed class DirtyBitTests : DeviceTestBase
     [InlineData("upstream", true)]
     public void Migration_to_the_device_keeps_a_written_page_dirty_only_from_fd35ca3d12cc(string variant, bool keeps)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.TrackDirty = true;
         MapAndFill(w, pages: 1);
         PteOf(w, "A", 0).Has(Pte._PAGE_DIRTY).Should().BeTrue("the CPU store set the dirty bit");
@@ -54,7 +54,7 @@ public sealed class DirtyBitTests : DeviceTestBase
     {
         // fd35ca3d12cc's data-loss case: collect replaces the dirty PTE, the page is pinned, migration fails and
         // remove_migration_pte restores a clean PTE; only PG_dirty still says the page was written.
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.TrackDirty = true;
         MapAndFill(w, pages: 1);
         var page = PageAt(w, "A", 0);
@@ -75,7 +75,7 @@ public sealed class DirtyBitTests : DeviceTestBase
     [InlineData("upstream")]
     public void Zap_of_a_dirty_shared_page_sets_pg_dirty_and_flushes_before_dropping_the_ptl(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.TrackDirty = true;
         w.Mmap("A", 0, 2, VmProt.ReadWrite, shared: true).Should().Be(Errno.OK);
         w.UserWrite("A", 0, 7).Should().Be(Sig.None);

@@ -7,7 +7,7 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// migration does) between collect and finalize: finalize must re-check its migration entry with pte_same under
 /// the PTL, or it resurrects a mapping that was zapped (mutant FinalizeSkipsPteSame).
 /// </summary>
-public sealed class FinalizePteSameTests : DeviceTestBase
+public sealed class FinalizePteSameTests : ModelTest
 {
     /// <summary>Runs the migration of pages 0..1 to the device with page 0 zapped after collect.</summary>
     private static void MigrateWithZapAfterCollect(KernelWorld w) =>
@@ -58,7 +58,7 @@ public sealed class FinalizePteSameTests : DeviceTestBase
     [InlineData("upstream")]
     public void Finalize_leaves_a_zapped_address_empty(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MigrateWithZapAfterCollect(w);
         PteOf(w, "A", 0).IsNone.Should().BeTrue();
         IsDeviceEntry(w, "A", 1).Should().BeTrue();
@@ -78,7 +78,7 @@ public sealed class FinalizePteSameTests : DeviceTestBase
     [InlineData("upstream")]
     public void A_fork_between_collect_and_finalize_gets_the_new_page_too(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MigrateWithActionAfterCollect(w, () => w.Fork("A", "B").Should().Be(Errno.OK));
         for (var i = 0; i < 2; i++)
         {
@@ -97,7 +97,7 @@ public sealed class FinalizePteSameTests : DeviceTestBase
     [Fact]
     public void Mutant_finalize_skips_pte_same_is_caught()
     {
-        var w = NewWorld("mutant-finalize-skips-pte-same");
+        var w = NewDeviceWorld("mutant-finalize-skips-pte-same");
         ExpectBroken(w);
         MigrateWithZapAfterCollect(w);
         IsDeviceEntry(w, "A", 0).Should().BeTrue("the mutant re-installed the zapped page");

@@ -7,14 +7,14 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// device entry, faultin_page runs the CPU fault path (the device page migrates back), and FOLL_FORCE reads a
 /// PROT_NONE mapping that a CPU access may not touch.
 /// </summary>
-public sealed class GupTests : DeviceTestBase
+public sealed class GupTests : ModelTest
 {
     [Theory]
     [InlineData("seed")]
     [InlineData("upstream")]
     public void A_device_page_is_faulted_back_and_read(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, "A", 1);
         w.MigrateToDevice("A", 0, 1).Should().Be(1);
         IsDeviceEntry(w, "A", 0).Should().BeTrue();
@@ -28,7 +28,7 @@ public sealed class GupTests : DeviceTestBase
     [InlineData("upstream")]
     public void Foll_force_reads_a_prot_none_page_even_from_the_device(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, "A", 2);
         w.MigrateToDevice("A", 1, 1).Should().Be(1);
         w.Mprotect("A", 0, 2, VmProt.None).Should().Be(Errno.OK);
@@ -41,7 +41,7 @@ public sealed class GupTests : DeviceTestBase
     [Fact]
     public void Holes_pfn_maps_and_exited_processes_read_as_eio()
     {
-        var w = NewWorld("upstream");
+        var w = NewDeviceWorld("upstream");
         MapAndFill(w, "A", 1);
         w.MemRead("A", 5).Error.Should().Be(Errno.EIO);
         w.MmapPfn("A", 8, 1, 5000, VmProt.ReadWrite).Should().Be(Errno.OK);
@@ -53,7 +53,7 @@ public sealed class GupTests : DeviceTestBase
     [Fact]
     public void Without_foll_force_a_protnone_pte_is_no_page()
     {
-        var w = NewWorld("upstream");
+        var w = NewDeviceWorld("upstream");
         MapAndFill(w, "A", 1);
         w.Mprotect("A", 0, 1, VmProt.None).Should().Be(Errno.OK);
         var mm = w.Mms["A"];

@@ -4,14 +4,14 @@ using Hmm.Spec.Model.Hotplug;
 namespace Hmm.Spec.Model.Tests.Device;
 
 /// <summary>mm/memory_hotplug.c: add_memory with the seed's register_memory_resource conflict check.</summary>
-public sealed class HotplugTests : DeviceTestBase
+public sealed class HotplugTests : ModelTest
 {
     [Theory]
     [InlineData("seed")]
     [InlineData("upstream")]
     public void Hotplug_of_a_free_range_adds_online_ram(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         var freeBefore = w.Buddy.FreeCount;
         w.HotplugAdd(64, 4).Should().Be(Errno.OK);
         w.Buddy.FreeCount.Should().Be(freeBefore + 4);
@@ -32,7 +32,7 @@ public sealed class HotplugTests : DeviceTestBase
     [InlineData("upstream")]
     public void Hotplug_over_system_ram_is_refused(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.HotplugAdd(8, 16).Should().Be(Errno.EEXIST);
         w.ArchMemoryCalls.Should().NotContain(c => c.Function == "arch_add_memory" && c.StartPfn == 8);
     }
@@ -43,21 +43,21 @@ public sealed class HotplugTests : DeviceTestBase
     [InlineData("upstream")]
     public void Hotplug_over_unaddressable_device_memory_is_refused(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         HotplugOverDeviceIsRefused(w).Should().BeTrue();
     }
 
     [Fact]
     public void Mutant_register_memory_ignores_conflict_is_caught()
     {
-        var w = NewWorld("mutant-register-memory-ignores-conflict");
+        var w = NewDeviceWorld("mutant-register-memory-ignores-conflict");
         HotplugOverDeviceIsRefused(w).Should().BeFalse();
     }
 
     [Fact]
     public void Hotplug_after_the_device_memory_was_released_succeeds()
     {
-        var w = NewWorld("upstream");
+        var w = NewDeviceWorld("upstream");
         w.DeviceRemove().Should().Be(Errno.OK);
         w.HotplugAdd(DeviceStart, 8).Should().Be(Errno.OK);
         w.Memmap.Find(DeviceStart)!.Zone.Should().Be(Zone.Normal);

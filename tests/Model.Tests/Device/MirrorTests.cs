@@ -8,7 +8,7 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// mmu_notifier_invalidate_range_start/end drops it. The notifier mutants leave the entry stale; the next device
 /// access through it is a <c>stale-mirror</c> violation (and a wrong result).
 /// </summary>
-public sealed class MirrorTests : DeviceTestBase
+public sealed class MirrorTests : ModelTest
 {
     public static TheoryData<string> Variants() => new() { "seed", "fix-mirror-sync-start", "fix-mirror-interval-seq", "upstream" };
 
@@ -16,7 +16,7 @@ public sealed class MirrorTests : DeviceTestBase
     [MemberData(nameof(Variants))]
     public void A_device_access_caches_the_translation_and_the_next_one_does_not_walk(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, "A", 1);
         w.DeviceRead("A", 0).Should().Be(new DeviceOutcome(100, Errno.OK));
         var entry = w.Device!.MirrorEntries.Should().ContainSingle().Subject;
@@ -31,7 +31,7 @@ public sealed class MirrorTests : DeviceTestBase
     [MemberData(nameof(Variants))]
     public void Every_invalidating_path_drops_the_entry(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, "A", 4);
         for (var p = 0; p < 4; p++)
             w.DeviceRead("A", p).Value.Should().Be(100 + p);
@@ -51,7 +51,7 @@ public sealed class MirrorTests : DeviceTestBase
     [MemberData(nameof(Variants))]
     public void A_cow_break_by_the_cpu_drops_the_read_only_entry(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, "A", 1);
         w.Fork("A", "B").Should().Be(Errno.OK);
         w.DeviceRead("A", 0).Value.Should().Be(100);
@@ -66,7 +66,7 @@ public sealed class MirrorTests : DeviceTestBase
     [MemberData(nameof(Variants))]
     public void Migration_to_the_device_and_back_invalidates_the_mirror(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, "A", 1);
         w.DeviceWrite("A", 0, 9).Should().Be(Errno.OK);
         w.MigrateToDevice("A", 0, 1).Should().Be(1);
@@ -119,7 +119,7 @@ public sealed class MirrorTests : DeviceTestBase
 
     private void MapAndRead(string variant, out KernelWorld w)
     {
-        w = NewWorld(variant);
+        w = NewDeviceWorld(variant);
         MapAndFill(w, "A", 1);
         w.DeviceRead("A", 0).Should().Be(new DeviceOutcome(100, Errno.OK));
     }

@@ -8,7 +8,7 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// (actor B, the driver migrating the range back) frees the device page. The reference driver must not mask it;
 /// the fault-path fixes must close it. The interleaving is forced by wrapping the pgmap's page_fault.
 /// </summary>
-public sealed class SeedFaultRaceTests : DeviceTestBase
+public sealed class SeedFaultRaceTests : ModelTest
 {
     private static void InterleaveMigrationBeforeCallback(KernelWorld w)
     {
@@ -25,7 +25,7 @@ public sealed class SeedFaultRaceTests : DeviceTestBase
     [Fact]
     public void Seed_fault_callback_runs_on_a_page_freed_by_a_concurrent_migration()
     {
-        var w = NewWorld("seed");
+        var w = NewDeviceWorld("seed");
         MapAndFill(w, pages: 1);
         w.MigrateToDevice("A", 0, 1).Should().Be(1);
         InterleaveMigrationBeforeCallback(w);
@@ -41,7 +41,7 @@ public sealed class SeedFaultRaceTests : DeviceTestBase
     [InlineData("upstream")]
     public void Fixed_fault_paths_keep_the_page_alive_across_the_callback(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: 1);
         w.MigrateToDevice("A", 0, 1).Should().Be(1);
         InterleaveMigrationBeforeCallback(w);

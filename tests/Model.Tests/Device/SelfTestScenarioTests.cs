@@ -6,7 +6,7 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// The kernel's own HMM self-tests (tools/testing/selftests/mm/hmm-tests.c) as sequential scenarios through the
 /// facade, on the seed and on upstream.
 /// </summary>
-public sealed class SelfTestScenarioTests : DeviceTestBase
+public sealed class SelfTestScenarioTests : ModelTest
 {
     private const int N = 6;
 
@@ -16,7 +16,7 @@ public sealed class SelfTestScenarioTests : DeviceTestBase
     [InlineData("upstream")]
     public void Anon_read(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.Mmap("A", 0, N, VmProt.ReadWrite, shared: false).Should().Be(Errno.OK);
         for (var i = 2; i < N; i++)
             w.UserWrite("A", i, 1000 + i).Should().Be(Sig.None);
@@ -34,7 +34,7 @@ public sealed class SelfTestScenarioTests : DeviceTestBase
     [InlineData("upstream")]
     public void Anon_write(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.Mmap("A", 0, N, VmProt.ReadWrite, shared: false).Should().Be(Errno.OK);
         for (var i = 0; i < N; i++)
             w.DeviceWrite("A", i, 2000 + i).Should().Be(Errno.OK);
@@ -48,7 +48,7 @@ public sealed class SelfTestScenarioTests : DeviceTestBase
     [InlineData("upstream")]
     public void Migrate(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: N);
         var freeRam = w.Buddy.FreeCount;
         w.MigrateToDevice("A", 0, N).Should().Be(N);
@@ -69,7 +69,7 @@ public sealed class SelfTestScenarioTests : DeviceTestBase
     [InlineData("upstream")]
     public void Migrate_multiple(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         for (var round = 0; round < 10; round++)
         {
             w.Mmap("A", 0, N, VmProt.ReadWrite, shared: false).Should().Be(Errno.OK);
@@ -90,7 +90,7 @@ public sealed class SelfTestScenarioTests : DeviceTestBase
     [InlineData("upstream")]
     public void Anon_read_multiple(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.Mmap("A", 0, N, VmProt.ReadWrite, shared: false).Should().Be(Errno.OK);
         for (var round = 0; round < 10; round++)
         {
@@ -106,7 +106,7 @@ public sealed class SelfTestScenarioTests : DeviceTestBase
     [InlineData("upstream")]
     public void Device_access_to_a_hole_or_prot_none_is_efault(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.Mmap("A", 0, 2, VmProt.ReadWrite, shared: false).Should().Be(Errno.OK);
         w.Mmap("A", 4, 2, VmProt.None, shared: false).Should().Be(Errno.OK);
         w.DeviceRead("A", 2).Error.Should().Be(Errno.EFAULT);
@@ -122,7 +122,7 @@ public sealed class SelfTestScenarioTests : DeviceTestBase
     [InlineData("upstream")]
     public void Shared_anonymous_memory_is_not_migrated(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.Mmap("A", 0, 2, VmProt.ReadWrite, shared: true).Should().Be(Errno.OK);
         w.UserWrite("A", 0, 5).Should().Be(Sig.None);
         w.MigrateToDevice("A", 0, 2).Should().Be(0);
@@ -134,7 +134,7 @@ public sealed class SelfTestScenarioTests : DeviceTestBase
     [InlineData("upstream")]
     public void Device_write_to_a_device_page_stays_on_the_device(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: 2);
         w.MigrateToDevice("A", 0, 2).Should().Be(2);
         w.DeviceWrite("A", 1, 77).Should().Be(Errno.OK);

@@ -2,12 +2,12 @@ using Hmm.Spec.Model;
 
 namespace Hmm.Spec.Model.Tests.Device;
 
-public sealed class SmokeTests : DeviceTestBase
+public sealed class SmokeTests : ModelTest
 {
     [Fact]
     public void Migrate_round_trip()
     {
-        var w = NewWorld();
+        var w = NewDeviceWorld();
         MapAndFill(w, pages: 4);
         w.MigrateToDevice("A", 0, 4).Should().Be(4);
         IsDeviceEntry(w, "A", 0).Should().BeTrue();

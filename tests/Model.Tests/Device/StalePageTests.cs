@@ -8,12 +8,12 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// and allocated again (ABA: the driver hands out the lowest free pfn first) is still caught through the page's
 /// allocation generation. Item 8: what a device page keeps when it is freed, per era.
 /// </summary>
-public sealed class StalePageTests : DeviceTestBase
+public sealed class StalePageTests : ModelTest
 {
     /// <summary>A:0 on device pfn 1024, A:1 in RAM; cpu0 holds a bare pointer to pfn 1024 (as do_swap_page's lockless read).</summary>
     private (KernelWorld W, Page Stale) StalePointer(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: 2);
         w.MigrateToDevice("A", 0, 1).Should().Be(1);
         Page stale;
@@ -54,7 +54,7 @@ public sealed class StalePageTests : DeviceTestBase
     [Fact]
     public void A_stale_pointer_to_a_reallocated_system_page_is_use_after_free()
     {
-        var w = NewWorld("upstream");
+        var w = NewDeviceWorld("upstream");
         MapAndFill(w, pages: 1);
         var pfn = w.pte_pfn(w.Mms["A"].PageTableRaw[0], "test");
         Page stale;
@@ -99,7 +99,7 @@ public sealed class StalePageTests : DeviceTestBase
     [Fact]
     public void Touching_a_removed_memmap_is_memmap_gone()
     {
-        var w = NewWorld("v4.14-teardown");
+        var w = NewDeviceWorld("v4.14-teardown");
         MapAndFill(w, pages: 1);
         w.MigrateToDevice("A", 0, 1).Should().Be(1);
         Page page;
@@ -117,7 +117,7 @@ public sealed class StalePageTests : DeviceTestBase
     [Fact]
     public void A_pfn_that_never_had_a_struct_page_is_no_struct_page()
     {
-        var w = NewWorld("seed");
+        var w = NewDeviceWorld("seed");
         ShouldViolate(w, () => w.pfn_to_page(4096, "vm_normal_page"), ViolationCategory.NoStructPage);
     }
 
@@ -154,7 +154,7 @@ public sealed class StalePageTests : DeviceTestBase
     [Fact]
     public void A_freed_system_page_loses_its_mapping()
     {
-        var w = NewWorld("seed");
+        var w = NewDeviceWorld("seed");
         MapAndFill(w, pages: 1);
         var page = w.Memmap.Find(w.pte_pfn(w.Mms["A"].PageTableRaw[0], "test"))!;
         page.MappingRaw.Should().NotBeNull();

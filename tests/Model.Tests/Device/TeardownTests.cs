@@ -8,7 +8,7 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// removes the struct pages under the mappings; 50f44ee7248a / ef233450898f+0dc45ca1ce18 wait again;
 /// 249881232e14 evicts the pages to system memory first.
 /// </summary>
-public sealed class TeardownTests : DeviceTestBase
+public sealed class TeardownTests : ModelTest
 {
     private static KernelWorld WithMappedDevicePages(KernelWorld w)
     {
@@ -26,7 +26,7 @@ public sealed class TeardownTests : DeviceTestBase
     [InlineData("upstream")]
     public void Release_with_no_device_page_in_use_completes_in_every_variant(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         MapAndFill(w, pages: 3);
         w.MigrateToDevice("A", 0, 3).Should().Be(3);
         w.MigrateToSystem("A", 0, 3).Should().Be(3);
@@ -44,7 +44,7 @@ public sealed class TeardownTests : DeviceTestBase
     [Fact]
     public void V414_release_removes_struct_pages_that_are_still_mapped()
     {
-        var w = WithMappedDevicePages(NewWorld("v4.14-teardown"));
+        var w = WithMappedDevicePages(NewDeviceWorld("v4.14-teardown"));
         w.DeviceRemove().Should().Be(Errno.OK, "from 71389703839e the release's wait no longer covers the pages in use");
         w.Memmap.pfn_valid(DeviceStart).Should().BeFalse();
         w.Memmap.WasRemoved(DeviceStart).Should().BeTrue();
@@ -55,7 +55,7 @@ public sealed class TeardownTests : DeviceTestBase
     [Fact]
     public void V414_release_then_cpu_access_to_a_removed_device_page_is_memmap_gone()
     {
-        var w = WithMappedDevicePages(NewWorld("v4.14-teardown"));
+        var w = WithMappedDevicePages(NewDeviceWorld("v4.14-teardown"));
         w.DeviceRemove().Should().Be(Errno.OK);
         var v = ShouldViolate(w, () => w.UserRead("A", 0), ViolationCategory.MemmapGone, ViolationCategory.PgmapGone);
         v.Category.Should().NotBe(ViolationCategory.NoStructPage, "the pfn had struct pages: they were removed");
@@ -64,10 +64,10 @@ public sealed class TeardownTests : DeviceTestBase
     [Fact]
     public void Seed_pins_the_pgmap_with_every_page_reference_and_v414_does_not()
     {
-        var seed = WithMappedDevicePages(NewWorld("seed"));
+        var seed = WithMappedDevicePages(NewDeviceWorld("seed"));
         // Three pages in use, each pinned once (its mapping's reference), plus the initial reference.
         seed.Device!.Pgmap.RefCountRaw.Should().Be(4);
-        var v414 = WithMappedDevicePages(NewWorld("v4.14-teardown"));
+        var v414 = WithMappedDevicePages(NewDeviceWorld("v4.14-teardown"));
         v414.Device!.Pgmap.RefCountRaw.Should().Be(1, "get_page no longer takes a pgmap reference");
     }
 
@@ -77,7 +77,7 @@ public sealed class TeardownTests : DeviceTestBase
     [InlineData("fix-teardown-refzero")]
     public void Waiting_release_with_mapped_pages_never_finishes(string variant)
     {
-        var w = WithMappedDevicePages(NewWorld(variant));
+        var w = WithMappedDevicePages(NewDeviceWorld(variant));
         var v = ShouldViolate(w, () => w.DeviceRemove(), ViolationCategory.Deadlock);
         v.Detail.Should().Contain("page reference");
         w.Memmap.pfn_valid(DeviceStart).Should().BeTrue("the memory was not removed under the mappings");
@@ -86,7 +86,7 @@ public sealed class TeardownTests : DeviceTestBase
     [Fact]
     public void Seed_release_after_the_process_unmapped_completes()
     {
-        var w = WithMappedDevicePages(NewWorld("seed"));
+        var w = WithMappedDevicePages(NewDeviceWorld("seed"));
         w.Munmap("A", 0, 4).Should().Be(Errno.OK);
         w.DeviceRemove().Should().Be(Errno.OK, "the 2017 helper's wait ends once the last page reference is dropped");
         w.Device!.Pgmap.RefState.Should().Be(PercpuRefState.Drained);
@@ -100,7 +100,7 @@ public sealed class TeardownTests : DeviceTestBase
     [InlineData("upstream")]
     public void Evicting_release_moves_mapped_pages_back_and_keeps_the_data(string variant)
     {
-        var w = WithMappedDevicePages(NewWorld(variant));
+        var w = WithMappedDevicePages(NewDeviceWorld(variant));
         w.Fork("A", "B").Should().Be(Errno.OK);
         w.DeviceRemove().Should().Be(Errno.OK);
 
@@ -121,7 +121,7 @@ public sealed class TeardownTests : DeviceTestBase
     [Fact]
     public void Evicting_release_without_free_system_memory_falls_back_to_waiting()
     {
-        var w = NewWorld("upstream", ramPages: 4);
+        var w = NewDeviceWorld("upstream", ramPages: 4);
         MapAndFill(w, pages: 4);
         w.MigrateToDevice("A", 0, 4).Should().Be(4);
         MapAndFill(w, pages: 4, start: 8);

@@ -8,12 +8,12 @@ namespace Hmm.Spec.Model.Tests.Device;
 /// unmap_mapping_range with even_cows) zaps them, device entries included — except on the mutant that skips
 /// device entries whenever zap_details is given.
 /// </summary>
-public sealed class TruncateTests : DeviceTestBase
+public sealed class TruncateTests : ModelTest
 {
     [Fact]
     public void Private_file_mapping_reads_the_page_cache_until_written()
     {
-        var w = NewWorld();
+        var w = NewDeviceWorld();
         w.Mmap("S", 0, 2, VmProt.ReadWrite, shared: true, file: "F").Should().Be(Errno.OK);
         w.Mmap("P", 0, 2, VmProt.ReadWrite, shared: false, file: "F").Should().Be(Errno.OK);
         w.UserWrite("S", 0, 5).Should().Be(Sig.None);
@@ -30,7 +30,7 @@ public sealed class TruncateTests : DeviceTestBase
     [Fact]
     public void Access_beyond_eof_is_sigbus_and_ftruncate_of_an_unknown_file_is_einval()
     {
-        var w = NewWorld();
+        var w = NewDeviceWorld();
         w.Mmap("A", 0, 2, VmProt.ReadWrite, shared: true, file: "F").Should().Be(Errno.OK);
         w.Mmap("B", 0, 4, VmProt.ReadWrite, shared: false, file: "F").Should().Be(Errno.OK, "a second mapping keeps the size");
         w.UserRead("B", 3).Signal.Should().Be(Sig.SIGBUS);
@@ -45,7 +45,7 @@ public sealed class TruncateTests : DeviceTestBase
     [InlineData("upstream")]
     public void Truncate_zaps_a_private_cow_copy_on_the_device(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.Mmap("A", 0, 2, VmProt.ReadWrite, shared: false, file: "F").Should().Be(Errno.OK);
         w.UserRead("A", 1).Value.Should().Be(0);
         w.UserWrite("A", 0, 7).Should().Be(Sig.None);
@@ -67,7 +67,7 @@ public sealed class TruncateTests : DeviceTestBase
     [Fact]
     public void Truncate_to_a_page_keeps_the_cow_copies_below_it()
     {
-        var w = NewWorld("upstream");
+        var w = NewDeviceWorld("upstream");
         w.Mmap("A", 0, 2, VmProt.ReadWrite, shared: false, file: "F").Should().Be(Errno.OK);
         w.UserWrite("A", 0, 7).Should().Be(Sig.None);
         w.UserWrite("A", 1, 8).Should().Be(Sig.None);
@@ -82,7 +82,7 @@ public sealed class TruncateTests : DeviceTestBase
     [Fact]
     public void Mutant_zap_skips_device_entries_with_details_leaves_the_cow_copy_beyond_eof()
     {
-        var w = NewWorld("mutant-zap-skips-device-entries-with-details");
+        var w = NewDeviceWorld("mutant-zap-skips-device-entries-with-details");
         w.Mmap("A", 0, 1, VmProt.ReadWrite, shared: false, file: "F").Should().Be(Errno.OK);
         w.UserWrite("A", 0, 7).Should().Be(Sig.None);
         w.MigrateToDevice("A", 0, 1).Should().Be(1);
@@ -95,7 +95,7 @@ public sealed class TruncateTests : DeviceTestBase
     [Fact]
     public void Shared_file_pages_are_unmapped_and_freed_by_truncate()
     {
-        var w = NewWorld();
+        var w = NewDeviceWorld();
         w.Mmap("A", 0, 2, VmProt.ReadWrite, shared: true, file: "F").Should().Be(Errno.OK);
         w.Fork("A", "B").Should().Be(Errno.OK);
         w.UserWrite("A", 1, 3).Should().Be(Sig.None);
@@ -117,7 +117,7 @@ public sealed class TruncateTests : DeviceTestBase
     [InlineData("mutant-zap-skips-device-entries-with-details")]
     public void Unmap_without_even_cows_keeps_cow_copies_and_zaps_page_cache_pages(string variant)
     {
-        var w = NewWorld(variant);
+        var w = NewDeviceWorld(variant);
         w.Mmap("A", 0, 2, VmProt.ReadWrite, shared: false, file: "F").Should().Be(Errno.OK);
         w.UserWrite("A", 0, 7).Should().Be(Sig.None);
         w.UserRead("A", 1).Value.Should().Be(0);
