@@ -48,7 +48,8 @@ public sealed class HistoryLog(ScenarioPlan plan)
     {
         var result = LinearizabilityChecker.Check(ToHistory(), CheckOptions.Sequential with { MaxMemoryBytes = maxMemoryBytes });
         Undecided = result.Verdict == Verdict.Unknown;
-        var explanation = result.Explain().Replace(Environment.NewLine, "; ", StringComparison.Ordinal);
+        // No elapsed time: the message goes into trace bundles, which must be the same bytes on every run.
+        var explanation = result.Explain(withTime: false).Replace(Environment.NewLine, "; ", StringComparison.Ordinal);
         return result.Verdict switch
         {
             Verdict.NotLinearizable => $"[not-linearizable] {explanation}",

@@ -91,11 +91,15 @@ public sealed record CheckResult(
 
     public bool IsLinearizable => Verdict == Verdict.Linearizable;
 
-    /// <summary>A few lines for logs and bug reports.</summary>
-    public string Explain()
+    /// <summary>
+    /// A few lines for logs and bug reports. <paramref name="withTime"/> false leaves the elapsed time out, for
+    /// text that must be the same on every run (the message a trace bundle stores).
+    /// </summary>
+    public string Explain(bool withTime = true)
     {
         var head = $"{Verdict switch { Verdict.Linearizable => "linearizable", Verdict.NotLinearizable => "not linearizable", Verdict.Unknown => "unknown", _ => "malformed" }}: " +
-                   $"{Operations} operations, {Partitions} partitions, {StatesExplored} states, {Elapsed.TotalMilliseconds:F0} ms";
+                   $"{Operations} operations, {Partitions} partitions, {StatesExplored} states" +
+                   (withTime ? $", {Elapsed.TotalMilliseconds:F0} ms" : "");
         var lines = new List<string> { head };
         if (Message is not null) lines.Add(Message);
         if (FirstUnlinearizable is not null) lines.Add($"first operation that cannot be linearized: {FirstUnlinearizable}");
