@@ -12,7 +12,7 @@ public static class KernelVariants
     public static KernelVariant FixMigrationWait { get; } = Seed with
     {
         Name = "fix-migration-wait",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed + a CPU waiting on a migration entry sleeps on the page lock without a page reference",
         Commit = "ffa65753c431",
         MigrationWaitWithoutRef = true,
@@ -22,7 +22,7 @@ public static class KernelVariants
     public static KernelVariant FixFaultRef { get; } = FixMigrationWait with
     {
         Name = "fix-fault-ref",
-        Base = "fix-migration-wait",
+        Base = FixMigrationWait.Name,
         Description = "fix-migration-wait + do_swap_page takes the PTL, re-checks the entry and holds a reference across page_fault",
         Commit = "16ce101db85d",
         Fault = FaultProtocol.RefUnderPtl,
@@ -31,7 +31,7 @@ public static class KernelVariants
     public static KernelVariant FixFaultTrylock { get; } = FixFaultRef with
     {
         Name = "fix-fault-trylock",
-        Base = "fix-fault-ref",
+        Base = FixFaultRef.Name,
         Description = "fix-fault-ref + only the trylock_page winner migrates the device page",
         Commit = "1afaeb8293c9",
         Fault = FaultProtocol.TrylockThenRef,
@@ -40,7 +40,7 @@ public static class KernelVariants
     public static KernelVariant FixFaultTrylockWait { get; } = FixFaultTrylock with
     {
         Name = "fix-fault-trylock-wait",
-        Base = "fix-fault-trylock",
+        Base = FixFaultTrylock.Name,
         Description = "fix-fault-trylock + a trylock loser waits for the page to be unlocked before retrying",
         Commit = "b570f37a2ce4",
         Fault = FaultProtocol.TrylockWaitForUnlock,
@@ -49,7 +49,7 @@ public static class KernelVariants
     public static KernelVariant FixDropAddressableCheck { get; } = Seed with
     {
         Name = "fix-drop-addressable-check",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed without handle_pte_fault's pfn_to_page/is_addressable_page check (removed after the v3 review)",
         HandlePteFaultChecksAddressable = false,
     };
@@ -57,7 +57,7 @@ public static class KernelVariants
     public static KernelVariant FixPagefaultOomNoKill { get; } = Seed with
     {
         Name = "fix-pf-oom-no-kill",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed + pagefault_out_of_memory no longer invokes the OOM killer, it warns and the fault is retried",
         Commit = "60e2793d440a",
         PagefaultOutOfMemoryKills = false,
@@ -66,7 +66,7 @@ public static class KernelVariants
     public static KernelVariant FixDriverFaultRefaults { get; } = Seed with
     {
         Name = "fix-driver-fault-refaults",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed + the driver's page_fault callback (test_hmm) leaves a page it cannot allocate for and the CPU refaults, instead of the 2017 helper's MIGRATE_PFN_ERROR → SIGBUS",
         Commit = "b2ef9f5a5cb3",
         DeviceFaultAllocFailureIsSigbus = false,
@@ -75,7 +75,7 @@ public static class KernelVariants
     public static KernelVariant FixCollectDirty { get; } = Seed with
     {
         Name = "fix-collect-dirty",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed + migrate_vma_collect_pmd copies a dirty PTE's dirty bit to the page (set_page_dirty) before replacing it",
         Commit = "fd35ca3d12cc",
         CollectCopiesPteDirtyToPage = true,
@@ -88,7 +88,7 @@ public static class KernelVariants
     public static KernelVariant TeardownRemoveUnderRefs { get; } = Seed with
     {
         Name = "v4.14-teardown",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed + get_page no longer pins the pgmap, so device-memory release removes struct pages under live mappings (v4.14 to v5.1)",
         Commit = "71389703839e",
         Teardown = DeviceTeardown.RemoveUnderPageRefs,
@@ -97,7 +97,7 @@ public static class KernelVariants
     public static KernelVariant FixTeardownWait { get; } = TeardownRemoveUnderRefs with
     {
         Name = "fix-teardown-wait",
-        Base = "v4.14-teardown",
+        Base = TeardownRemoveUnderRefs.Name,
         Description = "v4.14-teardown + in-use device pages pin the pgmap and release waits for it to drain before removing the memory",
         Commit = "50f44ee7248a",
         Teardown = DeviceTeardown.WaitBeforeRemove,
@@ -106,7 +106,7 @@ public static class KernelVariants
     public static KernelVariant FixTeardownRefzero { get; } = FixTeardownWait with
     {
         Name = "fix-teardown-refzero",
-        Base = "fix-teardown-wait",
+        Base = FixTeardownWait.Name,
         Description = "fix-teardown-wait + free device pages idle at refcount 0, each allocated page pins the pgmap",
         Commit = "ef233450898f+0dc45ca1ce18",
         FreeDevicePagesAtRefcountZero = true,
@@ -115,7 +115,7 @@ public static class KernelVariants
     public static KernelVariant FixTeardownEvict { get; } = FixTeardownRefzero with
     {
         Name = "fix-teardown-evict",
-        Base = "fix-teardown-refzero",
+        Base = FixTeardownRefzero.Name,
         Description = "fix-teardown-refzero + release evicts still-mapped device pages to system memory",
         Commit = "249881232e14",
         ReleaseEvictsMappedPages = true,
@@ -124,7 +124,7 @@ public static class KernelVariants
     public static KernelVariant FixCollectFlush { get; } = Seed with
     {
         Name = "fix-collect-flush",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed + migrate_vma_collect_pmd flushes the TLBs before dropping the PTL",
         Commit = "60bae7370896",
         MigrateCollectFlushesUnderPtl = true,
@@ -133,7 +133,7 @@ public static class KernelVariants
     public static KernelVariant FixRmapSubpage { get; } = Seed with
     {
         Name = "fix-rmap-subpage",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed + try_to_unmap_one uses the page itself as subpage of a device-private entry",
         Commit = "1de13ee59225",
         RmapDeviceSubpageIsPage = true,
@@ -142,7 +142,7 @@ public static class KernelVariants
     public static KernelVariant FixRmapSoftDirty { get; } = FixRmapSubpage with
     {
         Name = "fix-rmap-soft-dirty",
-        Base = "fix-rmap-subpage",
+        Base = FixRmapSubpage.Name,
         Description = "fix-rmap-subpage + try_to_unmap_one reads soft-dirty of a device-private entry with pte_swp_soft_dirty",
         Commit = "ad7df764b7e1",
         RmapDeviceSwpSoftDirty = true,
@@ -151,7 +151,7 @@ public static class KernelVariants
     public static KernelVariant FixRmapKeepWrite { get; } = FixRmapSoftDirty with
     {
         Name = "fix-rmap-keep-write",
-        Base = "fix-rmap-soft-dirty",
+        Base = FixRmapSoftDirty.Name,
         Description = "fix-rmap-soft-dirty + try_to_unmap_one turns a write device entry into a write migration entry",
         Commit = "3d88705c1067",
         RmapDeviceKeepsWrite = true,
@@ -160,7 +160,7 @@ public static class KernelVariants
     public static KernelVariant FixPagemapHideSwap { get; } = Seed with
     {
         Name = "fix-pagemap-hide-swap",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed + pagemap shows swap and device entries' frames only to privileged readers",
         Commit = "ab6ecf247a93",
         PagemapHidesSwapFromUnprivileged = true,
@@ -169,7 +169,7 @@ public static class KernelVariants
     public static KernelVariant FixMirrorSyncStart { get; } = Seed with
     {
         Name = "fix-mirror-sync-start",
-        Base = "seed",
+        Base = Seed.Name,
         Description = "seed + the device mirror is invalidated at mmu_notifier range_start, not range_end",
         Commit = "ec131b2d7fa6",
         Mirror = MirrorInvalidation.AtRangeStart,
@@ -178,7 +178,7 @@ public static class KernelVariants
     public static KernelVariant FixMirrorIntervalSeq { get; } = FixMirrorSyncStart with
     {
         Name = "fix-mirror-interval-seq",
-        Base = "fix-mirror-sync-start",
+        Base = FixMirrorSyncStart.Name,
         Description = "fix-mirror-sync-start + a mirror snapshot that overlapped any invalidation is retried (interval notifier sequence)",
         Commit = "99cb252f5e68",
         Mirror = MirrorInvalidation.IntervalSequence,
