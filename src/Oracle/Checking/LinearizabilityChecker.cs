@@ -40,7 +40,7 @@ public static class LinearizabilityChecker
                 return new CheckResult(Verdict.Malformed, 0, 0, 0, clock.Elapsed, Message: $"setup[{i}]: {problem}");
         }
         var budget = new SearchBudget(options, clock);
-        var recorded = OpTable.From(history.Events);
+        var recorded = history.Table ?? OpTable.From(history.Events);
         var maxPages = 1;
         foreach (var o in recorded.Ops) maxPages = Math.Max(maxPages, o.Op.Pages ?? 1);
         // Page ranges Linux does not handle atomically become one sub-op per page (docs/reference-model.md).

@@ -58,7 +58,7 @@ internal static class RegisterCheck
         if (ops.Length <= CheapOverlap) return true;
         var returns = new long[ops.Length];
         for (var k = 0; k < ops.Length; k++) returns[k] = table.Return[ops[k]];
-        Array.Sort(returns);
+        LongSort.Sort(returns);
         // Calls are ascending (table order); count the ops called but not yet returned at each call.
         var returned = 0;
         for (var k = 0; k < ops.Length; k++)

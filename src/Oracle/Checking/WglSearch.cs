@@ -184,7 +184,7 @@ internal sealed class WglSearch
             keys[filled++] = table.Call[i] << 32 | (uint)(2 * k);
             if (k < _determinate) keys[filled++] = table.Return[i] << 32 | (uint)(2 * k + 1);
         }
-        Array.Sort(keys);
+        LongSort.Sort(keys);
         var prev = Head;
         foreach (var entryKey in keys) prev = Append(prev, (int)(entryKey & uint.MaxValue));
         for (var k = _determinate; k < order.Length; k++) prev = Append(prev, 2 * k + 1);

@@ -50,6 +50,12 @@ public sealed class History(HistoryHeader header, IReadOnlyList<HistoryEvent> ev
     /// <summary>Set by <see cref="HistoryReader"/>, which has already applied <see cref="HistoryValidator"/> line by line.</summary>
     internal bool Validated { get; init; }
 
+    /// <summary>
+    /// The checker's op table of <see cref="Events"/>, when the reader built it while validating (null otherwise:
+    /// the checker builds it). Only for the events it was built from: a history with other events is a new instance.
+    /// </summary>
+    internal Checking.OpTable? Table { get; init; }
+
     /// <summary>Warnings of the reader (one line each, file name first): things allowed but often a producer's mistake.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 

@@ -140,7 +140,9 @@ public static class HistoryReader
             Parallel.For(0, chunks, c => ParseRange(utf8.Span, lines, events,
                 1 + (int)((long)(count - 1) * c / chunks), 1 + (int)((long)(count - 1) * (c + 1) / chunks)));
         }
-        var validator = new HistoryValidator(count);
+        // The validator pairs every completion with its invocation; it records the checker's op table on the way.
+        var table = new Checking.OpTable.Builder(count / 2);
+        var validator = new HistoryValidator(count) { Table = table };
         for (var i = 1; i < count; i++)
         {
             var e = events[i - 1] ??= ParseLine(utf8, lines[i], fileName, ReadEvent);
@@ -148,7 +150,7 @@ public static class HistoryReader
             if (problem is not null) throw Clean(new InputError($"line {lines[i].No}", problem)).Within(fileName);
         }
         var warnings = validator.IgnoredResultsWarning is { } w ? new[] { $"{fileName}: {w}" } : [];
-        return new History(header, events) { Validated = true, Warnings = warnings };
+        return new History(header, events) { Validated = true, Warnings = warnings, Table = table.Build(events, validator.Processes) };
     }
 
     /// <summary>A non-blank line: byte range and 1-based line number.</summary>

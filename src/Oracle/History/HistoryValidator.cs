@@ -19,6 +19,10 @@ public sealed class HistoryValidator
     private int[] _pendingId = new int[8];
     private OpKind[] _pendingKind = new OpKind[8];
     private bool[] _crashed = new bool[8];
+    // With a table builder (the reader's): per process slot, the table slot of its pending op; and the position of
+    // the next event.
+    private int[] _pendingTableSlot = new int[8];
+    private int _position;
     // id -> process, for every invocation seen; the process's complement (negative) once the id has completed.
     private readonly Dictionary<int, int> _processById;
 
@@ -27,6 +31,15 @@ public sealed class HistoryValidator
     {
         _processById = new Dictionary<int, int>(expectedEvents / 2);
     }
+
+    /// <summary>
+    /// When set, every accepted event is recorded in it too, so a reader gets the checker's op table in the same
+    /// pass as validation (the table needs exactly what this pairs up: which invocation a completion completes).
+    /// </summary>
+    internal Checking.OpTable.Builder? Table { get; init; }
+
+    /// <summary>The number of distinct processes among the accepted events.</summary>
+    internal int Processes => _slotOfProcess.Count;
 
     /// <summary>Checks one event in order; returns the problem, or null when the event is acceptable.</summary>
     public string? Accept(HistoryEvent e)
@@ -46,6 +59,8 @@ public sealed class HistoryValidator
             _pending[slot] = true;
             _pendingId[slot] = e.Id;
             _pendingKind[slot] = e.Op.Kind;
+            if (Table is { } table) _pendingTableSlot[slot] = table.Invoke(_position);
+            _position++;
             return null;
         }
 
@@ -67,6 +82,8 @@ public sealed class HistoryValidator
         _processById[e.Id] = ~process;
         _pending[at] = false;
         if (e.Type == EventType.Info) _crashed[at] = true;
+        Table?.Complete(_pendingTableSlot[at], _position, e.Type, e.Result);
+        _position++;
         return null;
     }
 
@@ -81,6 +98,7 @@ public sealed class HistoryValidator
             Array.Resize(ref _pendingId, slot * 2);
             Array.Resize(ref _pendingKind, slot * 2);
             Array.Resize(ref _crashed, slot * 2);
+            Array.Resize(ref _pendingTableSlot, slot * 2);
         }
         _slotOfProcess[process] = slot;
         return slot;
