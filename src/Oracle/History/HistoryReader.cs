@@ -104,61 +104,105 @@ public static class HistoryReader
         Parse(Encoding.UTF8.GetBytes(reader.ReadToEnd().TrimStart('\uFEFF')), fileName);
 
     /// <summary>Parses a whole history held in memory (UTF-8).</summary>
-    public static History Parse(ReadOnlyMemory<byte> utf8, string fileName)
+    public static History Parse(ReadOnlyMemory<byte> utf8, string fileName) =>
+        Parse(utf8, fileName, utf8.Length >= ParallelBytes ? Environment.ProcessorCount * 4 : 1);
+
+    /// <summary>As <see cref="Parse(ReadOnlyMemory{byte}, string)"/>, in <paramref name="chunks"/> chunks (tests vary it).</summary>
+    internal static History Parse(ReadOnlyMemory<byte> utf8, string fileName, int chunks)
     {
         // A UTF-8 byte order mark is accepted (editors on some systems write one), as scenarios accept it.
         if (utf8.Span.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
-        // Split into lines (start, end, number); the header is the first non-blank one.
+        // Split into lines and run the fast parser on each as it is found: for a long history in contiguous chunks of
+        // whole lines, in parallel (a few per core, so that a core taken by another process does not hold up the
+        // rest); line numbers are counted per chunk and made absolute once every chunk is done. The header is the
+        // first non-blank line; lines the fast parser declines (and all errors) go through the strict reader in file
+        // order below, so the first problem reported is the first in the file.
         var span = utf8.Span;
-        var capacity = span.Count((byte)'\n') + 1;
-        var lines = new Line[capacity];
-        int count = 0, lineNo = 0, start = 0;
-        while (start <= span.Length)
+        var starts = new int[chunks + 1];
+        for (var c = 1; c < chunks; c++)
         {
-            var nl = span[start..].IndexOf((byte)'\n');
-            var end = nl < 0 ? span.Length : start + nl;
-            lineNo++;
-            if (!IsBlank(span[start..end])) lines[count++] = new Line(start, end, lineNo);
-            if (nl < 0) break;
-            start = end + 1;
+            // Each chunk starts where a line does: just past the first newline at or after its share of the bytes.
+            var from = Math.Max(starts[c - 1], (int)((long)span.Length * c / chunks));
+            var nl = span[from..].IndexOf((byte)'\n');
+            starts[c] = nl < 0 ? span.Length : from + nl + 1;
+        }
+        starts[chunks] = span.Length;
+        var parts = new Chunk[chunks];
+        if (chunks == 1) parts[0] = ScanChunk(span, 0, span.Length);
+        else Parallel.For(0, chunks, c => parts[c] = ScanChunk(utf8.Span, starts[c], starts[c + 1]));
+
+        // Chunk c's line numbers count from the newlines of the chunks before it.
+        var count = 0;
+        var lineBase = new int[chunks];
+        for (var c = 0; c < chunks; c++)
+        {
+            count += parts[c].Count;
+            if (c + 1 < chunks) lineBase[c + 1] = lineBase[c] + parts[c].Newlines;
         }
         if (count == 0)
             throw new InputError(fileName, "empty history: expected a header line {\"format\": \"hmm-history\", \"version\": 1, ...}");
 
-        var header = ParseLine(utf8, lines[0], fileName, root => ReadHeader(root));
+        var first = 0;
+        while (parts[first].Count == 0) first++;
+        var header = ParseLine(utf8, parts[first].Lines[0].Plus(lineBase[first]), fileName, root => ReadHeader(root));
 
-        // Event lines: the fast parser runs on all of them, in contiguous chunks in parallel for long histories
-        // (a few per core, so that a core taken by another process does not hold up the rest); lines it
-        // declines (and all errors) go through the strict reader in file order, so the first problem reported
-        // is the first in the file.
-        // events[i - 1] is line i's event, null where the fast parser declined it (filled in below).
-        var events = new HistoryEvent[count - 1];
-        var chunks = count > 20_000 ? Environment.ProcessorCount * 4 : 1;
-        if (chunks == 1) ParseRange(utf8.Span, lines, events, 1, count);
-        else
-        {
-            Parallel.For(0, chunks, c => ParseRange(utf8.Span, lines, events,
-                1 + (int)((long)(count - 1) * c / chunks), 1 + (int)((long)(count - 1) * (c + 1) / chunks)));
-        }
         // The validator pairs every completion with its invocation; it records the checker's op table on the way.
+        var events = new HistoryEvent[count - 1];
         var table = new Checking.OpTable.Builder(count / 2);
         var validator = new HistoryValidator(count) { Table = table };
-        for (var i = 1; i < count; i++)
+        var n = 0;
+        for (var c = first; c < chunks; c++)
         {
-            var e = events[i - 1] ??= ParseLine(utf8, lines[i], fileName, ReadEvent);
-            var problem = validator.Accept(e);
-            if (problem is not null) throw Clean(new InputError($"line {lines[i].No}", problem)).Within(fileName);
+            var part = parts[c];
+            for (var j = c == first ? 1 : 0; j < part.Count; j++)
+            {
+                var e = part.Events[j] ?? ParseLine(utf8, part.Lines[j].Plus(lineBase[c]), fileName, ReadEvent);
+                var problem = validator.Accept(e);
+                if (problem is not null) throw Clean(new InputError($"line {part.Lines[j].No + lineBase[c]}", problem)).Within(fileName);
+                events[n++] = e;
+            }
         }
         var warnings = validator.IgnoredResultsWarning is { } w ? new[] { $"{fileName}: {w}" } : [];
         return new History(header, events) { Validated = true, Warnings = warnings, Table = table.Build(events, validator.Processes) };
     }
 
-    /// <summary>A non-blank line: byte range and 1-based line number.</summary>
-    private readonly record struct Line(int Start, int End, int No);
+    /// <summary>From this many bytes on, a history is split and parsed in parallel chunks.</summary>
+    internal const int ParallelBytes = 1 << 20;
 
-    private static void ParseRange(ReadOnlySpan<byte> utf8, Line[] lines, HistoryEvent?[] into, int from, int to)
+    /// <summary>A non-blank line: byte range and 1-based line number (within its chunk until <see cref="Plus"/>).</summary>
+    private readonly record struct Line(int Start, int End, int No)
     {
-        for (var i = from; i < to; i++) into[i - 1] = FastEventParser.TryParse(utf8[lines[i].Start..lines[i].End]);
+        public Line Plus(int lines) => this with { No = No + lines };
+    }
+
+    /// <summary>
+    /// The non-blank lines of one chunk with the fast parser's event for each (null where it declined), and the
+    /// newlines in the chunk (the lines the next chunk's numbers start after).
+    /// </summary>
+    private readonly record struct Chunk(Line[] Lines, HistoryEvent?[] Events, int Count, int Newlines);
+
+    /// <summary>The lines that start in [<paramref name="from"/>, <paramref name="to"/>) (a line start, and a line start or the end).</summary>
+    private static Chunk ScanChunk(ReadOnlySpan<byte> utf8, int from, int to)
+    {
+        var newlines = utf8[from..to].Count((byte)'\n');
+        var lines = new Line[newlines + 1];
+        var events = new HistoryEvent?[newlines + 1];
+        int count = 0, lineNo = 0, start = from;
+        while (start < to)
+        {
+            var nl = utf8[start..to].IndexOf((byte)'\n');
+            var end = nl < 0 ? to : start + nl;
+            lineNo++;
+            var line = utf8[start..end];
+            if (!IsBlank(line))
+            {
+                lines[count] = new Line(start, end, lineNo);
+                events[count++] = FastEventParser.TryParse(line);
+            }
+            if (nl < 0) break;
+            start = end + 1;
+        }
+        return new Chunk(lines, events, count, newlines);
     }
 
     private static T ParseLine<T>(ReadOnlyMemory<byte> utf8, Line line, string fileName, Func<JsonElement, T> read)
