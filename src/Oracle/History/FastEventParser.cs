@@ -53,6 +53,85 @@ internal static class FastEventParser
         return new HistoryEvent(type, process, id, op, result);
     }
 
+    /// <summary>
+    /// The header line the same way (the strict reader's first use costs its JSON library's start-up, about 20 ms of
+    /// a check): format, version, variant, machine and setup in their plain form, and only a header the strict reader
+    /// accepts as it is (the machine's and the setup ops' rules included). A <c>config</c>, anything unusual or
+    /// anything wrong gives null, and the strict reader reads the line and words the error.
+    /// </summary>
+    public static HistoryHeader? TryParseHeader(ReadOnlySpan<byte> line)
+    {
+        var r = new LineScanner(line);
+        if (!r.StartObject()) return null;
+        int version = 0;
+        string? variant = null;
+        MachineSpec? machine = null;
+        List<Op> setup = [];
+        var seen = 0;
+        bool closed;
+        for (var first = true; r.NextProperty(first, out var name, out closed); first = false)
+        {
+            int bit;
+            if (name.SequenceEqual("format"u8))
+            {
+                bit = 1;
+                if (!r.String(out var f) || !f.SequenceEqual("hmm-history"u8)) return null;
+            }
+            else if (name.SequenceEqual("version"u8))
+            {
+                bit = 2;
+                if (!ReadInt(ref r, 0, out version) || version != HistoryHeader.CurrentVersion) return null;
+            }
+            else if (name.SequenceEqual("variant"u8))
+            {
+                bit = 4;
+                if (!r.String(out var v) || v.Length == 0) return null;
+                variant = Encoding.ASCII.GetString(v);
+            }
+            else if (name.SequenceEqual("machine"u8)) { bit = 8; if ((machine = ReadMachine(ref r)) is null) return null; }
+            else if (name.SequenceEqual("setup"u8))
+            {
+                bit = 16;
+                if (!r.StartArray()) return null;
+                bool ended;
+                for (var firstOp = true; r.NextElement(firstOp, out ended); firstOp = false)
+                {
+                    if (ReadOp(ref r) is not { } op || OpShape.Problem(op) is not null) return null;
+                    setup.Add(op);
+                }
+                if (!ended) return null;
+            }
+            else return null;
+            if ((seen & bit) != 0) return null;
+            seen |= bit;
+        }
+        if (!closed || !r.AtEnd() || (seen & 3) != 3) return null;
+        return new HistoryHeader(version, variant, null, machine, setup);
+    }
+
+    /// <summary>The header's machine object, only when it is complete and valid (<see cref="HistoryLimits"/>).</summary>
+    private static MachineSpec? ReadMachine(ref LineScanner r)
+    {
+        if (!r.StartObject()) return null;
+        int ram = 0, device = 0;
+        long start = 0;
+        var seen = 0;
+        bool closed;
+        for (var first = true; r.NextProperty(first, out var name, out closed); first = false)
+        {
+            int bit;
+            if (name.SequenceEqual("ram_pages"u8)) { bit = 1; if (!ReadInt(ref r, 0, out ram)) return null; }
+            else if (name.SequenceEqual("device_pages"u8)) { bit = 2; if (!ReadInt(ref r, 0, out device)) return null; }
+            else if (name.SequenceEqual("device_start_pfn"u8)) { bit = 4; if (!ReadLong(ref r, 0, out start)) return null; }
+            else return null;
+            if ((seen & bit) != 0) return null;
+            seen |= bit;
+        }
+        if (!closed || (seen & 1) == 0 || (device > 0 && (seen & 4) == 0)) return null;
+        var machine = new MachineSpec(ram, device, start);
+        return HistoryLimits.Problem(machine) is null ? machine : null;
+    }
+
     private static bool ReadInt(ref LineScanner r, int min, out int n)
     {
         n = 0;

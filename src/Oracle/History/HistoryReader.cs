@@ -144,7 +144,9 @@ public static class HistoryReader
 
         var first = 0;
         while (parts[first].Count == 0) first++;
-        var header = ParseLine(utf8, parts[first].Lines[0].Plus(lineBase[first]), fileName, root => ReadHeader(root));
+        var headerLine = parts[first].Lines[0].Plus(lineBase[first]);
+        var header = FastEventParser.TryParseHeader(span[headerLine.Start..headerLine.End])
+                     ?? ParseLine(utf8, headerLine, fileName, root => ReadHeader(root));
 
         // The validator pairs every completion with its invocation; it records the checker's op table on the way.
         var events = new HistoryEvent[count - 1];
@@ -235,7 +237,7 @@ public static class HistoryReader
         return true;
     }
 
-    private static HistoryHeader ReadHeader(JsonElement e)
+    internal static HistoryHeader ReadHeader(JsonElement e)
     {
         if (e.ValueKind != JsonValueKind.Object)
             throw new InputError("", $"expected the header object, found {OpCodec.Describe(e)}");

@@ -36,6 +36,20 @@ internal ref struct LineScanner(ReadOnlySpan<byte> line)
     /// <summary>An opening brace.</summary>
     public bool StartObject() => Take((byte)'{');
 
+    /// <summary>An opening bracket.</summary>
+    public bool StartArray() => Take((byte)'[');
+
+    /// <summary>
+    /// Before the next element of the current array (and its comma): false at the closing bracket (then
+    /// <paramref name="closed"/> is true) or on anything malformed (then it is false).
+    /// </summary>
+    public bool NextElement(bool first, out bool closed)
+    {
+        closed = Take((byte)']');
+        if (closed) return false;
+        return first || Take((byte)',');
+    }
+
     /// <summary>
     /// The next property name of the current object and its colon; false at the closing brace (then
     /// <paramref name="closed"/> is true) or on anything malformed (then it is false).
