@@ -226,9 +226,14 @@ public class CheckerTests
         LinearizabilityChecker.Check(new History.History(HistoryHeader.Empty, twice)).Message.Should().Contain("second completion");
     }
 
-    [Fact]
-    public void The_validators_per_process_rules_hold_for_many_processes_and_any_id()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(64)]
+    [InlineData(1_000)]
+    public void The_validators_per_process_rules_hold_for_many_processes_and_any_id(int expectedEvents)
     {
+        // expectedEvents sets which ids the validator keeps in arrays by id ([0, expectedEvents)) and which in a
+        // dictionary: the rules are the same on both sides.
         // Twenty processes (past the validator's first table size), each with an op completed and one pending;
         // then the rules about pending and crashed processes, with ids that are negative or zero.
         var read = new Op { Kind = OpKind.Read, Mm = "A", Page = 0 };
@@ -239,8 +244,14 @@ public class CheckerTests
             events.Add(new(EventType.Ok, p, 100 + p, null, OpResult.OfValue(0)));
         }
         for (var p = 0; p < 20; p++) events.Add(new(EventType.Invoke, p, -1 - p, read, null));
-        var validator = new HistoryValidator();
+        var validator = new HistoryValidator(expectedEvents);
         foreach (var e in events) validator.Accept(e).Should().BeNull();
+        validator.Accept(new(EventType.Invoke, 30, 105, read, null)).Should().Be("duplicate id 105");
+        validator.Accept(new(EventType.Invoke, 30, -5, read, null)).Should().Be("duplicate id -5");
+        validator.Accept(new(EventType.Ok, 5, 105, null, OpResult.OfValue(0))).Should().Be("second completion of id 105");
+        validator.Accept(new(EventType.Ok, 5, 63, null, OpResult.OfValue(0))).Should().Be("completion of id 63, which was never invoked");
+        validator.Accept(new(EventType.Ok, 5, 999, null, OpResult.OfValue(0))).Should().Be("completion of id 999, which was never invoked");
+        validator.Accept(new(EventType.Ok, 6, -5, null, OpResult.OfValue(0))).Should().Be("completion of id -5 on process 6, but it was invoked on process 4");
         validator.Accept(new(EventType.Invoke, 19, 500, read, null)).Should().Be("process 19 invokes id 500 while id -20 is still pending");
         validator.Accept(new(EventType.Info, 7, -8, null, null)).Should().BeNull();
         validator.Accept(new(EventType.Invoke, 7, 501, read, null))

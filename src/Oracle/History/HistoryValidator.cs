@@ -23,13 +23,39 @@ public sealed class HistoryValidator
     // the next event.
     private int[] _pendingTableSlot = new int[8];
     private int _position;
-    // id -> process, for every invocation seen; the process's complement (negative) once the id has completed.
+    // id -> process, for every invocation seen; the process's complement (negative) once the id has completed. Ids
+    // below the expected event count (a reader's, whose ids usually count up from 0) are looked up in arrays by id;
+    // any other id in a dictionary.
+    private readonly int[] _processOfId;
+    private readonly bool[] _idSeen;
     private readonly Dictionary<int, int> _processById;
 
     /// <param name="expectedEvents">About how many events will come (the tables are sized once, not regrown).</param>
     public HistoryValidator(int expectedEvents = 0)
     {
-        _processById = new Dictionary<int, int>(expectedEvents / 2);
+        _processOfId = new int[Math.Max(0, expectedEvents)];
+        _idSeen = new bool[_processOfId.Length];
+        _processById = new Dictionary<int, int>();
+    }
+
+    private bool TryGetProcess(int id, out int process)
+    {
+        if ((uint)id < (uint)_idSeen.Length)
+        {
+            process = _processOfId[id];
+            return _idSeen[id];
+        }
+        return _processById.TryGetValue(id, out process);
+    }
+
+    private void SetProcess(int id, int process)
+    {
+        if ((uint)id < (uint)_idSeen.Length)
+        {
+            _processOfId[id] = process;
+            _idSeen[id] = true;
+        }
+        else _processById[id] = process;
     }
 
     /// <summary>
@@ -49,13 +75,13 @@ public sealed class HistoryValidator
             if (e.Op is null) return "an invocation needs \"op\"";
             if (OpShape.Problem(e.Op) is { } shape) return shape;
             if (e.Result is not null) return "an invocation must not carry \"result\"";
-            if (_processById.ContainsKey(e.Id)) return $"duplicate id {e.Id}";
+            if (TryGetProcess(e.Id, out _)) return $"duplicate id {e.Id}";
             var slot = SlotOf(e.Process);
             if (_crashed[slot])
                 return $"process {e.Process} invokes again after an \"info\" completion (a crashed process never returns)";
             if (_pending[slot])
                 return $"process {e.Process} invokes id {e.Id} while id {_pendingId[slot]} is still pending";
-            _processById[e.Id] = e.Process;
+            SetProcess(e.Id, e.Process);
             _pending[slot] = true;
             _pendingId[slot] = e.Id;
             _pendingKind[slot] = e.Op.Kind;
@@ -66,7 +92,7 @@ public sealed class HistoryValidator
 
         if (e.Op is not null) return $"a completion must not carry \"op\"";
         if (e.Type == EventType.Ok && e.Result is null) return "an \"ok\" completion needs \"result\"";
-        if (!_processById.TryGetValue(e.Id, out var process))
+        if (!TryGetProcess(e.Id, out var process))
             return $"completion of id {e.Id}, which was never invoked";
         if (process < 0) return $"second completion of id {e.Id}";
         if (process != e.Process)
@@ -79,7 +105,7 @@ public sealed class HistoryValidator
             if (ResultShape.Problem(kind, result) is { } shape) return shape;
             if (e.Type != EventType.Ok) NoteIgnoredResult(e);
         }
-        _processById[e.Id] = ~process;
+        SetProcess(e.Id, ~process);
         _pending[at] = false;
         if (e.Type == EventType.Info) _crashed[at] = true;
         Table?.Complete(_pendingTableSlot[at], _position, e.Type, e.Result);
