@@ -41,12 +41,25 @@ public static class LinearizabilityChecker
         }
         var budget = new SearchBudget(options, clock);
         var recorded = history.Table ?? OpTable.From(history.Events);
+        // One pass over the ops for what the model's setting needs: the widest range, whether any op spans pages, and
+        // the truncations (ftruncate is never split, so the table before splitting has the same ones).
         var maxPages = 1;
-        foreach (var o in recorded.Ops) maxPages = Math.Max(maxPages, o.Op.Pages ?? 1);
-        // Page ranges Linux does not handle atomically become one sub-op per page (docs/reference-model.md).
-        var table = PageByPage.Apply(recorded);
+        var ranges = false;
+        List<Op>? truncations = null;
+        foreach (var o in recorded.Ops)
+        {
+            if (o.Op.Pages is > 1 and var pages)
+            {
+                ranges = true;
+                maxPages = Math.Max(maxPages, pages);
+            }
+            if (o.Op.Kind == OpKind.Ftruncate) (truncations ??= []).Add(o.Op);
+        }
+        // Page ranges Linux does not handle atomically become one sub-op per page (docs/reference-model.md); without a
+        // range there is nothing to split.
+        var table = ranges ? PageByPage.Apply(recorded) : recorded;
         var model = new ReferenceModel(ModelSetting.From(history.Header, table.Processes + maxPages)
-            with { Truncations = ModelSetting.TruncationsOf(table.Ops.Select(o => o.Op)) });
+            with { Truncations = ModelSetting.TruncationsOf(truncations ?? []) });
         var initial = model.Initial(history.Header.Setup);
         if (budget.Exhausted(CancellationToken.None)) return Undecided(recorded, 0, budget, clock, null);
         var (partitions, familyOf) = options.Partition
