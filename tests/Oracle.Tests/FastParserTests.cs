@@ -140,14 +140,14 @@ public class FastParserTests
     [Fact]
     public void A_long_history_parsed_in_parallel_chunks_round_trips_and_reports_its_first_error()
     {
-        // Over 20,000 lines: the reader splits the event lines into chunks parsed in parallel.
+        // Over HistoryReader.ParallelBytes (1 MiB): the reader splits the file into chunks of lines parsed in parallel.
         var h = HistoryGenerator.Generate(WorkloadKind.Mixed, 12_000, 8, seed: 11);
         var text = HistoryWriter.ToText(h);
         var back = HistoryReader.Read(new StringReader(text), "long.jsonl");
         back.Events.Should().Equal(h.Events);
 
         var lines = text.Split('\n');
-        lines.Length.Should().BeGreaterThan(20_000);
+        System.Text.Encoding.UTF8.GetByteCount(text).Should().BeGreaterThan(HistoryReader.ParallelBytes);
         lines[15_000] = lines[15_000].Replace("\"id\":", "\"idd\":");
         lines[18_000] = "not json";
         var act = () => HistoryReader.Read(new StringReader(string.Join('\n', lines)), "long.jsonl");
