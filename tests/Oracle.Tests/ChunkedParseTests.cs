@@ -126,4 +126,32 @@ public class ChunkedParseTests
         ShouldRead(text, 1, read);
         LinearizabilityChecker.Check(read).Verdict.Should().Be(Verdict.Linearizable);
     }
+
+    [Fact]
+    public void An_early_error_in_a_long_mapped_file_is_reported_after_every_chunk_is_done()
+    {
+        // Read from a file, the bytes are a mapping the reader releases when it returns or throws: the chunks still
+        // being scanned must be finished by then. An error in the first chunk returns while the others are under way.
+        var lines = HistoryWriter.ToText(HistoryGenerator.Generate(WorkloadKind.ReadWrite, 8_000, 8, seed: 6)).TrimEnd('\n').Split('\n');
+        var line10 = lines[9];
+        lines[9] = System.Text.RegularExpressions.Regex.Replace(line10, "\"process\":\\d+", "\"process\":-1");
+        var path = Path.Combine(Path.GetTempPath(), $"hmm-chunked-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            File.WriteAllText(path, string.Join('\n', lines));
+            new FileInfo(path).Length.Should().BeGreaterThan(HistoryReader.ParallelBytes);
+            for (var i = 0; i < 5; i++)
+            {
+                var act = () => HistoryReader.Read(path);
+                act.Should().Throw<InputError>().Which.Message.Should().Be($"{path}: line 10: process: must be at least 0, found -1");
+            }
+            lines[9] = line10;
+            File.WriteAllText(path, string.Join('\n', lines) + "\n");
+            HistoryReader.Read(path).Events.Should().HaveCount(lines.Length - 1);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
