@@ -116,9 +116,9 @@ public static class HistoryReader
         if (utf8.Span.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
         // Split into lines and run the fast parser on each as it is found: for a long history in contiguous chunks of
         // whole lines, in parallel (a few per core, so that a core taken by another process does not hold up the
-        // rest); line numbers are counted per chunk and made absolute as the chunks are taken in file order. The header
-        // is the first non-blank line; lines the fast parser declines (and all errors) go through the strict reader in
-        // file order (Assemble), so the first problem reported is the first in the file.
+        // rest); line numbers are counted per chunk and made absolute once every chunk is done. The header is the
+        // first non-blank line; lines the fast parser declines (and all errors) go through the strict reader in file
+        // order below, so the first problem reported is the first in the file.
         var span = utf8.Span;
         var starts = new int[chunks + 1];
         for (var c = 1; c < chunks; c++)
@@ -130,85 +130,44 @@ public static class HistoryReader
         }
         starts[chunks] = span.Length;
         var parts = new Chunk[chunks];
-        if (chunks == 1)
-        {
-            parts[0] = ScanChunk(span, 0, span.Length);
-            return Assemble(utf8, fileName, parts, 1, null);
-        }
-        // Chunks are scanned on the thread pool in file order; this thread takes each in turn as soon as it is done
-        // (running it itself if no worker has started it yet) and validates it while later ones are scanned. Every
-        // task is waited for before returning, whatever happens: they read the caller's (possibly mapped) bytes.
-        var tasks = new Task[chunks];
-        for (var c = 0; c < chunks; c++)
-        {
-            var chunk = c;
-            tasks[c] = Task.Run(() => parts[chunk] = ScanChunk(utf8.Span, starts[chunk], starts[chunk + 1]));
-        }
-        try
-        {
-            return Assemble(utf8, fileName, parts, chunks, tasks);
-        }
-        finally
-        {
-            try
-            {
-                Task.WaitAll(tasks);
-            }
-            catch (AggregateException)
-            {
-                // Already seen by Assemble (it waits for each task it reads), or a chunk past the first error.
-            }
-        }
-    }
+        if (chunks == 1) parts[0] = ScanChunk(span, 0, span.Length);
+        else Parallel.For(0, chunks, c => parts[c] = ScanChunk(utf8.Span, starts[c], starts[c + 1]));
 
-    /// <summary>
-    /// The history from the scanned chunks, in file order: the header, then each event (strictly re-read where the
-    /// fast parser declined it) through the validator. <paramref name="tasks"/>[c], when given, fills chunk c.
-    /// </summary>
-    private static History Assemble(ReadOnlyMemory<byte> utf8, string fileName, Chunk[] parts, int chunks, Task[]? tasks)
-    {
-        var span = utf8.Span;
         // Chunk c's line numbers count from the newlines of the chunks before it.
-        var lineBase = 0;
-        var first = -1;
-        HistoryHeader? header = null;
-        HistoryEvent[] events = [];
-        var n = 0;
-        Checking.OpTable.Builder? table = null;
-        HistoryValidator? validator = null;
+        var count = 0;
+        var lineBase = new int[chunks];
         for (var c = 0; c < chunks; c++)
         {
-            tasks?[c].Wait();
+            count += parts[c].Count;
+            if (c + 1 < chunks) lineBase[c + 1] = lineBase[c] + parts[c].Newlines;
+        }
+        if (count == 0)
+            throw new InputError(fileName, "empty history: expected a header line {\"format\": \"hmm-history\", \"version\": 1, ...}");
+
+        var first = 0;
+        while (parts[first].Count == 0) first++;
+        var headerLine = parts[first].Lines[0].Plus(lineBase[first]);
+        var header = FastEventParser.TryParseHeader(span[headerLine.Start..headerLine.End])
+                     ?? ParseLine(utf8, headerLine, fileName, root => ReadHeader(root));
+
+        // The validator pairs every completion with its invocation; it records the checker's op table on the way.
+        var events = new HistoryEvent[count - 1];
+        var table = new Checking.OpTable.Builder(count / 2);
+        var validator = new HistoryValidator(count) { Table = table };
+        var n = 0;
+        for (var c = first; c < chunks; c++)
+        {
             var part = parts[c];
-            var j = 0;
-            if (first < 0 && part.Count > 0)
+            for (var j = c == first ? 1 : 0; j < part.Count; j++)
             {
-                first = c;
-                var headerLine = part.Lines[0].Plus(lineBase);
-                header = FastEventParser.TryParseHeader(span[headerLine.Start..headerLine.End])
-                         ?? ParseLine(utf8, headerLine, fileName, root => ReadHeader(root));
-                // Sized from this chunk's share of the bytes (the arrays grow, or are trimmed, if that was off).
-                var expected = tasks is null ? part.Count : (int)Math.Min(int.MaxValue / 2, part.Count * (long)(chunks - c) * 9 / 8 + 16);
-                events = new HistoryEvent[Math.Max(0, expected - 1)];
-                table = new Checking.OpTable.Builder(expected / 2);
-                validator = new HistoryValidator(expected) { Table = table };
-                j = 1;
-            }
-            for (; j < part.Count; j++)
-            {
-                var e = part.Events[j] ?? ParseLine(utf8, part.Lines[j].Plus(lineBase), fileName, ReadEvent);
-                var problem = validator!.Accept(e);
-                if (problem is not null) throw Clean(new InputError($"line {part.Lines[j].No + lineBase}", problem)).Within(fileName);
-                if (n == events.Length) Array.Resize(ref events, Math.Max(16, events.Length * 2));
+                var e = part.Events[j] ?? ParseLine(utf8, part.Lines[j].Plus(lineBase[c]), fileName, ReadEvent);
+                var problem = validator.Accept(e);
+                if (problem is not null) throw Clean(new InputError($"line {part.Lines[j].No + lineBase[c]}", problem)).Within(fileName);
                 events[n++] = e;
             }
-            lineBase += part.Newlines;
         }
-        if (first < 0)
-            throw new InputError(fileName, "empty history: expected a header line {\"format\": \"hmm-history\", \"version\": 1, ...}");
-        if (n != events.Length) Array.Resize(ref events, n);
-        var warnings = validator!.IgnoredResultsWarning is { } w ? new[] { $"{fileName}: {w}" } : [];
-        return new History(header!, events) { Validated = true, Warnings = warnings, Table = table!.Build(events, validator!.Processes) };
+        var warnings = validator.IgnoredResultsWarning is { } w ? new[] { $"{fileName}: {w}" } : [];
+        return new History(header, events) { Validated = true, Warnings = warnings, Table = table.Build(events, validator.Processes) };
     }
 
     /// <summary>From this many bytes on, a history is split and parsed in parallel chunks.</summary>
