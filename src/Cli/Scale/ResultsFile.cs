@@ -31,7 +31,7 @@ internal readonly record struct ShardId(int Index, int Count)
 internal static class ResultsFile
 {
     public const string FormatName = "hmm-spec-results";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     public static JsonObject Create(Work work, ShardId shard, IReadOnlyList<UnitOutcome> outcomes, long wallMs, int jobs, string commandLine) => new()
     {
