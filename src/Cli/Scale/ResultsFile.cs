@@ -100,7 +100,7 @@ internal static class ResultsFile
             throw new InputError("format", $"not a hmm-spec results file (expected format \"{FormatName}\")");
         var version = Json.Int(root, "version");
         if (version != FormatVersion)
-            throw new InputError("version", $"results format version {version}; this tool reads version {FormatVersion}");
+            throw new InputError("version", $"results format version {version}; this tool reads version {FormatVersion}: run every shard and the merge with one build");
         var tool = Json.Str(root, "tool_version");
         var model = Json.Int(root, "model_version");
         if (tool != ModelInfo.ToolVersion || model != ModelInfo.ModelVersion)
