@@ -182,8 +182,8 @@ public sealed class CpuPinningTests
             .Select(n => (ScenarioPlan.Create(BuiltinScenarios.Load(n), "upstream"), (string?)null)).ToArray();
         var work = new VerifyWork(plans, new VerifyOptions { Preemptions = 2 }, 8, catalog: false);
         var order = UnitOrder.LongestFirst(work, work.Units);
-        order[0].Key.Should().Contain("truncate-vs-cow-fault").And.Contain("part 0/8");
-        order.Take(4).Should().OnlyContain(u => u.Key.Contains("truncate-vs-cow-fault"));
+        // Its root's subtree is split (docs/scaling.md), so all of its parts cost more than any of fault-vs-fault's.
+        order.Take(8).Should().OnlyContain(u => u.Key.Contains("truncate-vs-cow-fault"));
         order.Last().Key.Should().Contain("fault-vs-fault");
     }
 }
