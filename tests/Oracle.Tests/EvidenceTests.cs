@@ -86,7 +86,7 @@ public sealed class EvidenceTests : IDisposable
     [InlineData("", "-o : an empty file name")]
     [InlineData("/", "a directory")]
     [InlineData("/nonexistent-dir-hmm/x.jsonl", "does not exist")]
-    [InlineData("/proc/hmm-spec-x.jsonl", "cannot create a file in /proc")]
+    [InlineData("/proc/hmm-spec-x.jsonl", "cannot create a file in /proc: the file system there takes no new files")]
     public void A_bad_output_path_is_refused_before_checking(string bad, string expected)
     {
         var (exit, output, err) = Run(Corpus("nonlin-read-goes-back-in-time.jsonl"), new CheckRequest(Minimize: true, MinimizeOut: bad));

@@ -192,7 +192,7 @@ public sealed record TraceBundle
     /// <summary>Reads a bundle strictly; any problem (corrupt, truncated, incompatible) is an <see cref="InputError"/> naming the file.</summary>
     public static TraceBundle Read(string path)
     {
-        var text = JsonInput.ReadFile(path, "trace bundle");
+        var text = JsonInput.ReadFile(path, "trace bundle file");
         try
         {
             return Parse(text) with { FilePath = path };

@@ -25,7 +25,7 @@ public static class JsonInput
         if (string.IsNullOrWhiteSpace(path))
             throw new InputError($"the {what} path", "is empty");
         if (Directory.Exists(path))
-            throw new InputError(path, $"is a directory, not a {what} file");
+            throw new InputError(path, $"is a directory, not a {what}");
         byte[] bytes;
         try
         {

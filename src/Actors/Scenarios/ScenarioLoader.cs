@@ -46,7 +46,7 @@ public static partial class ScenarioLoader
 
     public static Scenario LoadFile(string path)
     {
-        return Parse(JsonInput.ReadFile(path, "scenario"), path);
+        return Parse(JsonInput.ReadFile(path, "scenario file"), path);
     }
 
     /// <summary>Parses scenario JSON; <paramref name="source"/> names it in errors (a path or <c>builtin:NAME</c>).</summary>

@@ -37,7 +37,14 @@ public static class OutputFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"cannot create a file in {dir}: {e.Message.Replace(probe, "it")}";
+            // The exception's text names the probe file, which the user never asked for: say what it means.
+            var why = e switch
+            {
+                UnauthorizedAccessException => "permission denied",
+                FileNotFoundException or DirectoryNotFoundException => "the file system there takes no new files",
+                _ => e.Message.Replace(probe, "a new file"),
+            };
+            return $"cannot create a file in {dir}: {why}";
         }
         return null;
     }

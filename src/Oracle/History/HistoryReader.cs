@@ -21,6 +21,8 @@ public static class HistoryReader
 
     public static History Read(string path)
     {
+        if (Directory.Exists(path))
+            throw new InputError(path, "is a directory, not a history file");
         SafeFileHandle file;
         try
         {

@@ -14,19 +14,6 @@ public sealed class InputError(string place, string problem) : Exception($"{plac
     public string Place { get; } = place;
     public string Problem { get; } = problem;
 
-    /// <summary>Reads a whole input file; an unreadable one is an <see cref="InputError"/> naming it.</summary>
-    public static string ReadFile(string path, string what)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputError(path, $"cannot read the {what}: {e.Message}");
-        }
-    }
-
     /// <summary>The same problem, with <paramref name="outer"/> prefixed to the place.</summary>
     public InputError Within(string outer) =>
         new(string.IsNullOrEmpty(Place) ? outer : $"{outer}: {Place}", Problem);

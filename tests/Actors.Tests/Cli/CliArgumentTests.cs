@@ -33,9 +33,17 @@ public sealed class CliArgumentTests : IDisposable
         r.Out.Should().BeEmpty("nothing is replayed when an argument is bad");
     }
 
-    [Fact]
-    public void A_directory_given_as_a_bundle_is_bad_input() =>
-        CliRunner.Run("replay", dir).ShouldBeBadInput(dir, "is a directory");
+    [Theory]
+    [InlineData("replay", "is a directory, not a trace bundle file")]
+    [InlineData("check", "is a directory, not a history file")]
+    [InlineData("merge", "is a directory, not a results file")]
+    [InlineData("explore --scenario", "is a directory, not a scenario file")]
+    public void A_directory_given_as_an_input_file_is_bad_input_named_as_such(string command, string problem)
+    {
+        var r = CliRunner.Run([.. command.Split(' '), dir]);
+        r.ShouldBeBadInput(dir, problem);
+        r.Err.Should().NotContain("file file");
+    }
 
     [Theory]
     [InlineData("an existing file", "is a file, not a directory")]
