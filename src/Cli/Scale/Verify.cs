@@ -49,7 +49,7 @@ internal sealed class VerifyWork(IReadOnlyList<(ScenarioPlan Plan, string? Entry
 
     /// <summary>
     /// <see cref="VerifyParts.PartCost"/> from the scenario's default execution (<see cref="VerifyParts.Probe"/>, run
-    /// once per scenario when the order is decided): the big scenarios' parts, and their low ranks, go first.
+    /// once per scenario when the order is decided): the big scenarios' parts, and those owning the biggest pieces, go first.
     /// </summary>
     public override double Cost(WorkUnit unit)
     {
