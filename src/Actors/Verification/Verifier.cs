@@ -16,11 +16,21 @@ public sealed class Verifier(ILogger? logger = null)
 {
     private readonly ILogger log = logger ?? NullLogger.Instance;
 
-    public VerifyResult Verify(ScenarioPlan plan, VerifyOptions o)
+    public VerifyResult Verify(ScenarioPlan plan, VerifyOptions o) =>
+        Search(plan.Scenario.Name, plan.Variant.Name, o, search =>
+        {
+            var outcome = VerifyExecution.Run(plan, search, o.MaxSteps);
+            return (outcome.End, outcome.Message);
+        }, (search, message, partial) => Bug(plan, o, search, message, partial));
+
+    /// <summary>
+    /// The search itself over any program: <paramref name="execute"/> runs one execution under the search (how it
+    /// ended, and a bug's message); <paramref name="bug"/> completes the result of a bug (its bundle).
+    /// </summary>
+    internal VerifyResult Search(string name, string variant, VerifyOptions o,
+        Func<ScheduleSearch, (ExecutionEnd End, string? Message)> execute, Func<ScheduleSearch, string, VerifyResult, VerifyResult> bug)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(o.Preemptions);
-        var name = plan.Scenario.Name;
-        var variant = plan.Variant.Name;
         var watch = Stopwatch.StartNew();
         var lastLog = TimeSpan.Zero;
         var levels = new List<VerifyLevel>();
@@ -41,7 +51,7 @@ public sealed class Verifier(ILogger? logger = null)
                     return Result(VerifyVerdict.Incomplete) with { LevelInProgress = k, PendingAtLeast = search.Pending + 1 };
                 }
                 search.BeginExecution();
-                var outcome = VerifyExecution.Run(plan, search, o.MaxSteps);
+                var outcome = execute(search);
                 if (outcome.End == ExecutionEnd.Pruned)
                 {
                     pruned++;
@@ -55,7 +65,7 @@ public sealed class Verifier(ILogger? logger = null)
                     continue;
                 }
                 if (outcome.End == ExecutionEnd.Bug)
-                    return Bug(plan, o, search, outcome, Result(VerifyVerdict.Bug));
+                    return bug(search, outcome.Message!, Result(VerifyVerdict.Bug));
                 if (watch.Elapsed - lastLog >= o.ProgressInterval)
                 {
                     lastLog = watch.Elapsed;
@@ -73,9 +83,9 @@ public sealed class Verifier(ILogger? logger = null)
         return Result(VerifyVerdict.Verified);
     }
 
-    private VerifyResult Bug(ScenarioPlan plan, VerifyOptions o, ScheduleSearch search, ExecutionOutcome outcome, VerifyResult partial)
+    private VerifyResult Bug(ScenarioPlan plan, VerifyOptions o, ScheduleSearch search, string bugMessage, VerifyResult partial)
     {
-        var message = BugCategory.Tagged(outcome.Message!);
+        var message = BugCategory.Tagged(bugMessage);
         var category = BugCategory.Of(message);
         var schedule = search.Schedule;
         string? path = null, bundleError = null, bundleJson = null;

@@ -8,26 +8,29 @@ namespace Hmm.Spec.Actors.Verification;
 /// <summary>How one part's search of one level ended.</summary>
 public enum VerifyPartEnd
 {
-    /// <summary>Every execution of the part's subtrees at this level ran.</summary>
+    /// <summary>Every execution of the part's pieces at this level ran.</summary>
     Complete,
     /// <summary>The part found a bug (its first in search order) and stopped.</summary>
     Bug,
-    /// <summary>The default execution, which part 0 owns, is a bug: this part stopped without counting anything.</summary>
-    DefaultBug,
+    /// <summary>
+    /// An execution that every part runs and another part owns (the default execution, or the first execution of an
+    /// alternative of a split subtree) is a bug: this part stopped without counting it.
+    /// </summary>
+    SharedBug,
     /// <summary>The part's share of the time budget ran out during this level.</summary>
     TimedOut,
 }
 
-/// <summary>What one part ran in one subtree (rank -1: the default execution, part 0's).</summary>
-public readonly record struct RankCount(int Rank, long Executions, long Pruned, long StepBound);
+/// <summary>What one part ran in one piece of the search (<see cref="PieceKey"/>).</summary>
+public readonly record struct PieceCount(PieceKey Key, long Executions, long Pruned, long StepBound);
 
 /// <summary>
-/// One level of one part: the counts per subtree (ascending rank), how it ended, and for a bug the subtree it was
-/// found in, the bug and its bundle text; for a time-out the alternatives left.
+/// One level of one part: the counts per piece (in search order), how it ended, and for a bug the piece it was
+/// found in, the bug and its bundle text; for a shared bug the piece; for a time-out the alternatives left.
 /// </summary>
-public sealed record VerifyPartLevel(int Preemptions, IReadOnlyList<RankCount> Ranks, VerifyPartEnd End, double Seconds)
+public sealed record VerifyPartLevel(int Preemptions, IReadOnlyList<PieceCount> Pieces, VerifyPartEnd End, double Seconds)
 {
-    public int? BugRank { get; init; }
+    public PieceKey? BugKey { get; init; }
     public string? Category { get; init; }
     public string? Message { get; init; }
     public IReadOnlyList<int>? Schedule { get; init; }
@@ -50,7 +53,7 @@ public static class VerifyParts
     /// milliseconds): the decisions of that execution and its branching nodes. Used to hand out the costliest parts
     /// first (<see cref="PartCost"/>); it decides no result.
     /// </summary>
-    public static (int Decisions, int Branching) Probe(ScenarioPlan plan, VerifyOptions o)
+    public static VerifyShape Probe(ScenarioPlan plan, VerifyOptions o)
     {
         var search = new ScheduleSearch(o.Preemptions, o.Reduce);
         search.BeginExecution();
@@ -59,16 +62,40 @@ public static class VerifyParts
     }
 
     /// <summary>
-    /// An estimate of part <paramref name="part"/> of <paramref name="parts"/>'s cost, comparable between scenarios:
-    /// the subtree of the branching node of rank r (of <paramref name="branching"/>) holds in the order of
-    /// (branching - r)^K executions at bound K, each about <paramref name="decisions"/> decisions long.
+    /// An estimate of part <paramref name="part"/> of <paramref name="parts"/>'s executions at bound
+    /// <paramref name="bound"/> K, times the default execution's decisions (comparable between scenarios). With b
+    /// branching nodes on the default path, each alternative at the node of rank r leads to in the order of
+    /// (b - r)^(K-1) executions when it costs a preemption, and (b - r)^K when it costs none; those are the split
+    /// nodes, whose alternatives' executions are shared among the subtrees s = 0 .. b - r - 1 below in proportion to
+    /// (b - r - s)^(K-1), and whose alternatives' first executions every part runs.
     /// </summary>
-    public static double PartCost(int decisions, int branching, int bound, int part, int parts)
+    public static double PartCost(VerifyShape shape, int bound, int part, int parts)
     {
+        var b = shape.Branching.Count;
         double executions = 1; // the default execution, which every part runs
-        for (var r = part; r < branching; r += parts)
-            executions += Math.Pow(branching - r, bound);
-        return executions * Math.Max(1, decisions);
+        for (var r = 0; r < b; r++)
+        {
+            var size = b - r;
+            var node = shape.Branching[r];
+            if (!node.Split)
+            {
+                if (PieceKey.Default.Then(r).Owner(parts) == part)
+                    executions += node.Alternatives * Math.Pow(size, Math.Max(bound - 1, 0));
+                continue;
+            }
+            var weights = Enumerable.Range(0, size).Select(s => Math.Pow(size - s, Math.Max(bound - 1, 0))).ToArray();
+            var total = weights.Sum();
+            for (var j = 0; j < node.Alternatives; j++)
+            {
+                executions += 1;
+                for (var s = 0; s < size; s++)
+                {
+                    if (PieceKey.Default.Then(r, j, s).Owner(parts) == part)
+                        executions += Math.Pow(size, bound) * weights[s] / total;
+                }
+            }
+        }
+        return executions * Math.Max(1, shape.Decisions);
     }
 
     /// <summary>
@@ -77,7 +104,19 @@ public static class VerifyParts
     /// after a level with executions past the step bound). A time budget (<c>o.MaxTime</c>) is shared equally by
     /// the parts: each may spend <c>MaxTime / parts</c>.
     /// </summary>
-    public static VerifyPartResult Run(ScenarioPlan plan, VerifyOptions o, int part, int parts)
+    public static VerifyPartResult Run(ScenarioPlan plan, VerifyOptions o, int part, int parts) =>
+        Run(plan.Scenario.Name, plan.Variant.Name, o, part, parts, search =>
+        {
+            var outcome = VerifyExecution.Run(plan, search, o.MaxSteps);
+            return (outcome.End, outcome.Message);
+        }, (k, schedule, category, message) => TraceBundle.CreateVerified(plan, k, schedule, category, message).ToJson());
+
+    /// <summary>
+    /// One part over any program: <paramref name="execute"/> runs one execution under the search (how it ended, and a
+    /// bug's message); <paramref name="bundle"/> is a bug's bundle text from its bound, schedule, category and message.
+    /// </summary>
+    internal static VerifyPartResult Run(string scenario, string variant, VerifyOptions o, int part, int parts,
+        Func<ScheduleSearch, (ExecutionEnd End, string? Message)> execute, Func<int, IReadOnlyList<int>, string, string, string> bundle)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(o.Preemptions);
         ArgumentOutOfRangeException.ThrowIfLessThan(parts, 1);
@@ -89,34 +128,38 @@ public static class VerifyParts
         for (var k = 0; k <= o.Preemptions; k++)
         {
             var levelStart = watch.Elapsed;
-            var counts = new SortedDictionary<int, long[]>();
+            var counts = new SortedDictionary<PieceKey, long[]>();
             long stepBound = 0;
             var search = new ScheduleSearch(k, o.Reduce, part, parts);
             VerifyPartLevel? stop = null;
-            IReadOnlyList<RankCount> Ranks() => counts.Select(c => new RankCount(c.Key, c.Value[0], c.Value[1], c.Value[2])).ToArray();
+            IReadOnlyList<PieceCount> Pieces() => counts.Select(c => new PieceCount(c.Key, c.Value[0], c.Value[1], c.Value[2])).ToArray();
             double Seconds() => (watch.Elapsed - levelStart).TotalSeconds;
             do
             {
                 if (budget is { } max && watch.Elapsed > max)
                 {
-                    stop = new VerifyPartLevel(k, Ranks(), VerifyPartEnd.TimedOut, Seconds()) { PendingAtLeast = search.Pending + 1 };
+                    stop = new VerifyPartLevel(k, Pieces(), VerifyPartEnd.TimedOut, Seconds()) { PendingAtLeast = search.Pending + 1 };
                     break;
                 }
                 search.BeginExecution();
-                var rank = search.CurrentRank;
-                var outcome = VerifyExecution.Run(plan, search, o.MaxSteps);
-                if (rank < 0 && part != 0)
+                var key = search.CurrentKey;
+                var outcome = execute(search);
+                if (key.Owner(parts) != part)
                 {
-                    // Every part runs the default execution to find the default path; part 0 counts it.
+                    // Every part runs the shared executions (to find the nodes below them); their owner counts them.
+                    if (!key.IsShared)
+                        throw new InvalidOperationException($"verify: part {part} of {parts} ran piece {key}, which it does not own");
                     if (outcome.End == ExecutionEnd.Bug)
                     {
-                        stop = new VerifyPartLevel(k, Ranks(), VerifyPartEnd.DefaultBug, Seconds());
+                        stop = new VerifyPartLevel(k, Pieces(), VerifyPartEnd.SharedBug, Seconds()) { BugKey = key };
                         break;
                     }
+                    if (outcome.End == ExecutionEnd.StepBound)
+                        stepBound++; // not counted here, but the whole search stops after this level
                     continue;
                 }
-                if (!counts.TryGetValue(rank, out var c))
-                    counts[rank] = c = new long[3];
+                if (!counts.TryGetValue(key, out var c))
+                    counts[key] = c = new long[3];
                 if (outcome.End == ExecutionEnd.Pruned)
                 {
                     c[1]++;
@@ -134,30 +177,31 @@ public static class VerifyParts
                     var message = BugCategory.Tagged(outcome.Message!);
                     var category = BugCategory.Of(message);
                     var schedule = search.Schedule;
-                    stop = new VerifyPartLevel(k, Ranks(), VerifyPartEnd.Bug, Seconds())
+                    stop = new VerifyPartLevel(k, Pieces(), VerifyPartEnd.Bug, Seconds())
                     {
-                        BugRank = rank,
+                        BugKey = key,
                         Category = category,
                         Message = message,
                         Schedule = schedule,
-                        BundleJson = TraceBundle.CreateVerified(plan, k, schedule, category, message).ToJson(),
+                        BundleJson = bundle(k, schedule, category, message),
                     };
                     break;
                 }
             }
             while (search.Backtrack());
-            levels.Add(stop ?? new VerifyPartLevel(k, Ranks(), VerifyPartEnd.Complete, Seconds()));
+            levels.Add(stop ?? new VerifyPartLevel(k, Pieces(), VerifyPartEnd.Complete, Seconds()));
             if (stop is not null || stepBound > 0)
                 break;
         }
-        return new VerifyPartResult(plan.Scenario.Name, plan.Variant.Name, o.Preemptions, part, parts, levels);
+        return new VerifyPartResult(scenario, variant, o.Preemptions, part, parts, levels);
     }
 
     /// <summary>
     /// The result of the whole search from all of its parts (any order). The whole search reaches the bug that
-    /// comes first in its order: the default execution's, else the one in the deepest subtree (highest rank),
-    /// and its counts are everything before that bug in that order; the bug's bundle text is returned beside the
-    /// result. Parts that do not fit together (missing, or stopped inconsistently) are an <see cref="ArgumentException"/>.
+    /// comes first in its order (<see cref="PieceKey.CompareTo"/>), and its counts are everything before that bug in
+    /// that order: every piece before the bug's, and the bug's piece up to the bug (only its owner counts it); the
+    /// bug's bundle text is returned beside the result. Parts that do not fit together (missing, or stopped
+    /// inconsistently) are an <see cref="ArgumentException"/>.
     /// </summary>
     public static (VerifyResult Result, string? BundleJson) Merge(IReadOnlyList<VerifyPartResult> parts)
     {
@@ -165,7 +209,7 @@ public static class VerifyParts
             throw new ArgumentException("no parts", nameof(parts));
         var first = parts[0];
         var count = first.Parts;
-        if (parts.Count != count || parts.Select(p => p.Part).Distinct().Count() != count)
+        if (parts.Count != count || parts.Select(p => p.Part).Distinct().Count() != count || parts.Any(p => p.Parts != count || p.Part < 0 || p.Part >= count))
             throw new ArgumentException($"{first.Scenario} on {first.Variant}: expected parts 0..{count - 1}, found {string.Join(", ", parts.Select(p => p.Part))}");
         var levels = new List<VerifyLevel>();
         long executions = 0, pruned = 0, stepBound = 0;
@@ -175,22 +219,23 @@ public static class VerifyParts
 
         for (var k = 0; k <= first.Bound; k++)
         {
-            var level = parts.Select(p => p.Levels.FirstOrDefault(l => l.Preemptions == k)
+            var level = parts.OrderBy(p => p.Part).Select(p => p.Levels.FirstOrDefault(l => l.Preemptions == k)
                 ?? throw new ArgumentException($"{first.Scenario} on {first.Variant}: part {p.Part} stopped before K={k}, though no part stopped the search")).ToArray();
             seconds += level.Sum(l => l.Seconds);
+            var timedOut = level.Where(l => l.End == VerifyPartEnd.TimedOut).ToArray();
             var bugs = level.Where(l => l.End == VerifyPartEnd.Bug).ToArray();
+            var shared = level.Where(l => l.End == VerifyPartEnd.SharedBug).ToArray();
             if (bugs.Length > 0)
             {
-                // Default execution first (rank -1), then the deepest subtree.
-                var win = bugs.MaxBy(l => l.BugRank < 0 ? int.MaxValue : l.BugRank!.Value)!;
-                var winRank = win.BugRank!.Value;
-                var before = level.SelectMany(l => l.Ranks)
-                    .Where(r => r.Rank < 0 || (winRank >= 0 && r.Rank > winRank))
-                    .Concat(win.Ranks.Where(r => r.Rank == winRank && winRank >= 0))
-                    .ToArray();
-                executions += before.Sum(r => r.Executions);
-                pruned += before.Sum(r => r.Pruned);
-                stepBound += before.Sum(r => r.StepBound);
+                var win = bugs.MinBy(l => l.BugKey!)!;
+                var winKey = win.BugKey!;
+                if (timedOut.Length == 0 && shared.FirstOrDefault(l => l.BugKey!.CompareTo(winKey) < 0) is { } early)
+                    throw new ArgumentException($"{first.Scenario} on {first.Variant}: a part stopped at a bug in the shared execution {early.BugKey} at K={k} that its owner did not report");
+                // Only the owner of a piece counts in it, so this is every piece before the bug's and the bug's own.
+                var before = level.SelectMany(l => l.Pieces).Where(c => c.Key.CompareTo(winKey) <= 0).ToArray();
+                executions += before.Sum(c => c.Executions);
+                pruned += before.Sum(c => c.Pruned);
+                stepBound += before.Sum(c => c.StepBound);
                 return (Result(VerifyVerdict.Bug) with
                 {
                     Category = win.Category,
@@ -199,16 +244,15 @@ public static class VerifyParts
                     Schedule = win.Schedule,
                 }, win.BundleJson);
             }
-            var all = level.SelectMany(l => l.Ranks).ToArray();
-            executions += all.Sum(r => r.Executions);
-            pruned += all.Sum(r => r.Pruned);
-            stepBound += all.Sum(r => r.StepBound);
-            var timedOut = level.Where(l => l.End == VerifyPartEnd.TimedOut).ToArray();
+            var all = level.SelectMany(l => l.Pieces).ToArray();
+            executions += all.Sum(c => c.Executions);
+            pruned += all.Sum(c => c.Pruned);
+            stepBound += all.Sum(c => c.StepBound);
             if (timedOut.Length > 0)
                 return (Result(VerifyVerdict.Incomplete) with { LevelInProgress = k, PendingAtLeast = timedOut.Sum(l => l.PendingAtLeast ?? 0) }, null);
-            if (level.Any(l => l.End == VerifyPartEnd.DefaultBug))
-                throw new ArgumentException($"{first.Scenario} on {first.Variant}: a part stopped at a default-execution bug at K={k} that part 0 did not report");
-            levels.Add(new VerifyLevel(k, all.Sum(r => r.Executions), all.Sum(r => r.Pruned), level.Sum(l => l.Seconds)));
+            if (shared.Length > 0)
+                throw new ArgumentException($"{first.Scenario} on {first.Variant}: a part stopped at a bug in the shared execution {shared[0].BugKey} at K={k} that its owner did not report");
+            levels.Add(new VerifyLevel(k, all.Sum(c => c.Executions), all.Sum(c => c.Pruned), level.Sum(l => l.Seconds)));
             if (stepBound > 0)
                 return (Result(VerifyVerdict.Incomplete) with { LevelInProgress = k, PendingAtLeast = 0 }, null);
         }

@@ -31,7 +31,7 @@ internal readonly record struct ShardId(int Index, int Count)
 internal static class ResultsFile
 {
     public const string FormatName = "hmm-spec-results";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     public static JsonObject Create(Work work, ShardId shard, IReadOnlyList<UnitOutcome> outcomes, long wallMs, int jobs, string commandLine) => new()
     {
@@ -100,7 +100,7 @@ internal static class ResultsFile
             throw new InputError("format", $"not a hmm-spec results file (expected format \"{FormatName}\")");
         var version = Json.Int(root, "version");
         if (version != FormatVersion)
-            throw new InputError("version", $"results format version {version}; this tool reads version {FormatVersion}");
+            throw new InputError("version", $"results format version {version}; this tool reads version {FormatVersion}: run every shard and the merge with one build");
         var tool = Json.Str(root, "tool_version");
         var model = Json.Int(root, "model_version");
         if (tool != ModelInfo.ToolVersion || model != ModelInfo.ModelVersion)

@@ -10,8 +10,8 @@ using Hmm.Spec.Input;
 namespace Hmm.Spec.Cli.Scale;
 
 /// <summary>
-/// <c>verify</c>'s units: each scenario and variant in <c>parts</c> parts, part <c>p</c> searching the subtrees of
-/// the schedule tree whose rank is <c>p</c> modulo <c>parts</c> (<see cref="VerifyParts"/>). The merge of a scenario's
+/// <c>verify</c>'s units: each scenario and variant in <c>parts</c> parts, part <c>p</c> searching the pieces of the
+/// schedule tree that it owns (<see cref="PieceKey.Owner"/>, <see cref="VerifyParts"/>). The merge of a scenario's
 /// parts is exactly the whole search's result, whatever the number of parts.
 /// </summary>
 internal sealed class VerifyWork(IReadOnlyList<(ScenarioPlan Plan, string? Entry)> plans, VerifyOptions options, int parts, bool catalog) : Work
@@ -45,18 +45,18 @@ internal sealed class VerifyWork(IReadOnlyList<(ScenarioPlan Plan, string? Entry
         }).ToArray()),
     };
 
-    private readonly Dictionary<int, (int Decisions, int Branching)> _shapes = [];
+    private readonly Dictionary<int, VerifyShape> _shapes = [];
 
     /// <summary>
     /// <see cref="VerifyParts.PartCost"/> from the scenario's default execution (<see cref="VerifyParts.Probe"/>, run
-    /// once per scenario when the order is decided): the big scenarios' parts, and their low ranks, go first.
+    /// once per scenario when the order is decided): the big scenarios' parts, and those owning the biggest pieces, go first.
     /// </summary>
     public override double Cost(WorkUnit unit)
     {
         var index = Json.Int(unit.Spec, "plan");
         if (!_shapes.TryGetValue(index, out var shape))
             _shapes[index] = shape = VerifyParts.Probe(plans[index].Plan, options);
-        return VerifyParts.PartCost(shape.Decisions, shape.Branching, options.Preemptions, Json.Int(unit.Spec, "part"), parts);
+        return VerifyParts.PartCost(shape, options.Preemptions, Json.Int(unit.Spec, "part"), parts);
     }
 
     public override UnitOutcome Run(WorkUnit unit) => Timed(unit, () =>
@@ -73,8 +73,8 @@ internal sealed class VerifyWork(IReadOnlyList<(ScenarioPlan Plan, string? Entry
             {
                 ["preemptions"] = l.Preemptions,
                 ["end"] = l.End.ToString().ToLowerInvariant(),
-                ["ranks"] = new JsonArray(l.Ranks.Select(c => (JsonNode)new JsonArray(c.Rank, c.Executions, c.Pruned, c.StepBound)).ToArray()),
-                ["bug_rank"] = l.BugRank,
+                ["pieces"] = new JsonArray(l.Pieces.Select(c => (JsonNode)new JsonArray(KeyJson(c.Key), c.Executions, c.Pruned, c.StepBound)).ToArray()),
+                ["bug_key"] = l.BugKey is { } key ? KeyJson(key) : null,
                 ["category"] = l.Category,
                 ["message"] = l.Message,
                 ["schedule"] = l.Schedule is null ? null : new JsonArray(l.Schedule.Select(a => (JsonNode)a).ToArray()),
@@ -87,7 +87,7 @@ internal sealed class VerifyWork(IReadOnlyList<(ScenarioPlan Plan, string? Entry
                 outcome.Bugs.Add(UnitBug.WithBundle(l.Category!, l.Message!,
                     TraceBundle.VerifyFileName(plan.Scenario.Name, plan.Variant.Name, l.Preemptions), l.BundleJson));
             }
-            else if (l.End == VerifyPartEnd.TimedOut || l.Ranks.Any(c => c.StepBound > 0))
+            else if (l.End == VerifyPartEnd.TimedOut || l.Pieces.Any(c => c.StepBound > 0))
             {
                 outcome.Status = UnitStatus.Incomplete;
             }
@@ -96,6 +96,12 @@ internal sealed class VerifyWork(IReadOnlyList<(ScenarioPlan Plan, string? Entry
         outcome.Measured["seconds"] = seconds;
         return outcome;
     });
+
+    private static JsonArray KeyJson(PieceKey key) => new(key.Path.Select(x => (JsonNode)x).ToArray());
+
+    private static PieceKey KeyOf(JsonNode? node) => node is JsonArray a
+        ? PieceKey.FromPath(a.Select(x => x!.GetValue<int>()).ToArray())
+        : throw new FormatException("a verify piece key is not an array");
 
     /// <summary>A part's result read back from its outcome (the inverse of <see cref="Run"/>).</summary>
     public static VerifyPartResult PartOf(string scenario, string variant, int bound, int part, int parts, UnitOutcome outcome)
@@ -106,12 +112,12 @@ internal sealed class VerifyWork(IReadOnlyList<(ScenarioPlan Plan, string? Entry
         {
             var l = n as JsonObject ?? throw new FormatException("a verify level is not an object");
             var end = Enum.TryParse<VerifyPartEnd>(Json.Str(l, "end"), ignoreCase: true, out var e) ? e : throw new FormatException("unknown end of a verify level");
-            var ranks = Json.Arr(l, "ranks").Select(c => c is JsonArray { Count: 4 } a
-                ? new RankCount(a[0]!.GetValue<int>(), a[1]!.GetValue<long>(), a[2]!.GetValue<long>(), a[3]!.GetValue<long>())
-                : throw new FormatException("a verify rank count is not [rank, executions, pruned, step-bound]")).ToArray();
-            return new VerifyPartLevel(Json.Int(l, "preemptions"), ranks, end, seconds.Count > i ? seconds[i]!.GetValue<double>() : 0)
+            var pieces = Json.Arr(l, "pieces").Select(c => c is JsonArray { Count: 4 } a
+                ? new PieceCount(KeyOf(a[0]), a[1]!.GetValue<long>(), a[2]!.GetValue<long>(), a[3]!.GetValue<long>())
+                : throw new FormatException("a verify piece count is not [key, executions, pruned, step-bound]")).ToArray();
+            return new VerifyPartLevel(Json.Int(l, "preemptions"), pieces, end, seconds.Count > i ? seconds[i]!.GetValue<double>() : 0)
             {
-                BugRank = l["bug_rank"]?.GetValue<int>(),
+                BugKey = l["bug_key"] is { } key ? KeyOf(key) : null,
                 Category = l["category"]?.GetValue<string>(),
                 Message = l["message"]?.GetValue<string>(),
                 Schedule = (l["schedule"] as JsonArray)?.Select(a => a!.GetValue<int>()).ToArray(),

@@ -35,6 +35,23 @@ public sealed class ResultsSchemaTests : IDisposable
             Validate(schema, JsonNode.Parse(File.ReadAllText(file)), "$", schema, errors);
             errors.Should().BeEmpty(file);
         }
+        // verify's per-piece records (format version 2).
+        var verifyResult = schema["$defs"]!["verify_result"]!.AsObject();
+        var units = JsonNode.Parse(File.ReadAllText(verify))!["units"]!.AsArray();
+        units.Should().NotBeEmpty();
+        foreach (var unit in units)
+        {
+            var errors = new List<string>();
+            Validate(verifyResult, unit!["result"], "$.result", schema, errors);
+            errors.Should().BeEmpty(unit["key"]!.GetValue<string>());
+        }
+        units.SelectMany(u => u!["result"]!["levels"]!.AsArray()).SelectMany(l => l!["pieces"]!.AsArray())
+            .Should().Contain(p => p![0]!.AsArray().Count == 3, "the root's subtree is split into pieces");
+        var oldStyle = JsonNode.Parse(units[0]!["result"]!.ToJsonString())!;
+        oldStyle["levels"]![0]!["pieces"] = JsonNode.Parse("[[-1, 1, 0, 0]]");
+        var refused = new List<string>();
+        Validate(verifyResult, oldStyle, "$.result", schema, refused);
+        refused.Should().ContainSingle().Which.Should().Contain("pieces[0][0]", "a piece is [key, executions, pruned, step-bound], its key an array");
         // And the validator can fail: a results file without its shard is refused.
         var broken = JsonNode.Parse(File.ReadAllText(explore))!.AsObject();
         broken.Remove("shard");
@@ -43,7 +60,7 @@ public sealed class ResultsSchemaTests : IDisposable
         found.Should().ContainSingle().Which.Should().Contain("shard");
     }
 
-    /// <summary>The keywords the schema uses: $ref, type, const, enum, required, properties, additionalProperties, items, minimum, maximum, pattern.</summary>
+    /// <summary>The keywords the schema uses: $ref, type, const, enum, required, properties, additionalProperties, items, prefixItems, minItems, maxItems, minimum, maximum, pattern.</summary>
     private static void Validate(JsonObject s, JsonNode? v, string path, JsonObject root, List<string> errors)
     {
         if (s["$ref"] is { } r)
@@ -102,10 +119,20 @@ public sealed class ResultsSchemaTests : IDisposable
                     errors.Add($"{path}.{name}: not allowed");
             }
         }
-        if (v is JsonArray arr && s["items"] is JsonObject items)
+        if (v is JsonArray arr)
         {
+            if (s["minItems"] is { } minItems && arr.Count < minItems.GetValue<int>())
+                errors.Add($"{path}: fewer than {minItems} items");
+            if (s["maxItems"] is { } maxItems && arr.Count > maxItems.GetValue<int>())
+                errors.Add($"{path}: more than {maxItems} items");
+            var prefix = s["prefixItems"] as JsonArray ?? [];
             for (var i = 0; i < arr.Count; i++)
-                Validate(items, arr[i], $"{path}[{i}]", root, errors);
+            {
+                if (i < prefix.Count)
+                    Validate(prefix[i]!.AsObject(), arr[i], $"{path}[{i}]", root, errors);
+                else if (s["items"] is JsonObject items)
+                    Validate(items, arr[i], $"{path}[{i}]", root, errors);
+            }
         }
     }
 }

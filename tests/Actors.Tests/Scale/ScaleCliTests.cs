@@ -175,8 +175,8 @@ public sealed class ScaleCliTests : IDisposable
         ScaleSupport.Run("merge", P("r0.json"), P("tool.json"), P("r2.json")).ShouldBeBadInputLine("tool.json", "9.9.9", "one build");
         Edited("model.json", n => n["model_version"] = 999);
         ScaleSupport.Run("merge", P("r0.json"), P("model.json"), P("r2.json")).ShouldBeBadInputLine("model.json", "model version 999");
-        Edited("format.json", n => n["version"] = 2);
-        ScaleSupport.Run("merge", P("r0.json"), P("format.json"), P("r2.json")).ShouldBeBadInputLine("format.json", "version 2");
+        Edited("format.json", n => n["version"] = 1);
+        ScaleSupport.Run("merge", P("r0.json"), P("format.json"), P("r2.json")).ShouldBeBadInputLine("format.json", "version 1", "reads version 2");
         var withBug = JsonNode.Parse(File.ReadAllText(P("r0.json")))!;
         withBug["units"]!.AsArray().SelectMany(u => u!["bugs"]!.AsArray()).First()!["bundle"]!["text"] = "{}";
         File.WriteAllText(P("bundle.json"), withBug.ToJsonString());

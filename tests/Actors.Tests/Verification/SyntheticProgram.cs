@@ -60,6 +60,18 @@ internal sealed record SyntheticProgram(string Name, int Cells, int Locks, IRead
         return new SyntheticProgram($"random-{seed}", 3, 2, actors);
     }
 
+    /// <summary>
+    /// One execution for verify's searches (<see cref="Verifier"/>, <see cref="VerifyParts"/>): pruned when the search
+    /// abandoned it, else what <paramref name="classify"/> calls its outcome (a bug's message is "[synthetic] outcome").
+    /// </summary>
+    public (ExecutionEnd End, string? Message) Execute(IScheduleChooser chooser, Func<string, ExecutionEnd> classify)
+    {
+        if (Run(chooser) is not { } outcome)
+            return (ExecutionEnd.Pruned, null);
+        var end = classify(outcome);
+        return (end, end == ExecutionEnd.Bug ? $"[synthetic] {outcome}" : null);
+    }
+
     /// <summary>Runs one execution under <paramref name="chooser"/>; null when the chooser abandoned it.</summary>
     public string? Run(IScheduleChooser chooser)
     {
